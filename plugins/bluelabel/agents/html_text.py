@@ -1,0 +1,96 @@
+"""HTML to readable text: the title and the main text, without scripts, styles or markup."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+_SKIP = {"script", "style", "noscript", "template", "svg", "head", "iframe", "object", "canvas"}
+_BOILERPLATE = {"nav", "header", "footer", "aside", "form", "button", "select"}
+_MAIN = {"main", "article"}
+_BLOCK = {
+    "p", "div", "section", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
+    "table", "blockquote", "pre", "dd", "dt", "hr", "figcaption", "main", "article", "body",
+}
+_VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source",
+         "track", "wbr", "param"}
+
+
+class _TextParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.title_parts: list[str] = []
+        self.all_parts: list[str] = []
+        self.main_parts: list[str] = []
+        self._stack: list[str] = []
+        self._skip_depth = 0
+        self._boiler_depth = 0
+        self._main_depth = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title":
+            self._in_title = True
+        if tag in _VOID:
+            if tag in _BLOCK:
+                self._newline()
+            return
+        self._stack.append(tag)
+        if tag in _SKIP:
+            self._skip_depth += 1
+        elif tag in _BOILERPLATE:
+            self._boiler_depth += 1
+        elif tag in _MAIN:
+            self._main_depth += 1
+        if tag in _BLOCK:
+            self._newline()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        if tag not in self._stack:
+            return
+        while self._stack:  # close unclosed children too (lenient like browsers)
+            open_tag = self._stack.pop()
+            if open_tag in _SKIP:
+                self._skip_depth -= 1
+            elif open_tag in _BOILERPLATE:
+                self._boiler_depth -= 1
+            elif open_tag in _MAIN:
+                self._main_depth -= 1
+            if open_tag == tag:
+                break
+        if tag in _BLOCK:
+            self._newline()
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title_parts.append(data)
+            return
+        if self._skip_depth or self._boiler_depth:
+            return
+        self.all_parts.append(data)
+        if self._main_depth:
+            self.main_parts.append(data)
+
+    def _newline(self) -> None:
+        self.all_parts.append("\n")
+        if self._main_depth:
+            self.main_parts.append("\n")
+
+
+def _tidy(parts: list[str]) -> str:
+    text = "".join(parts)
+    lines = (re.sub(r"[ \t\r\f\v\u00a0]+", " ", line).strip() for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def html_to_text(html: str) -> tuple[str | None, str]:
+    """Return ``(title, main text)``. Prefers ``<main>``/``<article>`` when they hold text."""
+    parser = _TextParser()
+    parser.feed(html)
+    parser.close()
+    title = " ".join("".join(parser.title_parts).split()) or None
+    main = _tidy(parser.main_parts)
+    text = main if len(main) >= 200 else _tidy(parser.all_parts)
+    return title, text

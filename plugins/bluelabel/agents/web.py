@@ -1,0 +1,151 @@
+"""Fetching a URL safely: http(s) only, each hop's address checked, timeouts, byte limit.
+
+Connections go to the address that was checked (not re-resolved), so a name that resolves to a
+public address at check time cannot reach a private one at connect time.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import urljoin, urlsplit
+
+from bluelabel import __version__
+from bluelabel.errors import IngestError
+
+USER_AGENT = f"bluelabel-airflow/{__version__}"
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Limits for one fetch. ``allow_private``: permit private/loopback/link-local hosts."""
+
+    timeout: float = 20.0  # per connect/read
+    total_timeout: float = 60.0  # the whole fetch, redirects included
+    max_bytes: int = 50_000_000
+    max_redirects: int = 5
+    allow_private: bool = False
+
+
+@dataclass
+class FetchResult:
+    url: str  # after redirects
+    status: int
+    content_type: str
+    charset: str | None
+    size: int
+    redirects: list[str]
+
+
+def _check_address(url: str, host: str, port: int, policy: FetchPolicy) -> str:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise IngestError(url, f"cannot resolve host {host!r}: {exc.strerror}") from None
+    for *_, sockaddr in infos:
+        address = ipaddress.ip_address(sockaddr[0])
+        public = not (address.is_private or address.is_loopback or address.is_link_local
+                      or address.is_reserved or address.is_multicast or address.is_unspecified)
+        if not public and not policy.allow_private:
+            raise IngestError(
+                url, f"refused: {host} resolves to non-public address {address} "
+                "(set allow_private_urls to permit it)"
+            )
+    return str(infos[0][4][0])
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, address: str, host: str, port: int, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, address: str, host: str, port: int, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self) -> None:
+        raw = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+def fetch_url(url: str, sink: BinaryIO, policy: FetchPolicy) -> FetchResult:
+    """Download ``url`` into ``sink``; raise :class:`IngestError` naming the URL and reason."""
+    deadline = time.monotonic() + policy.total_timeout
+    redirects: list[str] = []
+    current = url
+    while True:
+        parts = urlsplit(current)
+        if parts.scheme not in ("http", "https"):
+            raise IngestError(url, f"only http and https URLs are allowed, not {parts.scheme or 'a bare path'!r}")
+        if not parts.hostname:
+            raise IngestError(url, "the URL has no host")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        address = _check_address(url, parts.hostname, port, policy)
+        connection_type = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+        connection = connection_type(address, parts.hostname, port, policy.timeout)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            connection.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+            response = connection.getresponse()
+            if response.status in (301, 302, 303, 307, 308):
+                location = response.getheader("Location")
+                response.close()
+                if not location:
+                    raise IngestError(url, f"HTTP {response.status} redirect without a Location")
+                if len(redirects) >= policy.max_redirects:
+                    raise IngestError(url, f"too many redirects (more than {policy.max_redirects})")
+                current = urljoin(current, location)
+                if current in redirects or current == url:
+                    raise IngestError(url, f"redirect loop at {current}")
+                redirects.append(current)
+                continue
+            if response.status >= 400:
+                raise IngestError(url, f"HTTP {response.status} {response.reason}")
+            declared = response.getheader("Content-Length")
+            if declared and declared.isdigit() and int(declared) > policy.max_bytes:
+                raise IngestError(url, f"response is {int(declared)} bytes, over the {policy.max_bytes}-byte limit")
+            size = 0
+            while True:
+                if time.monotonic() > deadline:
+                    raise IngestError(url, f"timed out after {policy.total_timeout:g} s")
+                block = response.read(65536)
+                if not block:
+                    break
+                size += len(block)
+                if size > policy.max_bytes:
+                    raise IngestError(url, f"response is over the {policy.max_bytes}-byte limit")
+                sink.write(block)
+            message = Message()
+            message["content-type"] = response.getheader("Content-Type", "application/octet-stream")
+            return FetchResult(
+                url=current, status=response.status,
+                content_type=message.get_content_type(), charset=message.get_content_charset(),
+                size=size, redirects=redirects,
+            )
+        except (TimeoutError, socket.timeout):
+            raise IngestError(url, f"timed out (no answer within {policy.timeout:g} s)") from None
+        except ssl.SSLError as exc:
+            raise IngestError(url, f"TLS error: {exc.reason or exc}") from None
+        except (ConnectionError, http.client.HTTPException, OSError) as exc:
+            raise IngestError(url, f"connection failed: {exc}") from None
+        finally:
+            connection.close()
+
+
+def looks_like_pdf(path: Path, content_type: str) -> bool:
+    if content_type == "application/pdf":
+        return True
+    with path.open("rb") as handle:
+        return handle.read(5) == b"%PDF-"

@@ -1,0 +1,199 @@
+"""``bluelabel`` command line: validate workflows, ingest sources, print digests and the schema.
+
+Exit codes: 0 success, 1 the input was bad (invalid workflow, unreadable document), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from bluelabel import __version__
+from bluelabel.errors import BluelabelError
+
+WORKFLOW_SUFFIXES = (".yaml", ".yml")
+
+
+def _workflow_files(paths: Sequence[str]) -> Iterator[Path]:
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.suffix in WORKFLOW_SUFFIXES)
+        else:
+            yield path
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from bluelabel.workflow import check_workflow
+
+    files = list(_workflow_files(args.paths))
+    if not files:
+        print(f"bluelabel: no workflow files (*.yaml, *.yml) in {' '.join(args.paths)}", file=sys.stderr)
+        return 1
+    bad = 0
+    for path in files:
+        workflow, problems = check_workflow(path, root=args.root)
+        for problem in problems:
+            print(problem)
+        if problems:
+            bad += 1
+        elif not args.quiet:
+            assert workflow is not None
+            print(f"ok: {path} ({workflow.dag_id}, {len(workflow.steps)} steps)", file=sys.stderr)
+    if bad:
+        print(f"bluelabel: {bad} of {len(files)} workflow file(s) invalid", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def _store(args: argparse.Namespace) -> object:
+    from bluelabel.store import KnowledgeStore
+
+    return KnowledgeStore(args.store)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from bluelabel.agents import AgentContext, AgentInput, get_agent
+    from bluelabel.store import KnowledgeStore
+
+    source: str = args.source
+    task_type = args.type or _guess_type(source)
+    if task_type == "url":
+        content = {"url": source}
+    elif task_type == "text" and not os.path.exists(source):
+        content = {"text": sys.stdin.read() if source == "-" else source}
+        source = "stdin" if source == "-" else "cli"
+    else:
+        content = {"file_path": source}
+    config: dict[str, object] = {}
+    for key in ("password", "title", "pdf_backend", "workers", "max_pages"):
+        value = getattr(args, key)
+        if value is not None:
+            config[key] = value
+    if args.tag:
+        config["tags"] = args.tag
+    request = AgentInput(task_id="cli", task_type=task_type, source=source, content=content,
+                         config=config)
+    context = AgentContext(store=KnowledgeStore(args.store), base_dir=Path.cwd(),
+                           allow_private_urls=args.allow_private_urls)
+    result = get_agent("ingestion_agent").run(request, context)
+    for warning in result.get("warnings", []):
+        print(f"bluelabel: warning: {result['source']}: {warning}", file=sys.stderr)
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _guess_type(source: str) -> str:
+    if source.startswith(("http://", "https://")) or "://" in source:
+        return "url"
+    if source == "-":
+        return "text"
+    suffix = Path(source).suffix.lower()
+    if suffix in (".txt", ".md", ".markdown", ".rst", ".text"):
+        return "text"
+    return "pdf"
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from bluelabel.agents import AgentContext, AgentInput, get_agent
+    from bluelabel.store import KnowledgeStore
+
+    config: dict[str, object] = {"format": args.format, "limit": args.limit}
+    if args.content_id:
+        config["content_ids"] = args.content_id
+    for key in ("since", "until", "source", "title"):
+        if getattr(args, key) is not None:
+            config[key] = getattr(args, key)
+    if args.tag:
+        config["tags"] = args.tag
+    result = get_agent("digest_agent").run(
+        AgentInput(task_id="cli", source="cli", config=config),
+        AgentContext(store=KnowledgeStore(args.store)),
+    )
+    if args.output:
+        Path(args.output).write_text(result["digest"], encoding="utf-8")
+        print(f"bluelabel: wrote {result['summary_count']} item(s) to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(result["digest"])
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from bluelabel.workflow import workflow_schema
+
+    print(json.dumps(workflow_schema(), indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from bluelabel.store import default_store_location
+
+    parser = argparse.ArgumentParser(prog="bluelabel", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"bluelabel {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    store_help = f"knowledge store folder or URL (default: {default_store_location()}; $BLUELABEL_STORE)"
+
+    p = sub.add_parser("validate", help="check workflow files; print FILE:LINE: message per problem")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="workflow files or folders")
+    p.add_argument("--root", help="folder relative paths resolve against "
+                   "(default: $BLUELABEL_WORKFLOW_ROOT, else each file's folder)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("ingest", help="ingest a PDF, URL or text; print the result as JSON")
+    p.add_argument("source", help="a PDF path, an http(s) URL, a text file, text, or - for stdin")
+    p.add_argument("--type", choices=["pdf", "url", "text"], help="default: guessed from SOURCE")
+    p.add_argument("--store", help=store_help)
+    p.add_argument("--password", help="password of an encrypted PDF")
+    p.add_argument("--title", help="title to record instead of the document's own")
+    p.add_argument("--tag", action="append", help="tag to record (repeatable)")
+    p.add_argument("--pdf-backend", choices=["pdfium", "pypdf"], help="PDF text extractor")
+    p.add_argument("--workers", type=int, help="processes for large PDFs (default: cores, max 4)")
+    p.add_argument("--max-pages", type=int, help="refuse PDFs with more pages")
+    p.add_argument("--allow-private-urls", action="store_true",
+                   help="permit URLs on private, loopback and link-local addresses")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("digest", help="print a digest of stored documents")
+    p.add_argument("--store", help=store_help)
+    p.add_argument("--format", choices=["markdown", "html", "json"], default="markdown")
+    p.add_argument("--limit", type=int, default=10, help="at most N documents (default 10)")
+    p.add_argument("--content-id", action="append", metavar="ID", help="digest these documents")
+    p.add_argument("--since", help="ISO time or age like 7d, 12h")
+    p.add_argument("--until", help="ISO time or age like 1d")
+    p.add_argument("--tag", action="append", help="only documents with this tag (repeatable)")
+    p.add_argument("--source", help="only documents whose source contains this text")
+    p.add_argument("--title", help="digest title")
+    p.add_argument("--output", "-o", help="write to FILE instead of stdout")
+    p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser("schema", help="print the workflow JSON Schema")
+    p.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="bluelabel: %(message)s", stream=sys.stderr)
+    try:
+        code: int = args.func(args)
+        return code
+    except BluelabelError as exc:
+        if args.debug:
+            raise
+        print(f"bluelabel: {args.command} failed: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

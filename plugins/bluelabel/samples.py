@@ -1,0 +1,97 @@
+"""Small PDFs built in code, for the demo, the tests and the benchmarks (no binary fixtures).
+
+Text is laid out with the standard Helvetica font, so every PDF reader extracts it.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from collections.abc import Mapping, Sequence
+
+_PAGE_WIDTH, _PAGE_HEIGHT = 612, 792
+_LINES_PER_PAGE = 50
+
+
+def _escape(line: str) -> bytes:
+    data = line.encode("cp1252", errors="replace")
+    return data.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+
+def _text_stream(text: str) -> bytes:
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        lines.extend(textwrap.wrap(paragraph, 95) or [""])
+    ops = [b"BT /F1 10 Tf 12 TL 50 750 Td"]
+    ops += [b"(" + _escape(line) + b") Tj T*" for line in lines[:_LINES_PER_PAGE]]
+    ops.append(b"ET")
+    return b"\n".join(ops)
+
+
+_IMAGE_STREAM = (b"q 200 0 0 200 100 500 cm BI /W 4 /H 4 /CS /G /BPC 8 ID "
+                 b"\x00\xff\x00\xff\xff\x00\xff\x00\x00\xff\x00\xff\xff\x00\xff\x00 EI Q")
+
+
+def build_pdf(
+    pages: Sequence[str],
+    *,
+    metadata: Mapping[str, str] | None = None,
+    user_password: str | None = None,
+    owner_password: str | None = None,
+    image_only: bool = False,
+) -> bytes:
+    """A PDF with one page per string (or image-only pages), optional metadata/encryption.
+
+    ``metadata`` keys are PDF info names without the slash (``Title``, ``Author``, ...).
+    ``owner_password`` alone gives a PDF that opens without a password (empty user password).
+    """
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    font = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"),
+        NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica"),
+        NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+    }))
+    for text in pages:
+        page = writer.add_blank_page(_PAGE_WIDTH, _PAGE_HEIGHT)
+        stream = DecodedStreamObject()
+        stream.set_data(_IMAGE_STREAM if image_only else _text_stream(text))
+        page[NameObject("/Contents")] = writer._add_object(stream)
+        page[NameObject("/Resources")] = DictionaryObject(
+            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
+        )
+    if metadata:
+        writer.add_metadata({f"/{k}": v for k, v in metadata.items()})
+    if user_password is not None or owner_password is not None:
+        writer.encrypt(user_password=user_password or "", owner_password=owner_password,
+                       algorithm="AES-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+SAMPLE_PARAGRAPHS = [
+    "Apache Airflow schedules and monitors workflows written as directed acyclic graphs. "
+    "Each task runs when its upstream tasks have succeeded, and the scheduler records every "
+    "run in the metadata database.",
+    "Bluelabel ingests documents into a knowledge store. Portable documents, web pages and "
+    "plain text are reduced to their text and metadata, and each document is stored once, "
+    "under an identifier derived from its content.",
+    "A digest summarises the stored documents. The extractive summariser picks the sentences "
+    "that carry the most frequent content words, so the summary is deterministic and needs "
+    "no network access.",
+    "Operators wrap the agents so that any Airflow DAG can reuse them. Results travel between "
+    "tasks as small JSON documents holding identifiers and metadata, never the full text.",
+]
+
+
+def sample_pages(count: int) -> list[str]:
+    """``count`` pages of varied, readable English text."""
+    pages = []
+    for number in range(count):
+        body = " ".join(SAMPLE_PARAGRAPHS[(number + i) % len(SAMPLE_PARAGRAPHS)] for i in range(3))
+        pages.append(f"Page {number + 1}. {body}")
+    return pages
