@@ -12,6 +12,10 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from bluelabel.agents.models import TaskType
 
 from bluelabel import __version__
 from bluelabel.errors import BluelabelError
@@ -33,7 +37,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     files = list(_workflow_files(args.paths))
     if not files:
-        print(f"bluelabel: no workflow files (*.yaml, *.yml) in {' '.join(args.paths)}", file=sys.stderr)
+        print(
+            f"bluelabel: no workflow files (*.yaml, *.yml) in {' '.join(args.paths)}",
+            file=sys.stderr,
+        )
         return 1
     bad = 0
     for path in files:
@@ -76,10 +83,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             config[key] = value
     if args.tag:
         config["tags"] = args.tag
-    request = AgentInput(task_id="cli", task_type=task_type, source=source, content=content,
-                         config=config)
-    context = AgentContext(store=KnowledgeStore(args.store), base_dir=Path.cwd(),
-                           allow_private_urls=args.allow_private_urls)
+    request = AgentInput(
+        task_id="cli",
+        task_type=cast("TaskType", task_type),
+        source=source,
+        content=content,
+        config=config,
+    )
+    context = AgentContext(
+        store=KnowledgeStore(args.store),
+        base_dir=Path.cwd(),
+        allow_private_urls=args.allow_private_urls,
+    )
     result = get_agent("ingestion_agent").run(request, context)
     for warning in result.get("warnings", []):
         print(f"bluelabel: warning: {result['source']}: {warning}", file=sys.stderr)
@@ -116,7 +131,9 @@ def cmd_digest(args: argparse.Namespace) -> int:
     )
     if args.output:
         Path(args.output).write_text(result["digest"], encoding="utf-8")
-        print(f"bluelabel: wrote {result['summary_count']} item(s) to {args.output}", file=sys.stderr)
+        print(
+            f"bluelabel: wrote {result['summary_count']} item(s) to {args.output}", file=sys.stderr
+        )
     else:
         sys.stdout.write(result["digest"])
     return 0
@@ -138,12 +155,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    store_help = f"knowledge store folder or URL (default: {default_store_location()}; $BLUELABEL_STORE)"
+    store_help = (
+        f"knowledge store folder or URL (default: {default_store_location()}; $BLUELABEL_STORE)"
+    )
 
-    p = sub.add_parser("validate", help="check workflow files; print FILE:LINE: message per problem")
+    p = sub.add_parser(
+        "validate", help="check workflow files; print FILE:LINE: message per problem"
+    )
     p.add_argument("paths", nargs="+", metavar="PATH", help="workflow files or folders")
-    p.add_argument("--root", help="folder relative paths resolve against "
-                   "(default: $BLUELABEL_WORKFLOW_ROOT, else each file's folder)")
+    p.add_argument(
+        "--root",
+        help="folder relative paths resolve against "
+        "(default: $BLUELABEL_WORKFLOW_ROOT, else each file's folder)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     p.set_defaults(func=cmd_validate)
 
@@ -157,8 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf-backend", choices=["pdfium", "pypdf"], help="PDF text extractor")
     p.add_argument("--workers", type=int, help="processes for large PDFs (default: cores, max 4)")
     p.add_argument("--max-pages", type=int, help="refuse PDFs with more pages")
-    p.add_argument("--allow-private-urls", action="store_true",
-                   help="permit URLs on private, loopback and link-local addresses")
+    p.add_argument(
+        "--allow-private-urls",
+        action="store_true",
+        help="permit URLs on private, loopback and link-local addresses",
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("digest", help="print a digest of stored documents")
@@ -183,6 +210,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="bluelabel: %(message)s", stream=sys.stderr)
+    if not args.debug:  # pypdf logs its repair attempts; our one-line error says what matters
+        logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         code: int = args.func(args)
         return code

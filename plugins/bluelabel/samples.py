@@ -28,8 +28,10 @@ def _text_stream(text: str) -> bytes:
     return b"\n".join(ops)
 
 
-_IMAGE_STREAM = (b"q 200 0 0 200 100 500 cm BI /W 4 /H 4 /CS /G /BPC 8 ID "
-                 b"\x00\xff\x00\xff\xff\x00\xff\x00\x00\xff\x00\xff\xff\x00\xff\x00 EI Q")
+_IMAGE_STREAM = (
+    b"q 200 0 0 200 100 500 cm BI /W 4 /H 4 /CS /G /BPC 8 ID "
+    b"\x00\xff\x00\xff\xff\x00\xff\x00\x00\xff\x00\xff\xff\x00\xff\x00 EI Q"
+)
 
 
 def build_pdf(
@@ -49,12 +51,16 @@ def build_pdf(
     from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
     writer = PdfWriter()
-    font = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"),
-        NameObject("/Subtype"): NameObject("/Type1"),
-        NameObject("/BaseFont"): NameObject("/Helvetica"),
-        NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-    }))
+    font = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+                NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+            }
+        )
+    )
     for text in pages:
         page = writer.add_blank_page(_PAGE_WIDTH, _PAGE_HEIGHT)
         stream = DecodedStreamObject()
@@ -66,8 +72,9 @@ def build_pdf(
     if metadata:
         writer.add_metadata({f"/{k}": v for k, v in metadata.items()})
     if user_password is not None or owner_password is not None:
-        writer.encrypt(user_password=user_password or "", owner_password=owner_password,
-                       algorithm="AES-128")
+        writer.encrypt(
+            user_password=user_password or "", owner_password=owner_password, algorithm="AES-128"
+        )
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()

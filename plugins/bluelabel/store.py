@@ -24,26 +24,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from bluelabel.errors import StoreError
 
+if TYPE_CHECKING:
+    from airflow.sdk import ObjectStoragePath
+
+    StorePath: TypeAlias = Path | ObjectStoragePath
+
 STORE_ENV = "BLUELABEL_STORE"
 _INDEX_TIME_FORMAT = "%Y%m%dT%H%M%S%fZ"
-
-
-class StorePath(Protocol):
-    """The pathlib subset the store needs; ``Path`` and ``ObjectStoragePath`` both have it."""
-
-    name: str
-
-    def __truediv__(self, other: str) -> StorePath: ...
-    def exists(self) -> bool: ...
-    def iterdir(self) -> Iterator[StorePath]: ...
-    def mkdir(self, parents: bool = ..., exist_ok: bool = ...) -> None: ...
-    def read_text(self, encoding: str | None = ...) -> str: ...
-    def open(self, mode: str = ...) -> Any: ...
-    def unlink(self, missing_ok: bool = ...) -> None: ...
 
 
 def default_store_location() -> str:
@@ -156,7 +147,8 @@ class KnowledgeStore:
                     os.unlink(tmp)
                 raise
         else:  # object stores replace an object in one PUT
-            with target.open("wb") as handle:
+            _parent(target).mkdir(parents=True, exist_ok=True)  # needed by file://, no-op on s3
+            with target.open("wb") as handle:  # type: ignore[no-untyped-call]
                 handle.write(data)
 
     def _move_in(self, staged: Path, target: StorePath) -> None:
@@ -164,7 +156,8 @@ class KnowledgeStore:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staged, target)  # staging lives in the store: same file system
         else:
-            with staged.open("rb") as src, target.open("wb") as dst:
+            _parent(target).mkdir(parents=True, exist_ok=True)
+            with staged.open("rb") as src, target.open("wb") as dst:  # type: ignore[no-untyped-call]
                 shutil.copyfileobj(src, dst, 1 << 20)
 
     def put(self, record: DocumentRecord, text: Path | str) -> DocumentRecord:
@@ -184,9 +177,7 @@ class KnowledgeStore:
             else:
                 self._write_atomic(target, text.encode("utf-8"))
             # The record is the commit point; the index entry is derived and re-made if lost.
-            self._write_atomic(
-                self._object(record.content_id, ".json"), _dumps(record.to_dict())
-            )
+            self._write_atomic(self._object(record.content_id, ".json"), _dumps(record.to_dict()))
             self._ensure_indexed(record)
         except OSError as exc:
             raise StoreError(f"cannot write to store {self.location}: {exc}") from exc
@@ -231,8 +222,9 @@ class KnowledgeStore:
         (plus those rejected by ``tags``/``source_contains``/``content_type`` filters)."""
         index = self.root / "index"
         try:
-            names = sorted((p.name for p in index.iterdir() if p.name.endswith(".json")),
-                           reverse=True)
+            names = sorted(
+                (p.name for p in index.iterdir() if p.name.endswith(".json")), reverse=True
+            )
         except FileNotFoundError:
             return []
         found: list[DocumentRecord] = []
@@ -279,6 +271,10 @@ class KnowledgeStore:
     def cache_summary(self, content_id: str, key: str, summary: dict[str, Any]) -> None:
         path = self.root / "summaries" / content_id[:2] / f"{content_id}-{key}.json"
         self._write_atomic(path, _dumps(summary))
+
+
+def _parent(path: StorePath) -> StorePath:
+    return path.parent
 
 
 def _dumps(data: dict[str, Any]) -> bytes:

@@ -21,9 +21,12 @@ FORMAT_SUFFIX = {"markdown": "md", "html": "html", "json": "json"}
 
 #: Section names a step's ``config.sections`` may list, with the original's names as aliases.
 SECTIONS = {
-    "summary": "summary", "executive_summary": "summary",
-    "key_points": "key_points", "key_findings": "key_points",
-    "keywords": "keywords", "metadata": "metadata",
+    "summary": "summary",
+    "executive_summary": "summary",
+    "key_points": "key_points",
+    "key_findings": "key_points",
+    "keywords": "keywords",
+    "metadata": "metadata",
 }
 DEFAULT_SECTIONS = ("summary", "key_points", "metadata")
 SUMMARY_VERSION = 1
@@ -44,50 +47,82 @@ class DigestItem:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def summarize_record(record: DocumentRecord, store: KnowledgeStore, *, sentences: int,
-                     key_points: int) -> dict[str, Any]:
+def summarize_record(
+    record: DocumentRecord, store: KnowledgeStore, *, sentences: int, key_points: int
+) -> dict[str, Any]:
     """The summary of a stored document, computed once per settings and cached in the store."""
     key = f"v{SUMMARY_VERSION}-s{sentences}-k{key_points}"
     cached = store.cached_summary(record.content_id, key)
     if cached is not None:
         return cached
-    result = summarize(store.read_text(record.content_id), sentences=sentences, key_points=key_points)
+    result = summarize(
+        store.read_text(record.content_id), sentences=sentences, key_points=key_points
+    )
     data = {"summary": result.summary, "key_points": result.key_points, "keywords": result.keywords}
     store.cache_summary(record.content_id, key, data)
     return data
 
 
 def _item(record: DocumentRecord, summary: Mapping[str, Any]) -> DigestItem:
-    metadata = {k: v for k, v in record.metadata.items() if k in
-                ("author", "subject", "created", "producer", "url", "page_count")}
+    metadata = {
+        k: v
+        for k, v in record.metadata.items()
+        if k in ("author", "subject", "created", "producer", "url", "page_count")
+    }
     return DigestItem(
-        content_id=record.content_id, title=record.title or record.source, source=record.source,
-        date=record.ingested_at, content_type=record.content_type, length=record.content_length,
+        content_id=record.content_id,
+        title=record.title or record.source,
+        source=record.source,
+        date=record.ingested_at,
+        content_type=record.content_type,
+        length=record.content_length,
         summary=summary["summary"] or "(no text to summarise)",
-        key_points=list(summary["key_points"]), keywords=list(summary["keywords"]),
-        page_count=record.page_count, metadata=metadata,
+        key_points=list(summary["key_points"]),
+        keywords=list(summary["keywords"]),
+        page_count=record.page_count,
+        metadata=metadata,
     )
 
 
 # --------------------------------------------------------------------------- rendering
-def render(items: Sequence[DigestItem], fmt: Format, *, title: str, generated_at: str,
-           sections: Sequence[str] = DEFAULT_SECTIONS) -> str:
+def render(
+    items: Sequence[DigestItem],
+    fmt: Format,
+    *,
+    title: str,
+    generated_at: str,
+    sections: Sequence[str] = DEFAULT_SECTIONS,
+) -> str:
     if fmt == "json":
-        return json.dumps({"title": title, "generated_at": generated_at, "count": len(items),
-                           "items": [asdict(i) for i in items]}, indent=2, ensure_ascii=False)
+        return json.dumps(
+            {
+                "title": title,
+                "generated_at": generated_at,
+                "count": len(items),
+                "items": [asdict(i) for i in items],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
     if fmt == "html":
         return _render_html(items, title, generated_at, sections)
     return _render_markdown(items, title, generated_at, sections)
 
 
-def _render_markdown(items: Sequence[DigestItem], title: str, generated_at: str,
-                     sections: Sequence[str]) -> str:
+def _render_markdown(
+    items: Sequence[DigestItem], title: str, generated_at: str, sections: Sequence[str]
+) -> str:
     lines = [f"# {title}", "", f"_{len(items)} document(s), generated {generated_at}_", ""]
     for number, item in enumerate(items, 1):
-        lines += [f"## {number}. {item.title}", "",
-                  f"- **Source:** {item.source}", f"- **Date:** {item.date}",
-                  f"- **Length:** {item.length:,} characters"
-                  + (f", {item.page_count} pages" if item.page_count else ""), ""]
+        lines += [
+            f"## {number}. {item.title}",
+            "",
+            f"- **Source:** {item.source}",
+            f"- **Date:** {item.date}",
+            f"- **Length:** {item.length:,} characters"
+            + (f", {item.page_count} pages" if item.page_count else ""),
+            "",
+        ]
         if "summary" in sections:
             lines += [item.summary, ""]
         if "key_points" in sections and item.key_points:
@@ -105,16 +140,23 @@ def _cell(value: Any) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def _render_html(items: Sequence[DigestItem], title: str, generated_at: str,
-                 sections: Sequence[str]) -> str:
+def _render_html(
+    items: Sequence[DigestItem], title: str, generated_at: str, sections: Sequence[str]
+) -> str:
     e = html.escape
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             f"<title>{e(title)}</title></head><body>", f"<h1>{e(title)}</h1>",
-             f"<p><em>{len(items)} document(s), generated {e(generated_at)}</em></p>"]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{e(title)}</title></head><body>",
+        f"<h1>{e(title)}</h1>",
+        f"<p><em>{len(items)} document(s), generated {e(generated_at)}</em></p>",
+    ]
     for item in items:
         parts.append(f'<article id="{e(item.content_id)}"><h2>{e(item.title)}</h2>')
-        parts.append(f"<p>Source: {e(item.source)}<br>Date: {e(item.date)}<br>"
-                     f"Length: {item.length:,} characters</p>")
+        parts.append(
+            f"<p>Source: {e(item.source)}<br>Date: {e(item.date)}<br>"
+            f"Length: {item.length:,} characters</p>"
+        )
         if "summary" in sections:
             parts.append(f"<p>{e(item.summary)}</p>")
         if "key_points" in sections and item.key_points:
@@ -122,8 +164,10 @@ def _render_html(items: Sequence[DigestItem], title: str, generated_at: str,
         if "keywords" in sections and item.keywords:
             parts.append(f"<p>Keywords: {e(', '.join(item.keywords))}</p>")
         if "metadata" in sections and item.metadata:
-            rows = "".join(f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>"
-                           for k, v in item.metadata.items())
+            rows = "".join(
+                f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>"
+                for k, v in item.metadata.items()
+            )
             parts.append(f"<table>{rows}</table>")
         parts.append("</article>")
     parts.append("</body></html>")
@@ -153,7 +197,9 @@ def _parse_time(value: Any, field_name: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise AgentInputError(f"digest input: {field_name} must be an ISO time or like '7d', got {text!r}") from None
+        raise AgentInputError(
+            f"digest input: {field_name} must be an ISO time or like '7d', got {text!r}"
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
@@ -171,7 +217,9 @@ class DigestAgent:
     def run(self, request: AgentInput, context: AgentContext) -> dict[str, Any]:
         fmt = request.option("format", "markdown")
         if fmt not in FORMATS:
-            raise AgentInputError(f"digest: format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+            raise AgentInputError(
+                f"digest: format must be one of {', '.join(FORMATS)}, got {fmt!r}"
+            )
         limit = _positive_int(request.option("limit", 10), "limit")
         sentences = _positive_int(request.option("sentences", 3), "sentences")
         n_points = _positive_int(request.option("key_points", 5), "key_points", allow_zero=True)
@@ -179,8 +227,10 @@ class DigestAgent:
         store = context.store
 
         records = self._select(request, context, limit)
-        items = [_item(r, summarize_record(r, store, sentences=sentences, key_points=n_points))
-                 for r in records]
+        items = [
+            _item(r, summarize_record(r, store, sentences=sentences, key_points=n_points))
+            for r in records
+        ]
         inline = request.content.get("text")
         if not records and isinstance(inline, str) and inline.strip():
             items.append(self._inline_item(request, inline, sentences, n_points))
@@ -201,11 +251,17 @@ class DigestAgent:
             "warnings": warnings,
         }
 
-    def _select(self, request: AgentInput, context: AgentContext, limit: int) -> list[DocumentRecord]:
+    def _select(
+        self, request: AgentInput, context: AgentContext, limit: int
+    ) -> list[DocumentRecord]:
         ids = request.option("content_ids")
         if ids is None and context.upstream:
             ids = _ids_from(context.upstream)
-        if ids is None and isinstance(request.content.get("content_id"), str) and "text" not in request.content:
+        if (
+            ids is None
+            and isinstance(request.content.get("content_id"), str)
+            and "text" not in request.content
+        ):
             ids = [request.content["content_id"]]
         if ids is not None:
             if isinstance(ids, str) or not isinstance(ids, Sequence):
@@ -214,7 +270,9 @@ class DigestAgent:
             for content_id in list(ids)[:limit]:
                 record = context.store.get(str(content_id))
                 if record is None:
-                    raise AgentInputError(f"digest: document {content_id} is not in store {context.store.location}")
+                    raise AgentInputError(
+                        f"digest: document {content_id} is not in store {context.store.location}"
+                    )
                 records.append(record)
             return records
         if isinstance(request.content.get("text"), str):
@@ -236,9 +294,13 @@ class DigestAgent:
         result = summarize(text, sentences=sentences, key_points=n_points)
         return DigestItem(
             content_id=str(request.content.get("content_id", "inline")),
-            title=str(meta.get("title") or request.source), source=request.source,
-            date=str(meta.get("created_at", "")), content_type=str(request.content.get("content_type", "text")),
-            length=len(text), summary=result.summary, key_points=result.key_points,
+            title=str(meta.get("title") or request.source),
+            source=request.source,
+            date=str(meta.get("created_at", "")),
+            content_type=str(request.content.get("content_type", "text")),
+            length=len(text),
+            summary=result.summary,
+            key_points=result.key_points,
             keywords=result.keywords,
             metadata={k: v for k, v in meta.items() if k in ("author", "language", "created_at")},
         )
@@ -250,7 +312,9 @@ def _positive_int(value: Any, name: str, *, allow_zero: bool = False) -> int:
     except (TypeError, ValueError):
         raise AgentInputError(f"digest: {name} must be a whole number, got {value!r}") from None
     if number < (0 if allow_zero else 1):
-        raise AgentInputError(f"digest: {name} must be {'>= 0' if allow_zero else '>= 1'}, got {number}")
+        raise AgentInputError(
+            f"digest: {name} must be {'>= 0' if allow_zero else '>= 1'}, got {number}"
+        )
     return number
 
 
@@ -262,7 +326,9 @@ def _sections(value: Any) -> tuple[list[str], list[str]]:
     for name in value:
         canonical = SECTIONS.get(str(name))
         if canonical is None:
-            warnings.append(f"section {name!r} is not produced by the extractive summariser; skipped")
+            warnings.append(
+                f"section {name!r} is not produced by the extractive summariser; skipped"
+            )
         elif canonical not in chosen:
             chosen.append(canonical)
     return chosen, warnings

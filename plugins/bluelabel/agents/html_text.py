@@ -9,11 +9,47 @@ _SKIP = {"script", "style", "noscript", "template", "svg", "head", "iframe", "ob
 _BOILERPLATE = {"nav", "header", "footer", "aside", "form", "button", "select"}
 _MAIN = {"main", "article"}
 _BLOCK = {
-    "p", "div", "section", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
-    "table", "blockquote", "pre", "dd", "dt", "hr", "figcaption", "main", "article", "body",
+    "p",
+    "div",
+    "section",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "table",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "hr",
+    "figcaption",
+    "main",
+    "article",
+    "body",
 }
-_VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source",
-         "track", "wbr", "param"}
+_VOID = {
+    "br",
+    "hr",
+    "img",
+    "input",
+    "meta",
+    "link",
+    "area",
+    "base",
+    "col",
+    "embed",
+    "source",
+    "track",
+    "wbr",
+    "param",
+}
 
 
 class _TextParser(HTMLParser):

@@ -21,8 +21,17 @@ DEFAULT_MAX_PDF_BYTES = 500_000_000
 DEFAULT_MAX_PAGES = 20_000
 _HASH_BLOCK = 1 << 20
 #: Titles that PDF generators write when the author gave none.
-PLACEHOLDER_TITLES = {"", "untitled", "(anonymous)", "anonymous", "(unspecified)", "unspecified",
-                      "title", "document", "microsoft word"}
+PLACEHOLDER_TITLES = {
+    "",
+    "untitled",
+    "(anonymous)",
+    "anonymous",
+    "(unspecified)",
+    "unspecified",
+    "title",
+    "document",
+    "microsoft word",
+}
 _TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ".rst"}
 
 
@@ -101,18 +110,25 @@ class IngestionAgent:
             except (OSError, UnicodeDecodeError) as exc:
                 raise IngestError(str(path), f"cannot read text file: {exc}") from None
             return self._ingest_text(text, str(path), request, context, title=path.stem)
-        text = request.content.get("text")
-        if not isinstance(text, str):
+        inline = request.content.get("text")
+        if not isinstance(inline, str):
             raise AgentInputError("ingestion input: content.text must be a string")
-        return self._ingest_text(text, request.source, request, context)
+        return self._ingest_text(inline, request.source, request, context)
 
     # ------------------------------------------------------------------ pdf
     def _ingest_pdf_file(
-        self, path: Path, source: str, request: AgentInput, context: AgentContext,
-        *, extra: dict[str, Any] | None = None,
+        self,
+        path: Path,
+        source: str,
+        request: AgentInput,
+        context: AgentContext,
+        *,
+        extra: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         store = context.store
-        size = check_pdf_file(path, max_bytes=int(request.option("max_bytes", DEFAULT_MAX_PDF_BYTES)))
+        size = check_pdf_file(
+            path, max_bytes=int(request.option("max_bytes", DEFAULT_MAX_PDF_BYTES))
+        )
         content_id = content_id_of_file(path, "pdf")
         existing = store.get(content_id)
         if existing is not None:
@@ -122,12 +138,18 @@ class IngestionAgent:
         started = time.perf_counter()
 
         def progress(done: int, total: int) -> None:
-            context.log.info("%s: %d/%d pages (%.1f s)", source, min(done, total), total,
-                             time.perf_counter() - started)
+            context.log.info(
+                "%s: %d/%d pages (%.1f s)",
+                source,
+                min(done, total),
+                total,
+                time.perf_counter() - started,
+            )
 
         with store.staging_file() as staged:
             extraction = extract_pdf_text(
-                path, staged,
+                path,
+                staged,
                 password=_optional_str(request.option("password")),
                 backend=request.option("pdf_backend"),
                 workers=_optional_int(request.option("workers")),
@@ -142,13 +164,24 @@ class IngestionAgent:
                 metadata.pop("title", None)  # "(anonymous)" & co: generator defaults, not titles
             title = request.option("title") or metadata.get("title") or path.stem
             record = DocumentRecord(
-                content_id=content_id, content_type="pdf", source=source, title=title,
-                content_length=_text_length(staged), ingested_at=_now(),
-                metadata={**metadata, "page_count": extraction.page_count,
-                          "pdf_backend": extraction.backend, "encrypted": extraction.encrypted,
-                          **(extra or {})},
-                tags=_tags(request), text_layer=extraction.text_layer,
-                page_count=extraction.page_count, source_bytes=size, warnings=warnings,
+                content_id=content_id,
+                content_type="pdf",
+                source=source,
+                title=title,
+                content_length=_text_length(staged),
+                ingested_at=_now(),
+                metadata={
+                    **metadata,
+                    "page_count": extraction.page_count,
+                    "pdf_backend": extraction.backend,
+                    "encrypted": extraction.encrypted,
+                    **(extra or {}),
+                },
+                tags=_tags(request),
+                text_layer=extraction.text_layer,
+                page_count=extraction.page_count,
+                source_bytes=size,
+                warnings=warnings,
             )
             stored = store.put(record, staged)
         return _result(stored, store)
@@ -165,8 +198,11 @@ class IngestionAgent:
         with context.store.staging_file() as body:
             with body.open("wb") as sink:
                 fetched = fetch_url(url, sink, policy)
-            extra = {"url": fetched.url, "http_status": fetched.status,
-                     "mime_type": fetched.content_type}
+            extra = {
+                "url": fetched.url,
+                "http_status": fetched.status,
+                "mime_type": fetched.content_type,
+            }
             if fetched.redirects:
                 extra["redirects"] = fetched.redirects
             if looks_like_pdf(body, fetched.content_type):
@@ -179,7 +215,10 @@ class IngestionAgent:
                 return result
             raw = body.read_bytes()
         text = raw.decode(fetched.charset or "utf-8", errors="replace")
-        if fetched.content_type in ("text/html", "application/xhtml+xml") or "<html" in text[:2048].lower():
+        if (
+            fetched.content_type in ("text/html", "application/xhtml+xml")
+            or "<html" in text[:2048].lower()
+        ):
             title, text = html_to_text(text)
         else:
             title = None
@@ -189,18 +228,33 @@ class IngestionAgent:
 
     # ------------------------------------------------------------------ text
     def _ingest_text(
-        self, text: str, source: str, request: AgentInput, context: AgentContext,
-        *, title: str | None = None, kind: str = "text", extra: dict[str, Any] | None = None,
+        self,
+        text: str,
+        source: str,
+        request: AgentInput,
+        context: AgentContext,
+        *,
+        title: str | None = None,
+        kind: str = "text",
+        extra: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         if not text.strip():
             raise IngestError(source, "the text is empty")
         content_id = content_id_of_text(text, kind)
         metadata = {**dict(request.metadata), **(extra or {})}
-        chosen_title = request.option("title") or metadata.get("title") or title or _first_line(text)
+        chosen_title = (
+            request.option("title") or metadata.get("title") or title or _first_line(text)
+        )
         record = DocumentRecord(
-            content_id=content_id, content_type=kind, source=source, title=chosen_title,
-            content_length=len(text), ingested_at=_now(), metadata=metadata,
-            tags=_tags(request), text_layer=True,
+            content_id=content_id,
+            content_type=kind,
+            source=source,
+            title=chosen_title,
+            content_length=len(text),
+            ingested_at=_now(),
+            metadata=metadata,
+            tags=_tags(request),
+            text_layer=True,
         )
         deduplicated = context.store.has(content_id)
         stored = context.store.put(record, text)
@@ -208,7 +262,9 @@ class IngestionAgent:
 
 
 # ---------------------------------------------------------------------- helpers
-def _result(record: DocumentRecord, store: KnowledgeStore, *, deduplicated: bool = False) -> dict[str, Any]:
+def _result(
+    record: DocumentRecord, store: KnowledgeStore, *, deduplicated: bool = False
+) -> dict[str, Any]:
     metadata = {"title": record.title, "source": record.source, **record.metadata}
     return {
         "content_id": record.content_id,
@@ -231,17 +287,27 @@ def _pdf_warnings(extraction: PdfExtraction) -> list[str]:
     warnings = []
     if extraction.failed_pages:
         pages = ", ".join(map(str, extraction.failed_pages[:50]))
-        more = "" if len(extraction.failed_pages) <= 50 else f" and {len(extraction.failed_pages) - 50} more"
-        warnings.append(f"{len(extraction.failed_pages)} of {extraction.page_count} pages could "
-                        f"not be read: {pages}{more}")
+        more = (
+            ""
+            if len(extraction.failed_pages) <= 50
+            else f" and {len(extraction.failed_pages) - 50} more"
+        )
+        warnings.append(
+            f"{len(extraction.failed_pages)} of {extraction.page_count} pages could "
+            f"not be read: {pages}{more}"
+        )
     unreadable = sorted(set(extraction.empty_pages) - set(extraction.failed_pages))
     if extraction.text_layer and unreadable:
         pages = ", ".join(map(str, unreadable[:50]))
         more = "" if len(unreadable) <= 50 else f" and {len(unreadable) - 50} more"
-        warnings.append(f"{len(unreadable)} of {extraction.page_count} pages have no text "
-                        f"(damaged, blank or image-only): {pages}{more}")
+        warnings.append(
+            f"{len(unreadable)} of {extraction.page_count} pages have no text "
+            f"(damaged, blank or image-only): {pages}{more}"
+        )
     if not extraction.text_layer:
-        warnings.append("no text layer (scanned or image-only PDF): nothing to summarise; OCR it first")
+        warnings.append(
+            "no text layer (scanned or image-only PDF): nothing to summarise; OCR it first"
+        )
     return warnings
 
 

@@ -123,8 +123,13 @@ def _pdfium_open(path: Path, password: str | None) -> Any:
 
 
 def _pdfium_pages(
-    path: Path, password: str | None, first: int, last: int, out: Path,
-    progress: ProgressCallback | None = None, total: int = 0,
+    path: Path,
+    password: str | None,
+    first: int,
+    last: int,
+    out: Path,
+    progress: ProgressCallback | None = None,
+    total: int = 0,
 ) -> tuple[int, list[int], list[int]]:
     """Extract pages [first, last) into ``out``; return (chars, failed pages, empty pages)."""
     import pypdfium2 as pdfium
@@ -167,8 +172,13 @@ def _pdfium_metadata(pdf: Any) -> dict[str, Any]:
 
 
 def _extract_pdfium(
-    path: Path, out: Path, *, password: str | None, max_pages: int | None,
-    workers: int, progress: ProgressCallback | None,
+    path: Path,
+    out: Path,
+    *,
+    password: str | None,
+    max_pages: int | None,
+    workers: int,
+    progress: ProgressCallback | None,
 ) -> PdfExtraction:
     pdf = _pdfium_open(path, password)
     try:
@@ -197,7 +207,9 @@ def _extract_pdfium(
                 pool.submit(_pdfium_pages, path, password, bounds[i], bounds[i + 1], parts[i])
                 for i in range(1, workers)
             ]
-            scaled = (lambda done, _total: progress(done * workers, page_count)) if progress else None
+            scaled = (
+                (lambda done, _total: progress(done * workers, page_count)) if progress else None
+            )
             chars, failed, empty = _pdfium_pages(
                 path, password, bounds[0], bounds[1], parts[0], scaled, page_count
             )
@@ -226,15 +238,28 @@ def _pdfium_is_encrypted(pdf: Any) -> bool:
 
 # ---------------------------------------------------------------------------- pypdf
 def _extract_pypdf(
-    path: Path, out: Path, *, password: str | None, max_pages: int | None,
+    path: Path,
+    out: Path,
+    *,
+    password: str | None,
+    max_pages: int | None,
     progress: ProgressCallback | None,
 ) -> PdfExtraction:
     import pypdf
     from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
     # pypdf's errors do not all derive from PyPdfError (measured here).
-    pypdf_errors = (PyPdfError, DependencyError, ValueError, KeyError, TypeError,
-                    AttributeError, IndexError, UnicodeDecodeError, RecursionError)
+    pypdf_errors = (
+        PyPdfError,
+        DependencyError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        UnicodeDecodeError,
+        RecursionError,
+    )
     source = str(path)
     try:
         reader = pypdf.PdfReader(path, strict=False)
@@ -243,23 +268,34 @@ def _extract_pypdf(
             try:
                 ok = reader.decrypt(password or "")
             except DependencyError as exc:
-                raise IngestError(source, f"encrypted PDF needs the 'cryptography' package: {exc}") from None
+                raise IngestError(
+                    source, f"encrypted PDF needs the 'cryptography' package: {exc}"
+                ) from None
             if not ok:
-                reason = "the password is wrong" if password else "a password is needed to open it (--password)"
+                reason = (
+                    "the password is wrong"
+                    if password
+                    else "a password is needed to open it (--password)"
+                )
                 raise IngestError(source, f"encrypted PDF: {reason}")
         page_count = len(reader.pages)
         metadata = _normalise_metadata(
             {str(k).lstrip("/"): v for k, v in (reader.metadata or {}).items()}
         )
     except FileNotDecryptedError:
-        raise IngestError(source, "encrypted PDF: a password is needed to open it (--password)") from None
+        raise IngestError(
+            source, "encrypted PDF: a password is needed to open it (--password)"
+        ) from None
     except pypdf_errors as exc:
-        raise IngestError(source, f"corrupt or truncated PDF: {exc}{_truncation_hint(path)}") from None
+        raise IngestError(
+            source, f"corrupt or truncated PDF: {exc}{_truncation_hint(path)}"
+        ) from None
     if page_count == 0:
         raise IngestError(source, "the PDF has no pages")
     _check_pages(path, page_count, max_pages)
-    result = PdfExtraction(page_count=page_count, metadata=metadata, encrypted=encrypted,
-                           backend="pypdf")
+    result = PdfExtraction(
+        page_count=page_count, metadata=metadata, encrypted=encrypted, backend="pypdf"
+    )
     with out.open("w", encoding="utf-8") as sink:
         for index in range(page_count):
             try:
@@ -286,8 +322,14 @@ def _check_pages(path: Path, page_count: int, max_pages: int | None) -> None:
 
 
 _METADATA_KEYS = {
-    "Title": "title", "Author": "author", "Subject": "subject", "Keywords": "keywords",
-    "Creator": "creator", "Producer": "producer", "CreationDate": "created", "ModDate": "modified",
+    "Title": "title",
+    "Author": "author",
+    "Subject": "subject",
+    "Keywords": "keywords",
+    "Creator": "creator",
+    "Producer": "producer",
+    "CreationDate": "created",
+    "ModDate": "modified",
 }
 
 
@@ -304,7 +346,9 @@ def _normalise_metadata(raw: dict[str, Any]) -> dict[str, Any]:
     return metadata
 
 
-_PDF_DATE = re.compile(r"D?:?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Zz+\-])?(\d{2})?'?(\d{2})?")
+_PDF_DATE = re.compile(
+    r"D?:?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Zz+\-])?(\d{2})?'?(\d{2})?"
+)
 
 
 def parse_pdf_date(value: str) -> str:
@@ -314,8 +358,14 @@ def parse_pdf_date(value: str) -> str:
         return value
     year, month, day, hour, minute, second, sign, tz_h, tz_m = match.groups()
     try:
-        stamp = datetime(int(year), int(month or 1), int(day or 1), int(hour or 0),
-                         int(minute or 0), int(second or 0))
+        stamp = datetime(
+            int(year),
+            int(month or 1),
+            int(day or 1),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+        )
     except ValueError:
         return value
     if sign in ("+", "-") and tz_h:
@@ -328,9 +378,10 @@ def parse_pdf_date(value: str) -> str:
 
 def default_backend() -> Backend:
     value = os.environ.get(BACKEND_ENV, "pdfium")
-    if value not in BACKENDS:
-        raise ValueError(f"{BACKEND_ENV}={value!r}: choose one of {', '.join(BACKENDS)}")
-    return value  # type: ignore[return-value]
+    for backend in BACKENDS:
+        if value == backend:
+            return backend
+    raise ValueError(f"{BACKEND_ENV}={value!r}: choose one of {', '.join(BACKENDS)}")
 
 
 def extract_pdf_text(
@@ -353,14 +404,16 @@ def extract_pdf_text(
     if backend == "pypdf":
         return _extract_pypdf(path, out, password=password, max_pages=max_pages, progress=progress)
     try:
-        return _extract_pdfium(path, out, password=password, max_pages=max_pages,
-                               workers=workers, progress=progress)
+        return _extract_pdfium(
+            path, out, password=password, max_pages=max_pages, workers=workers, progress=progress
+        )
     except IngestError as pdfium_error:
         if "corrupt or truncated" not in pdfium_error.reason:
             raise
         try:
-            result = _extract_pypdf(path, out, password=password, max_pages=max_pages,
-                                    progress=progress)
+            result = _extract_pypdf(
+                path, out, password=password, max_pages=max_pages, progress=progress
+            )
         except IngestError:
             raise pdfium_error from None
         log.warning("%s: PDFium could not open the file; pypdf repaired it", path)

@@ -15,17 +15,159 @@ _SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s+|\n\s*\n|\f")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _SPACE = re.compile(r"\s+")
 
-STOPWORDS = frozenset("""
-a about above after again against all also am an and any are as at be because been before
-being below between both but by can could did do does doing down during each few for from
-further had has have having he her here hers herself him himself his how i if in into is it
-its itself just me more most my myself no nor not now of off on once only or other our ours
-ourselves out over own same she should so some such than that the their theirs them
-themselves then there these they this those through to too under until up very was we were
-what when where which while who whom why will with would you your yours yourself yourselves
-may might must shall one two new use used using via per etc however thus therefore within
-without upon also page pages
-""".split())
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "one",
+        "two",
+        "new",
+        "use",
+        "used",
+        "using",
+        "via",
+        "per",
+        "etc",
+        "however",
+        "thus",
+        "therefore",
+        "within",
+        "without",
+        "upon",
+        "also",
+        "page",
+        "pages",
+    ]
+)
 
 #: Sentences longer than this are not chosen (tables and run-on extraction artefacts).
 MAX_SENTENCE_CHARS = 400
@@ -45,15 +187,19 @@ NEAR_DUPLICATE = 0.7
 _MAX_CANDIDATES = 2000
 
 
-def _distinct(scored: list[tuple[float, int]], words: dict[int, list[str]], wanted: int) -> list[int]:
+def _distinct(
+    scored: list[tuple[float, int]], words: dict[int, list[str]], wanted: int
+) -> list[int]:
     """The best ``wanted`` positions, skipping near-duplicates of ones already picked
     (long documents repeat boilerplate such as page headers)."""
     picked: list[int] = []
     signatures: list[set[str]] = []
     for _, position in scored[:_MAX_CANDIDATES]:
         signature = set(words[position])
-        if any(len(signature & seen) >= NEAR_DUPLICATE * min(len(signature), len(seen))
-               for seen in signatures):
+        if any(
+            len(signature & seen) >= NEAR_DUPLICATE * min(len(signature), len(seen))
+            for seen in signatures
+        ):
             continue
         picked.append(position)
         signatures.append(signature)
@@ -97,8 +243,9 @@ def summarize(text: str, *, sentences: int = 3, key_points: int = 5, keywords: i
     top_words = [w for w, _ in frequency.most_common(keywords)]
     if not picked:  # only fragments: fall back to the opening
         head = " ".join(clean(p) for p in range(min(sentences, len(raw_sentences))))
-        return Summary(summary=head[:MAX_SENTENCE_CHARS], keywords=top_words,
-                       sentence_count=len(raw_sentences))
+        return Summary(
+            summary=head[:MAX_SENTENCE_CHARS], keywords=top_words, sentence_count=len(raw_sentences)
+        )
     return Summary(
         summary=" ".join(clean(p) for p in sorted(picked[:sentences])),
         key_points=[clean(p) for p in sorted(picked[sentences:])],

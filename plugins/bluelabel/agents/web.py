@@ -51,12 +51,19 @@ def _check_address(url: str, host: str, port: int, policy: FetchPolicy) -> str:
         raise IngestError(url, f"cannot resolve host {host!r}: {exc.strerror}") from None
     for *_, sockaddr in infos:
         address = ipaddress.ip_address(sockaddr[0])
-        public = not (address.is_private or address.is_loopback or address.is_link_local
-                      or address.is_reserved or address.is_multicast or address.is_unspecified)
+        public = not (
+            address.is_private
+            or address.is_loopback
+            or address.is_link_local
+            or address.is_reserved
+            or address.is_multicast
+            or address.is_unspecified
+        )
         if not public and not policy.allow_private:
             raise IngestError(
-                url, f"refused: {host} resolves to non-public address {address} "
-                "(set allow_private_urls to permit it)"
+                url,
+                f"refused: {host} resolves to non-public address {address} "
+                "(set allow_private_urls to permit it)",
             )
     return str(infos[0][4][0])
 
@@ -88,12 +95,16 @@ def fetch_url(url: str, sink: BinaryIO, policy: FetchPolicy) -> FetchResult:
     while True:
         parts = urlsplit(current)
         if parts.scheme not in ("http", "https"):
-            raise IngestError(url, f"only http and https URLs are allowed, not {parts.scheme or 'a bare path'!r}")
+            raise IngestError(
+                url, f"only http and https URLs are allowed, not {parts.scheme or 'a bare path'!r}"
+            )
         if not parts.hostname:
             raise IngestError(url, "the URL has no host")
         port = parts.port or (443 if parts.scheme == "https" else 80)
         address = _check_address(url, parts.hostname, port, policy)
-        connection_type = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+        connection_type = (
+            _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+        )
         connection = connection_type(address, parts.hostname, port, policy.timeout)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         try:
@@ -115,12 +126,18 @@ def fetch_url(url: str, sink: BinaryIO, policy: FetchPolicy) -> FetchResult:
                 raise IngestError(url, f"HTTP {response.status} {response.reason}")
             declared = response.getheader("Content-Length")
             if declared and declared.isdigit() and int(declared) > policy.max_bytes:
-                raise IngestError(url, f"response is {int(declared)} bytes, over the {policy.max_bytes}-byte limit")
+                raise IngestError(
+                    url,
+                    f"response is {int(declared)} bytes, over the {policy.max_bytes}-byte limit",
+                )
             size = 0
             while True:
-                if time.monotonic() > deadline:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
                     raise IngestError(url, f"timed out after {policy.total_timeout:g} s")
-                block = response.read(65536)
+                if connection.sock is not None:
+                    connection.sock.settimeout(min(policy.timeout, remaining))
+                block = response.read1(65536)  # what has arrived, not a full block
                 if not block:
                     break
                 size += len(block)
@@ -130,11 +147,16 @@ def fetch_url(url: str, sink: BinaryIO, policy: FetchPolicy) -> FetchResult:
             message = Message()
             message["content-type"] = response.getheader("Content-Type", "application/octet-stream")
             return FetchResult(
-                url=current, status=response.status,
-                content_type=message.get_content_type(), charset=message.get_content_charset(),
-                size=size, redirects=redirects,
+                url=current,
+                status=response.status,
+                content_type=message.get_content_type(),
+                charset=message.get_content_charset(),
+                size=size,
+                redirects=redirects,
             )
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
+            if time.monotonic() >= deadline:
+                raise IngestError(url, f"timed out after {policy.total_timeout:g} s") from None
             raise IngestError(url, f"timed out (no answer within {policy.timeout:g} s)") from None
         except ssl.SSLError as exc:
             raise IngestError(url, f"TLS error: {exc.reason or exc}") from None

@@ -15,6 +15,14 @@ from bluelabel.workflow.validate import (
 )
 
 __all__ = [
-    "INITIAL_INPUT", "Problem", "Step", "Workflow", "WorkflowError", "check_workflow",
-    "load_workflow", "parse_duration", "slugify", "workflow_schema",
+    "INITIAL_INPUT",
+    "Problem",
+    "Step",
+    "Workflow",
+    "WorkflowError",
+    "check_workflow",
+    "load_workflow",
+    "parse_duration",
+    "slugify",
+    "workflow_schema",
 ]

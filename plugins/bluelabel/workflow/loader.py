@@ -33,14 +33,14 @@ class LocatedData:
     duplicate_keys: list[tuple[Path_, Mark]] = field(default_factory=list)
 
     def mark(self, path: Path_, *, key: bool = False) -> Mark:
-        """The best mark for ``path``: the key itself if asked, else the value, else a parent."""
-        table = self.keys if key else self.values
+        """Where ``path`` starts: its key (``key=True``, for mappings) or its value; a parent's
+        mark when the path does not exist (e.g. a missing key)."""
+        if key and path in self.keys:
+            return self.keys[path]
         probe = path
         while probe:
-            if probe in table:
-                return table[probe]
-            if probe in self.keys:
-                return self.keys[probe]
+            if probe in self.values:
+                return self.values[probe]
             probe = probe[:-1]
         return self.values.get((), Mark(1, 1))
 
@@ -62,7 +62,11 @@ def load_located(text: str) -> LocatedData:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
-        reason = " ".join(filter(None, [exc.context, exc.problem]))
+        context = exc.context or ""
+        if exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            start = exc.context_mark
+            context += f" started on line {start.line + 1}, column {start.column + 1}:"
+        reason = " ".join(filter(None, [context, exc.problem]))
         raise YamlSyntaxError(f"YAML syntax error: {reason}", where) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"YAML error: {exc}", Mark(1, 1)) from None

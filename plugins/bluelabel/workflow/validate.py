@@ -31,8 +31,18 @@ ROOT_ENV = "BLUELABEL_WORKFLOW_ROOT"
 ALLOWED_ROOTS_ENV = "BLUELABEL_ALLOWED_ROOTS"
 MAX_BYTES_ENV = "BLUELABEL_MAX_WORKFLOW_BYTES"
 DEFAULT_MAX_BYTES = 1_000_000
-SCHEDULE_PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly",
-                    "@quarterly", "@yearly", "@annually", "@midnight"}
+SCHEDULE_PRESETS = {
+    "@once",
+    "@continuous",
+    "@hourly",
+    "@daily",
+    "@weekly",
+    "@monthly",
+    "@quarterly",
+    "@yearly",
+    "@annually",
+    "@midnight",
+}
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?#LW\-]+$")
 _STEP_TASK_ARGS = ("retries", "retry_delay", "execution_timeout", "pool", "queue")
 
@@ -71,11 +81,15 @@ def workflow_schema() -> dict[str, Any]:
 def _validator() -> jsonschema.protocols.Validator:
     schema = workflow_schema()
     cls = jsonschema.validators.validator_for(schema)
-    return cls(schema)  # type: ignore[no-any-return]
+    validator: jsonschema.protocols.Validator = cls(schema)
+    return validator
 
 
-def workflow_roots(root: str | os.PathLike[str] | None, workflow_path: Path,
-                   allowed_roots: Iterable[str | os.PathLike[str]] = ()) -> tuple[Path, list[Path]]:
+def workflow_roots(
+    root: str | os.PathLike[str] | None,
+    workflow_path: Path,
+    allowed_roots: Iterable[str | os.PathLike[str]] = (),
+) -> tuple[Path, list[Path]]:
     """The root relative paths resolve against, and every folder paths may point into.
 
     Root: the ``root`` argument, else ``$BLUELABEL_WORKFLOW_ROOT``, else the workflow file's
@@ -99,7 +113,9 @@ class _Checker:
         self.inputs: list[Path] = [path]
 
     # ------------------------------------------------------------------ reporting
-    def add(self, where: Path_, message: str, *, key: bool = False, step: str | None = None) -> None:
+    def add(
+        self, where: Path_, message: str, *, key: bool = False, step: str | None = None
+    ) -> None:
         mark = self.located.mark(where, key=key)
         self.problems.append(Problem(self.file, mark.line, mark.column, message, step))
 
@@ -129,12 +145,15 @@ class _Checker:
 
     # ------------------------------------------------------------------ structure
     def check_schema(self) -> None:
-        errors = sorted(_validator().iter_errors(self.located.data),
-                        key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+        errors = sorted(
+            _validator().iter_errors(self.located.data),
+            key=lambda e: (list(map(str, e.absolute_path)), e.validator),
+        )
         for error in errors:
             self._report_schema_error(error)
 
-    def _report_schema_error(self, error: jsonschema.ValidationError) -> None:
+    def _report_schema_error(self, validation_error: jsonschema.ValidationError) -> None:
+        error: Any = validation_error  # jsonschema types its fields as "value or Unset"
         path = tuple(error.absolute_path)
         where = self.describe(path)
         step = self._step_id_at(path)
@@ -143,25 +162,33 @@ class _Checker:
         if kind == "required":
             for name in error.validator_value:
                 if isinstance(instance, dict) and name not in instance:
-                    self.add(path, self._missing_message(path, name), step=step)
+                    # point at the key that holds the incomplete mapping ("workflow:")
+                    self.add(path, self._missing_message(path, name), key=True, step=step)
         elif kind == "additionalProperties":
             allowed = sorted(error.schema.get("properties", {}))
             for key in instance:
                 if key in allowed:
                     continue
                 hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-                fix = f"did you mean '{hint[0]}'?" if hint else f"allowed keys: {', '.join(allowed)}"
+                fix = (
+                    f"did you mean '{hint[0]}'?" if hint else f"allowed keys: {', '.join(allowed)}"
+                )
                 self.add((*path, key), f"{where}: unknown key '{key}'; {fix}", key=True, step=step)
         elif kind == "type":
             expected = error.validator_value
             expected = " or ".join(expected) if isinstance(expected, list) else expected
-            self.add(path, f"{where} must be {_article(expected)}, not {_type_name(instance)}",
-                     step=step)
+            self.add(
+                path, f"{where} must be {_article(expected)}, not {_type_name(instance)}", step=step
+            )
         elif kind == "minItems" and path == ("steps",):
             self.add(path, "'steps' is empty: list at least one step (each with 'id' and 'agent')")
         elif kind == "pattern" and path and path[-1] in ("id", "dag_id"):
-            self.add(path, f"{where}: {instance!r} is not a valid Airflow id: use only letters, "
-                           "digits, '_', '-' and '.'", step=step)
+            self.add(
+                path,
+                f"{where}: {instance!r} is not a valid Airflow id: use only letters, "
+                "digits, '_', '-' and '.'",
+                step=step,
+            )
         elif kind in ("oneOf", "anyOf"):
             description = error.schema.get("description", "")
             self.add(path, f"{where}: {instance!r} is not valid. {description}".strip(), step=step)
@@ -175,19 +202,28 @@ class _Checker:
     def _missing_message(self, path: Path_, name: str) -> str:
         if path == ():
             if name == "steps":
-                return ("missing required section 'steps': list the workflow's steps under "
-                        "'steps:' (each with 'id' and 'agent')")
-            return ("missing required section 'workflow': start the file with 'workflow:' "
-                    "holding 'name' and 'version'")
+                return (
+                    "missing required section 'steps': list the workflow's steps under "
+                    "'steps:' (each with 'id' and 'agent')"
+                )
+            return (
+                "missing required section 'workflow': start the file with 'workflow:' "
+                "holding 'name' and 'version'"
+            )
         if path == ("workflow",):
             example = '"1.0.0"' if name == "version" else '"My workflow"'
             return f"'workflow' is missing required key '{name}'; add e.g. '{name}: {example}'"
         where = self.describe(path)
         if name == "agent":
-            return (f"{where}: missing required key 'agent'; set it to one of: "
-                    f"{', '.join(agent_names())}")
+            return (
+                f"{where}: missing required key 'agent'; set it to one of: "
+                f"{', '.join(agent_names())}"
+            )
         if name == "id":
-            return f"{where}: missing required key 'id'; give the step a unique id (letters, digits, '_', '-', '.')"
+            return (
+                f"{where}: missing required key 'id'; give the step a unique id "
+                "(letters, digits, '_', '-', '.')"
+            )
         return f"{where}: missing required key '{name}'"
 
     # ------------------------------------------------------------------ semantics
@@ -203,8 +239,12 @@ class _Checker:
             if isinstance(step_id, str):
                 if step_id in first_seen:
                     line = self.located.mark(("steps", first_seen[step_id])).line
-                    self.add(("steps", index, "id"), f"duplicate step id '{step_id}' (first used on "
-                             f"line {line}); step ids must be unique", step=step_id)
+                    self.add(
+                        ("steps", index, "id"),
+                        f"duplicate step id '{step_id}' (first used on "
+                        f"line {line}); step ids must be unique",
+                        step=step_id,
+                    )
                 else:
                     first_seen[step_id] = index
             label = self.step_label(index)
@@ -212,20 +252,41 @@ class _Checker:
             agent = step.get("agent")
             if isinstance(agent, str) and agent and not is_known_agent(agent):
                 hint = suggest_agent(agent)
-                fix = f"did you mean '{hint}'?" if hint else f"known agents: {', '.join(agent_names())}"
-                self.add(("steps", index, "agent"), f"{label}: unknown agent '{agent}'; {fix}", step=sid)
+                fix = (
+                    f"did you mean '{hint}'?"
+                    if hint
+                    else f"known agents: {', '.join(agent_names())}"
+                )
+                self.add(
+                    ("steps", index, "agent"), f"{label}: unknown agent '{agent}'; {fix}", step=sid
+                )
             if "input_file" in step and "input_from" in step:
-                self.add(("steps", index, "input_from"), f"{label}: has both 'input_file' and "
-                         "'input_from'; a step takes its input from exactly one: remove one", step=sid)
+                self.add(
+                    ("steps", index, "input_from"),
+                    f"{label}: has both 'input_file' and "
+                    "'input_from'; a step takes its input from exactly one: remove one",
+                    step=sid,
+                )
             for dep in _as_list(step.get("input_from")):
                 if dep not in first_seen and not any(
                     isinstance(s, dict) and s.get("id") == dep for s in steps
                 ):
-                    known = [s["id"] for s in steps if isinstance(s, dict) and isinstance(s.get("id"), str)]
-                    hint = difflib.get_close_matches(dep, known, n=1, cutoff=0.6)
-                    fix = f"did you mean '{hint[0]}'?" if hint else f"known steps: {', '.join(known)}"
-                    self.add(("steps", index, "input_from"),
-                             f"{label}: input_from refers to unknown step '{dep}'; {fix}", step=sid)
+                    known = [
+                        s["id"]
+                        for s in steps
+                        if isinstance(s, dict) and isinstance(s.get("id"), str)
+                    ]
+                    close = difflib.get_close_matches(dep, known, n=1, cutoff=0.6)
+                    fix = (
+                        f"did you mean '{close[0]}'?"
+                        if close
+                        else f"known steps: {', '.join(known)}"
+                    )
+                    self.add(
+                        ("steps", index, "input_from"),
+                        f"{label}: input_from refers to unknown step '{dep}'; {fix}",
+                        step=sid,
+                    )
             input_file = step.get("input_file")
             if isinstance(input_file, str) and input_file and input_file != INITIAL_INPUT:
                 self.check_input_file(("steps", index, "input_file"), label, sid, input_file)
@@ -247,14 +308,20 @@ class _Checker:
                 if dep not in graph:
                     continue
                 if state.get(dep) == 1:
-                    cycle = stack[stack.index(dep):] + [dep]
+                    cycle = [*stack[stack.index(dep) :], dep]
                     if frozenset(cycle) not in reported:
                         reported.add(frozenset(cycle))
-                        index = next(i for i, s in enumerate(steps)
-                                     if isinstance(s, dict) and s.get("id") == cycle[0])
-                        self.add(("steps", index, "input_from"),
-                                 f"dependency cycle: {' -> '.join(cycle)}; remove one of these "
-                                 "input_from links", step=cycle[0])
+                        index = next(
+                            i
+                            for i, s in enumerate(steps)
+                            if isinstance(s, dict) and s.get("id") == cycle[0]
+                        )
+                        self.add(
+                            ("steps", index, "input_from"),
+                            f"dependency cycle: {' -> '.join(cycle)}; remove one of these "
+                            "input_from links",
+                            step=cycle[0],
+                        )
                 elif dep not in state:
                     visit(dep)
             stack.pop()
@@ -264,15 +331,20 @@ class _Checker:
             if node not in state:
                 visit(node)
 
-    def resolve_inside_roots(self, where: Path_, label: str, sid: str | None, what: str,
-                             raw: str) -> Path | None:
+    def resolve_inside_roots(
+        self, where: Path_, label: str, sid: str | None, what: str, raw: str
+    ) -> Path | None:
         path = Path(os.path.expanduser(raw))
         resolved = (path if path.is_absolute() else self.root / path).resolve()
         if not any(resolved.is_relative_to(r) for r in self.roots):
             roots = ", ".join(str(r) for r in self.roots)
-            self.add(where, f"{label}: {what} '{raw}' resolves to {resolved}, outside the "
-                     f"allowed root(s) {roots}; move it under the root or add its folder to "
-                     f"{ALLOWED_ROOTS_ENV}", step=sid)
+            self.add(
+                where,
+                f"{label}: {what} '{raw}' resolves to {resolved}, outside the "
+                f"allowed root(s) {roots}; move it under the root or add its folder to "
+                f"{ALLOWED_ROOTS_ENV}",
+                step=sid,
+            )
             return None
         return resolved
 
@@ -281,20 +353,31 @@ class _Checker:
         if resolved is None:
             return
         if not resolved.is_file():
-            self.add(where, f"{label}: input_file '{raw}' not found (looked for {resolved}; "
-                     f"relative paths resolve against the root {self.root}: set --root or "
-                     f"{ROOT_ENV})", step=sid)
+            self.add(
+                where,
+                f"{label}: input_file '{raw}' not found (looked for {resolved}; "
+                f"relative paths resolve against the root {self.root}: set --root or "
+                f"{ROOT_ENV})",
+                step=sid,
+            )
             return
         self.inputs.append(resolved)
         if resolved.stat().st_size > _max_bytes():
-            self.add(where, f"{label}: input_file '{raw}' is over the {_max_bytes()}-byte limit",
-                     step=sid)
+            self.add(
+                where,
+                f"{label}: input_file '{raw}' is over the {_max_bytes()}-byte limit",
+                step=sid,
+            )
             return
         try:
             data = json.loads(resolved.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            self.add(where, f"{label}: input_file '{raw}' is not valid JSON (line {exc.lineno}, "
-                     f"column {exc.colno}: {exc.msg})", step=sid)
+            self.add(
+                where,
+                f"{label}: input_file '{raw}' is not valid JSON (line {exc.lineno}, "
+                f"column {exc.colno}: {exc.msg})",
+                step=sid,
+            )
             return
         except (OSError, UnicodeDecodeError) as exc:
             self.add(where, f"{label}: cannot read input_file '{raw}': {exc}", step=sid)
@@ -302,15 +385,25 @@ class _Checker:
         try:
             request = AgentInput.from_dict(data, where=f"input_file '{raw}'")
         except AgentInputError as exc:
-            self.add(where, f"{label}: {exc} (expected the agent-input shape: task_id, task_type, "
-                     "source, content, metadata, context)", step=sid)
+            self.add(
+                where,
+                f"{label}: {exc} (expected the agent-input shape: task_id, task_type, "
+                "source, content, metadata, context)",
+                step=sid,
+            )
             return
         file_path = request.content.get("file_path")
         if isinstance(file_path, str) and file_path:
-            target = self.resolve_inside_roots(where, label, sid, f"file_path in '{raw}'", file_path)
+            target = self.resolve_inside_roots(
+                where, label, sid, f"file_path in '{raw}'", file_path
+            )
             if target is not None and not target.exists():
-                self.add(where, f"{label}: file_path '{file_path}' in input_file '{raw}' not found "
-                         f"(looked for {target})", step=sid)
+                self.add(
+                    where,
+                    f"{label}: file_path '{file_path}' in input_file '{raw}' not found "
+                    f"(looked for {target})",
+                    step=sid,
+                )
             elif target is not None:
                 self.inputs.append(target)
 
@@ -326,21 +419,27 @@ class _Checker:
         elif isinstance(schedule, list):
             for i, uri in enumerate(schedule):
                 if isinstance(uri, str) and not re.match(r"^[A-Za-z][\w+.-]*://\S+$", uri):
-                    self.add(("workflow", "schedule", i), f"'workflow.schedule' item {uri!r} is "
-                             "not an asset URI (scheme://path, e.g. file:///data/inbox)")
+                    self.add(
+                        ("workflow", "schedule", i),
+                        f"'workflow.schedule' item {uri!r} is "
+                        "not an asset URI (scheme://path, e.g. file:///data/inbox)",
+                    )
         for key in ("start_date", "end_date"):
             value = settings.get(key)
             if isinstance(value, str):
                 try:
                     datetime.fromisoformat(value)
                 except ValueError:
-                    self.add(("workflow", key), f"'workflow.{key}': {value!r} is not an ISO date "
-                             "(use e.g. 2025-01-01 or 2025-01-01T06:00:00+00:00)")
+                    self.add(
+                        ("workflow", key),
+                        f"'workflow.{key}': {value!r} is not an ISO date "
+                        "(use e.g. 2025-01-01 or 2025-01-01T06:00:00+00:00)",
+                    )
 
     def check_durations(self) -> None:
         data = self.located.data
         candidates: list[tuple[Path_, Any]] = []
-        settings = data.get("workflow")
+        settings = data.get("workflow") if isinstance(data, dict) else None
         if isinstance(settings, dict):
             candidates.append((("workflow", "dagrun_timeout"), settings.get("dagrun_timeout")))
             args = settings.get("default_args")
@@ -356,23 +455,34 @@ class _Checker:
 
     def check_duplicate_keys(self) -> None:
         for path, mark in self.located.duplicate_keys:
-            self.problems.append(Problem(self.file, mark.line, mark.column,
-                                         f"{self.describe(path[:-1])}: duplicate key '{path[-1]}'"))
+            self.problems.append(
+                Problem(
+                    self.file,
+                    mark.line,
+                    mark.column,
+                    f"{self.describe(path[:-1])}: duplicate key '{path[-1]}'",
+                )
+            )
 
 
 def _schedule_problem(schedule: str) -> str | None:
     text = schedule.strip()
     if text.startswith("@"):
-        return None if text in SCHEDULE_PRESETS else (
-            f"unknown preset {text!r}; use one of {', '.join(sorted(SCHEDULE_PRESETS))}")
+        return (
+            None
+            if text in SCHEDULE_PRESETS
+            else (f"unknown preset {text!r}; use one of {', '.join(sorted(SCHEDULE_PRESETS))}")
+        )
     fields = text.split()
     if len(fields) in (5, 6) and all(_CRON_FIELD.match(f) for f in fields):
         return None
     try:
         parse_duration(text)
     except ValueError:
-        return (f"{text!r} is not a cron expression (5 fields), a preset (@daily, ...) or a "
-                "duration (30m, 1h)")
+        return (
+            f"{text!r} is not a cron expression (5 fields), a preset (@daily, ...) or a "
+            "duration (30m, 1h)"
+        )
     return None
 
 
@@ -389,9 +499,15 @@ def _as_list(value: Any) -> list[str]:
 
 
 def _article(type_name: str) -> str:
-    names = {"object": "a mapping", "array": "a list", "string": "a string",
-             "integer": "a whole number", "number": "a number", "boolean": "true or false",
-             "null": "empty"}
+    names = {
+        "object": "a mapping",
+        "array": "a list",
+        "string": "a string",
+        "integer": "a whole number",
+        "number": "a number",
+        "boolean": "true or false",
+        "null": "empty",
+    }
     return " or ".join(names.get(t, t) for t in type_name.split(" or "))
 
 
@@ -423,9 +539,16 @@ def check_workflow(
         try:
             size = file_path.stat().st_size
             if size > _max_bytes():
-                return None, [Problem(str(file_path), 1, 1, f"file is {size} bytes, over the "
-                                      f"{_max_bytes()}-byte limit for workflow files "
-                                      f"({MAX_BYTES_ENV})")]
+                return None, [
+                    Problem(
+                        str(file_path),
+                        1,
+                        1,
+                        f"file is {size} bytes, over the "
+                        f"{_max_bytes()}-byte limit for workflow files "
+                        f"({MAX_BYTES_ENV})",
+                    )
+                ]
             text = file_path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None, [Problem(str(file_path), 1, 1, "file not found")]
@@ -434,13 +557,26 @@ def check_workflow(
     try:
         checker.located = load_located(text)
     except YamlSyntaxError as exc:
-        return None, [Problem(str(file_path), exc.mark.line, exc.mark.column,
-                              f"{exc} (line {exc.mark.line}, column {exc.mark.column})")]
+        return None, [
+            Problem(
+                str(file_path),
+                exc.mark.line,
+                exc.mark.column,
+                f"{exc} (line {exc.mark.line}, column {exc.mark.column})",
+            )
+        ]
     data = checker.located.data
     if not isinstance(data, dict):
         found = "an empty file" if data is None else _type_name(data)
-        return None, [Problem(str(file_path), 1, 1, f"a workflow file must be a mapping with "
-                              f"'workflow' and 'steps' sections, not {found}")]
+        return None, [
+            Problem(
+                str(file_path),
+                1,
+                1,
+                f"a workflow file must be a mapping with "
+                f"'workflow' and 'steps' sections, not {found}",
+            )
+        ]
     checker.check_duplicate_keys()
     checker.check_schema()
     checker.check_workflow_settings()
@@ -465,8 +601,9 @@ def load_workflow(
     return workflow
 
 
-def _build(data: Mapping[str, Any], path: Path, root: Path, text: str,
-           inputs: tuple[Path, ...]) -> Workflow:
+def _build(
+    data: Mapping[str, Any], path: Path, root: Path, text: str, inputs: tuple[Path, ...]
+) -> Workflow:
     settings = data["workflow"]
     metadata = dict(data.get("metadata") or {})
     steps = []
@@ -477,24 +614,42 @@ def _build(data: Mapping[str, Any], path: Path, root: Path, text: str,
         if input_file and input_file != INITIAL_INPUT:
             resolved = (root / input_file).resolve()
             input_data = json.loads(resolved.read_text(encoding="utf-8"))
-        steps.append(Step(
-            id=raw["id"], agent=raw["agent"], name=raw.get("name"),
-            description=raw.get("description"), input_file=resolved, input_data=input_data,
-            input_from=tuple(_as_list(raw.get("input_from"))), config=dict(raw.get("config") or {}),
-            outputs=tuple(raw.get("outputs") or ()),
-            task_args={k: raw[k] for k in _STEP_TASK_ARGS if k in raw},
-        ))
+        steps.append(
+            Step(
+                id=raw["id"],
+                agent=raw["agent"],
+                name=raw.get("name"),
+                description=raw.get("description"),
+                input_file=resolved,
+                input_data=input_data,
+                input_from=tuple(_as_list(raw.get("input_from"))),
+                config=dict(raw.get("config") or {}),
+                outputs=tuple(raw.get("outputs") or ()),
+                task_args={k: raw[k] for k in _STEP_TASK_ARGS if k in raw},
+            )
+        )
     tags = list(dict.fromkeys([*settings.get("tags", []), *metadata.get("tags", [])]))
     timeout = settings.get("dagrun_timeout")
     return Workflow(
-        name=settings["name"], version=str(settings["version"]),
-        dag_id=settings.get("dag_id") or slugify(settings["name"]), steps=tuple(steps),
-        source_path=path, root=root, description=settings.get("description"),
-        schedule=settings.get("schedule"), start_date=settings.get("start_date"),
-        end_date=settings.get("end_date"), catchup=bool(settings.get("catchup", False)),
-        params=dict(settings.get("params") or {}), default_args=dict(settings.get("default_args") or {}),
-        max_active_runs=settings.get("max_active_runs"), max_active_tasks=settings.get("max_active_tasks"),
+        name=settings["name"],
+        version=str(settings["version"]),
+        dag_id=settings.get("dag_id") or slugify(settings["name"]),
+        steps=tuple(steps),
+        source_path=path,
+        root=root,
+        description=settings.get("description"),
+        schedule=settings.get("schedule"),
+        start_date=settings.get("start_date"),
+        end_date=settings.get("end_date"),
+        catchup=bool(settings.get("catchup", False)),
+        params=dict(settings.get("params") or {}),
+        default_args=dict(settings.get("default_args") or {}),
+        max_active_runs=settings.get("max_active_runs"),
+        max_active_tasks=settings.get("max_active_tasks"),
         dagrun_timeout=parse_duration(timeout) if timeout is not None else None,
-        tags=tuple(tags), metadata=metadata, doc_md=settings.get("doc_md"), source_text=text,
+        tags=tuple(tags),
+        metadata=metadata,
+        doc_md=settings.get("doc_md"),
+        source_text=text,
         inputs=inputs,
     )

@@ -1,0 +1,122 @@
+"""The digest agent over a real store: selection, formats, escaping, summaries."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from bluelabel.agents import AgentContext, AgentInput, get_agent
+from bluelabel.errors import AgentInputError
+from bluelabel.samples import SAMPLE_PARAGRAPHS
+
+
+def ingest_text(
+    context: AgentContext, text: str, title: str, tags: list[str] | None = None
+) -> dict:
+    request = AgentInput(
+        task_type="text",
+        source=f"note:{title}",
+        content={"text": text},
+        config={"title": title, "tags": tags or []},
+    )
+    return get_agent("ingestion").run(request, context)
+
+
+def digest(context: AgentContext, **config: object) -> dict:
+    return get_agent("digest").run(AgentInput(source="test", config=config), context)
+
+
+LONG_TEXT = " ".join(SAMPLE_PARAGRAPHS * 3)
+
+
+def test_markdown_digest_of_upstream_documents(context: AgentContext) -> None:
+    first = ingest_text(context, LONG_TEXT, "Airflow notes")
+    ingest_text(context, "Unrelated document that must not be digested. " * 3, "Other")
+    context.upstream = [first]
+    result = digest(context, format="markdown")
+    assert result["format"] == "markdown" and result["summary_count"] == 1
+    assert result["content_ids"] == [first["content_id"]]
+    text = result["digest"]
+    assert "## 1. Airflow notes" in text and "Other" not in text
+    assert "**Key points**" in text
+    summary = text.split("characters", 1)[1].split("**Key points**")[0].strip()
+    assert 0 < len(summary) < len(LONG_TEXT) / 2  # a summary, not the full text
+    assert Path(result["digest_path"]).read_text() == text
+
+
+def test_limit_and_newest_first(context: AgentContext) -> None:
+    for n in range(5):
+        ingest_text(
+            context, f"Document number {n} talks about scheduling tasks in Airflow.", f"Doc {n}"
+        )
+    result = digest(context, limit=2, format="json")
+    data = json.loads(result["digest"])
+    assert [i["title"] for i in data["items"]] == ["Doc 4", "Doc 3"]
+    assert data["count"] == 2 == result["summary_count"]
+
+
+def test_query_by_tag(context: AgentContext) -> None:
+    ingest_text(
+        context, "Finance document about quarterly budgets and costs.", "Budget", ["finance"]
+    )
+    ingest_text(
+        context, "Engineering document about the scheduler internals.", "Scheduler", ["eng"]
+    )
+    result = digest(context, tags=["finance"])
+    assert result["titles"] == ["Budget"]
+
+
+def test_html_escapes_every_value(context: AgentContext) -> None:
+    hostile = '<script>alert("x")</script> & friends'
+    ingest_text(
+        context, f"{hostile}. This sentence has enough words to be summarised here.", hostile
+    )
+    html = digest(context, format="html")["digest"]
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html and "&amp; friends" in html
+
+
+def test_sections_from_the_original_format(context: AgentContext) -> None:
+    ingest_text(context, LONG_TEXT, "Notes")
+    result = digest(context, sections=["executive_summary", "recommendations"])
+    assert "**Key points**" not in result["digest"]
+    assert any("recommendations" in w for w in result["warnings"])
+
+
+def test_inline_text_like_the_original_digest_input(context: AgentContext) -> None:
+    request = AgentInput.from_dict(
+        {
+            "task_id": "t",
+            "source": "cli",
+            "content": {
+                "content_id": "digest_abc123",
+                "text": LONG_TEXT,
+                "metadata": {"title": "Sample Article", "author": "Test Author"},
+            },
+        }
+    )
+    result = get_agent("digest_agent").run(request, context)
+    assert result["summary_count"] == 1 and "Sample Article" in result["digest"]
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ({"format": "pdf"}, "format must be one of"),
+        ({"limit": 0}, "limit must be >= 1"),
+        ({"limit": "ten"}, "limit must be a whole number"),
+        ({"content_ids": ["nope"]}, "not in store"),
+        ({"since": "yesterday-ish"}, "since must be an ISO time"),
+    ],
+)
+def test_bad_digest_options(context: AgentContext, config: dict, message: str) -> None:
+    with pytest.raises(AgentInputError, match=message):
+        digest(context, **config)
+
+
+def test_summaries_are_cached(context: AgentContext) -> None:
+    doc = ingest_text(context, LONG_TEXT, "Cached")
+    digest(context)
+    cached = list(Path(context.store.location, "summaries").rglob("*.json"))
+    assert len(cached) == 1 and doc["content_id"] in cached[0].name
