@@ -13,16 +13,17 @@ Two backends:
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
-import multiprocessing
 import os
 import re
+import signal
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 from bluelabel.errors import IngestError
 
@@ -33,6 +34,8 @@ BACKEND_ENV = "BLUELABEL_PDF_BACKEND"
 #: Pages below which one process does everything (forking costs more than it saves).
 PARALLEL_MIN_PAGES = 64
 PROGRESS_EVERY = 250
+#: Pages per unit of work handed to a process when a document is split.
+BLOCK_PAGES = 32
 PAGE_SEPARATOR = "\f"
 
 ProgressCallback = Callable[[int, int], None]
@@ -122,48 +125,51 @@ def _pdfium_open(path: Path, password: str | None) -> Any:
         ) from None
 
 
+class _PageTally:
+    """Counts of one extraction run: characters, failed and empty pages (1-based)."""
+
+    def __init__(self) -> None:
+        self.chars = 0
+        self.failed: list[int] = []
+        self.empty: list[int] = []
+
+    def as_tuple(self) -> tuple[int, list[int], list[int]]:
+        return self.chars, self.failed, self.empty
+
+
 def _pdfium_pages(
-    path: Path,
-    password: str | None,
+    pdf: Any,
     first: int,
     last: int,
-    out: Path,
+    sink: TextIO,
+    tally: _PageTally,
     progress: ProgressCallback | None = None,
     total: int = 0,
-) -> tuple[int, list[int], list[int]]:
-    """Extract pages [first, last) into ``out``; return (chars, failed pages, empty pages)."""
+) -> None:
+    """Write the text of pages [first, last) of an open document to ``sink``."""
     import pypdfium2 as pdfium
 
-    pdf = _pdfium_open(path, password)
-    chars = 0
-    failed: list[int] = []
-    empty: list[int] = []
-    try:
-        with out.open("w", encoding="utf-8") as sink:
-            for index in range(first, last):
-                try:
-                    page = pdf[index]
-                    try:
-                        textpage = page.get_textpage()
-                        text = clean_page_text(textpage.get_text_range())
-                        textpage.close()
-                    finally:
-                        page.close()
-                except pdfium.PdfiumError:
-                    failed.append(index + 1)
-                    text = ""
-                if index:
-                    sink.write(PAGE_SEPARATOR)
-                sink.write(text)
-                page_chars = len(text.strip())
-                if not page_chars:
-                    empty.append(index + 1)
-                chars += page_chars
-                if progress and (index - first + 1) % PROGRESS_EVERY == 0:
-                    progress(index - first + 1, total)
-    finally:
-        pdf.close()
-    return chars, failed, empty
+    for index in range(first, last):
+        try:
+            page = pdf[index]
+            try:
+                textpage = page.get_textpage()
+                text = clean_page_text(textpage.get_text_range())
+                textpage.close()
+            finally:
+                page.close()
+        except pdfium.PdfiumError:
+            tally.failed.append(index + 1)
+            text = ""
+        if index:
+            sink.write(PAGE_SEPARATOR)
+        sink.write(text)
+        page_chars = len(text.strip())
+        if not page_chars:
+            tally.empty.append(index + 1)
+        tally.chars += page_chars
+        if progress and (index + 1) % PROGRESS_EVERY == 0:
+            progress(index + 1, total)
 
 
 def _pdfium_metadata(pdf: Any) -> dict[str, Any]:
@@ -192,42 +198,143 @@ def _extract_pdfium(
 
     workers = max(1, min(workers, page_count // (PARALLEL_MIN_PAGES // 2) or 1))
     if page_count < PARALLEL_MIN_PAGES or workers == 1:
-        result.chars, result.failed_pages, result.empty_pages = _pdfium_pages(
-            path, password, 0, page_count, out, progress, page_count
-        )
+        tally = _PageTally()
+        pdf = _pdfium_open(path, password)
+        try:
+            with out.open("w", encoding="utf-8") as sink:
+                _pdfium_pages(pdf, 0, page_count, sink, tally, progress, page_count)
+        finally:
+            pdf.close()
+        result.chars, result.failed_pages, result.empty_pages = tally.as_tuple()
         return result
 
-    bounds = [page_count * i // workers for i in range(workers + 1)]
-    parts = [out.with_name(f"{out.name}.part{i}") for i in range(workers)]
+    # Pages are handed out in blocks from a shared counter, so a process that runs slower
+    # (a busy core, heavier pages) simply takes fewer blocks. Each block goes to its own file.
+    blocks = [
+        (first, min(first + BLOCK_PAGES, page_count)) for first in range(0, page_count, BLOCK_PAGES)
+    ]
+    parts = [out.with_name(f"{out.name}.block{i}") for i in range(len(blocks))]
+    queue = _BlockCounter(len(blocks))
+    children: list[tuple[int, int]] = []
     try:
-        # fork: the children need nothing re-imported, and start in a millisecond.
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
-            futures: list[Future[tuple[int, list[int], list[int]]]] = [
-                pool.submit(_pdfium_pages, path, password, bounds[i], bounds[i + 1], parts[i])
-                for i in range(1, workers)
-            ]
-            scaled = (
-                (lambda done, _total: progress(done * workers, page_count)) if progress else None
-            )
-            chars, failed, empty = _pdfium_pages(
-                path, password, bounds[0], bounds[1], parts[0], scaled, page_count
-            )
-            for future in futures:
-                more_chars, more_failed, more_empty = future.result()
-                chars += more_chars
-                failed += more_failed
-                empty += more_empty
+        # Plain fork, no pool: a pool's feeder and manager threads compete with the parent's
+        # own share of pages for the CPU.
+        for _ in range(1, workers):
+            children.append(_fork(_pdfium_blocks, path, password, blocks, parts, queue, None))
+        chars, failed, empty = _pdfium_blocks(path, password, blocks, parts, queue, progress)
+        while children:
+            more_chars, more_failed, more_empty = _join(path, *children.pop(0))
+            chars += more_chars
+            failed += more_failed
+            empty += more_empty
         with out.open("wb") as sink:
             for part in parts:
                 with part.open("rb") as source:
                     while block := source.read(1 << 20):
                         sink.write(block)
     finally:
+        for pid, fd in children:  # only left on error: stop the others
+            _kill(pid, fd)
         for part in parts:
             part.unlink(missing_ok=True)
     result.chars, result.failed_pages, result.empty_pages = chars, sorted(failed), sorted(empty)
     return result
+
+
+class _BlockCounter:
+    """The next block index, shared by forked processes (a lock-protected shared int)."""
+
+    def __init__(self, total: int) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self.total = total
+        self._value = context.RawValue("i", 0)
+        self._lock = context.Lock()
+
+    def take(self) -> int | None:
+        with self._lock:
+            index: int = self._value.value
+            if index >= self.total:
+                return None
+            self._value.value = index + 1
+            return index
+
+
+def _pdfium_blocks(
+    path: Path,
+    password: str | None,
+    blocks: list[tuple[int, int]],
+    parts: list[Path],
+    queue: _BlockCounter,
+    progress: ProgressCallback | None,
+) -> tuple[int, list[int], list[int]]:
+    """Take blocks from ``queue`` until none are left; each block's text to its part file."""
+    tally = _PageTally()
+    pdf = _pdfium_open(path, password)
+    total = blocks[-1][1]
+    reported = 0
+    try:
+        while (index := queue.take()) is not None:
+            first, last = blocks[index]
+            with parts[index].open("w", encoding="utf-8") as sink:
+                _pdfium_pages(pdf, first, last, sink, tally)
+            if progress and last - reported >= PROGRESS_EVERY:
+                reported = last
+                progress(last, total)  # pages up to here are done or being done
+    finally:
+        pdf.close()
+    return tally.as_tuple()
+
+
+def _fork(function: Callable[..., Any], *args: Any) -> tuple[int, int]:
+    """Run ``function(*args)`` in a forked child; return (pid, fd of its JSON reply)."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: never return into the caller's code
+        code = 0
+        try:
+            os.close(read_fd)
+            reply: list[Any] = ["ok", function(*args)]
+        except IngestError as exc:
+            reply = ["ingest_error", exc.source, exc.reason]
+        except BaseException as exc:  # reported to the parent, which raises it
+            reply = ["error", f"{type(exc).__name__}: {exc}"]
+            code = 1
+        try:
+            with os.fdopen(write_fd, "w") as pipe:
+                json.dump(reply, pipe)
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    return pid, read_fd
+
+
+def _join(path: Path, pid: int, read_fd: int) -> Any:
+    with os.fdopen(read_fd) as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if not data:
+        raise IngestError(str(path), f"extraction worker died ({_describe_status(status)})")
+    reply = json.loads(data)
+    if reply[0] == "ingest_error":
+        raise IngestError(reply[1], reply[2])
+    if reply[0] == "error":
+        raise IngestError(str(path), f"extraction worker failed: {reply[1]}")
+    return reply[1]
+
+
+def _kill(pid: int, read_fd: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    os.close(read_fd)
+
+
+def _describe_status(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {os.WTERMSIG(status)}"
+    return f"exit code {os.waitstatus_to_exitcode(status)}"
 
 
 def _pdfium_is_encrypted(pdf: Any) -> bool:

@@ -1,0 +1,35 @@
+"""Helpers shared by the benchmarks: run a snippet in a fresh process, read its figures."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+SHARED_PDFS = Path(__file__).resolve().parents[2] / "shared" / "bench" / "original-pdfs"
+
+# Appended to every measured snippet: wall time and peak RSS of the process and its children.
+_FOOTER = """
+import json as _json, resource as _resource, sys as _sys
+# VmHWM, not ru_maxrss: ru_maxrss survives exec, so a child of a big parent would report the
+# parent's size. Forked workers share their parent's pages; their ru_maxrss counts them again.
+_self = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")][0] / 1024
+_kids = _resource.getrusage(_resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(_json.dumps({"seconds": _elapsed, "rss_mb": _self, "children_rss_mb": _kids, **_extra}))
+"""
+
+
+def run_snippet(body: str, *args: str) -> dict[str, float]:
+    """Run ``body`` (which sets ``_elapsed`` and ``_extra``) in a fresh interpreter."""
+    code = body + _FOOTER
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True
+    ).stdout
+    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def median_of(runs: list[dict[str, float]], key: str) -> float:
+    return statistics.median(r[key] for r in runs)

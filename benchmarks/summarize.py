@@ -1,0 +1,51 @@
+"""Extractive summary time on the text of a long document.
+
+Usage: python benchmarks/summarize.py [PDF]   (default: the original's 2,561-page stress file,
+or a generated 2,561-page PDF when ../shared is absent). Prints median of 5 runs.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import SHARED_PDFS
+from bluelabel.agents.pdf import extract_pdf_text
+from bluelabel.agents.summarize import summarize
+from bluelabel.samples import build_pdf, sample_pages
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="bench-summary-"))
+    if len(sys.argv) > 1:
+        pdf = Path(sys.argv[1])
+    elif (SHARED_PDFS / "stress_test_5mb.pdf").exists():
+        pdf = SHARED_PDFS / "stress_test_5mb.pdf"
+    else:
+        pdf = folder / "generated.pdf"
+        pdf.write_bytes(build_pdf(sample_pages(2561)))
+    out = folder / "text.txt"
+    extraction = extract_pdf_text(pdf, out)
+    text = out.read_text(encoding="utf-8")
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        result = summarize(text)
+        times.append(time.perf_counter() - started)
+    print(
+        f"{pdf.name}: {extraction.page_count} pages, {len(text):,} characters, "
+        f"{result.sentence_count:,} sentences"
+    )
+    print(
+        f"summarize: median {statistics.median(times):.3f} s, min {min(times):.3f} s, "
+        f"max {max(times):.3f} s over {len(times)} runs"
+    )
+    print(f"summary: {result.summary[:200]}...")
+
+
+if __name__ == "__main__":
+    main()
