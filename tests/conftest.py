@@ -1,20 +1,69 @@
-"""Shared fixtures. Every fixture file is generated here; nothing binary is committed."""
+"""Shared fixtures. Every fixture file is generated here; nothing binary is committed.
+
+The whole session shares one isolated Airflow home (SQLite, examples off, DAGs folder =
+``dags/``), set up here before anything imports Airflow.
+"""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="bluelabel-test-airflow-home-"))
+AIRFLOW_ENV = {
+    "AIRFLOW_HOME": str(AIRFLOW_HOME),
+    "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+    "AIRFLOW__CORE__PLUGINS_FOLDER": str(AIRFLOW_HOME / "plugins"),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME}/airflow.db",
+    "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(AIRFLOW_HOME / "logs"),
+    "AIRFLOW__BLUELABEL__STORE": str(AIRFLOW_HOME / "store"),
+    "AIRFLOW__BLUELABEL__ALLOWED_ROOTS": str(AIRFLOW_HOME / "inbox"),
+    "AIRFLOW__BLUELABEL__WORKFLOW_CACHE": str(AIRFLOW_HOME / "workflow-cache"),
+}
+os.environ.update(AIRFLOW_ENV)
+for _name in ("BLUELABEL_STORE", "BLUELABEL_WORKFLOW_ROOT", "BLUELABEL_ALLOWED_ROOTS"):
+    os.environ.pop(_name, None)
+
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from bluelabel.agents import AgentContext
 from bluelabel.samples import build_pdf, sample_pages
 from bluelabel.store import KnowledgeStore
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """The session's Airflow metadata DB, migrated once. Returns the Airflow home."""
+    airflow = Path(sys.executable).parent / "airflow"
+    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True,
+                   env=os.environ.copy(), timeout=600)
+    (AIRFLOW_HOME / "inbox").mkdir(exist_ok=True)
+    return AIRFLOW_HOME
+
+
+def run_dag(dag: Any, conf: dict[str, Any] | None = None) -> Any:
+    """Serialise ``dag`` to the metadata DB (as the DAG processor would) and ``dag.test()`` it."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
+
+    DagBundlesManager().sync_bundles_to_db()
+    bag = DagBag(dag_folder=os.devnull, collect_dags=False)
+    bag.bag_dag(dag)
+    sync_bag_to_db(bag, "dags-folder", None)
+    return dag.test(run_conf=conf)
 
 
 @pytest.fixture

@@ -1,0 +1,163 @@
+"""Workflow model -> Airflow DAG. The only module that knows both the YAML format and Airflow.
+
+``load_workflows(path, globals())`` in a DAG file turns a workflow file (or a folder of them)
+into DAGs. Why one loader file per workflow: Airflow 3.3's DAG processor lists only Python
+files (``list_py_file_paths`` in ``dag_processing/manager.py``), so a YAML file can only reach
+it through a Python file; and an exception in a DAG file becomes an import error for that file
+while *every other* file keeps its DAGs. With one loader per workflow, a broken YAML file shows
+up in the UI's import errors and in ``airflow dags list-import-errors`` as exactly one entry,
+carrying the same ``FILE:LINE: message`` lines as ``bluelabel validate``, and nothing else
+vanishes. ``bluelabel loaders DIR`` writes the loader files.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import MutableMapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pendulum
+from airflow.sdk import DAG, Asset, Param
+
+from bluelabel import settings
+from bluelabel.operators import AgentOperator, DigestOperator, IngestOperator
+from bluelabel.workflow import Workflow, WorkflowError, check_workflow, parse_duration
+from bluelabel.workflow.cache import cached_check
+
+log = logging.getLogger(__name__)
+
+DEFAULT_START_DATE = pendulum.datetime(2025, 1, 1, tz="UTC")
+_DURATION_ARGS = ("retry_delay", "max_retry_delay", "execution_timeout")
+_OPERATORS: dict[str, type[AgentOperator]] = {
+    "ingestion_agent": IngestOperator, "ingestion": IngestOperator,
+    "digest_agent": DigestOperator, "digest": DigestOperator,
+}
+
+
+class WorkflowLoadWarning(UserWarning):
+    """A workflow file in a folder could not be loaded (folder mode only)."""
+
+
+def _schedule(workflow: Workflow) -> Any:
+    value = workflow.schedule
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [Asset(uri) for uri in value]
+    text = value.strip()
+    if text.startswith("@") or len(text.split()) in (5, 6):
+        return text
+    return parse_duration(text)
+
+
+def _durations(args: dict[str, Any]) -> dict[str, Any]:
+    return {k: parse_duration(v) if k in _DURATION_ARGS and not isinstance(v, timedelta) else v
+            for k, v in args.items()}
+
+
+def _params(workflow: Workflow) -> dict[str, Param]:
+    params = {}
+    for name, spec in workflow.params.items():
+        if isinstance(spec, dict) and ("type" in spec or "default" in spec):
+            options = dict(spec)
+            default = options.pop("default", None)
+            params[name] = Param(default, **options)
+        else:
+            params[name] = Param(spec)
+    return params
+
+
+def _doc_md(workflow: Workflow) -> str:
+    intro = workflow.doc_md or workflow.description or workflow.name
+    return (f"{intro}\n\n**Workflow** `{workflow.name}` version `{workflow.version}`, from "
+            f"`{workflow.source_path}`\n\n```yaml\n{workflow.source_text.rstrip()}\n```\n")
+
+
+def build_dag(workflow: Workflow) -> DAG:
+    """The Airflow DAG of a validated workflow: one task per step, edges from ``input_from``."""
+    start = pendulum.parse(workflow.start_date) if workflow.start_date else DEFAULT_START_DATE
+    end = pendulum.parse(workflow.end_date) if workflow.end_date else None
+    dag = DAG(
+        dag_id=workflow.dag_id,
+        description=workflow.description,
+        schedule=_schedule(workflow),
+        start_date=start,  # type: ignore[arg-type]
+        end_date=end,  # type: ignore[arg-type]
+        catchup=workflow.catchup,
+        params=_params(workflow),
+        default_args=_durations(workflow.default_args),
+        max_active_runs=workflow.max_active_runs or 16,
+        max_active_tasks=workflow.max_active_tasks or 16,
+        dagrun_timeout=workflow.dagrun_timeout,
+        tags=set(workflow.tags),
+        doc_md=_doc_md(workflow),
+    )
+    tasks: dict[str, AgentOperator] = {}
+    for step in workflow.topological_order():
+        operator = _OPERATORS.get(step.agent, AgentOperator)
+        kwargs: dict[str, Any] = {"agent": step.agent} if operator is AgentOperator else {}
+        if step.agent in ("ingestion", "digest"):
+            kwargs["agent"] = step.agent
+        task = operator(
+            task_id=step.id,
+            task_display_name=step.name or step.id,
+            doc_md=step.description,
+            input_data=step.input_data,
+            input_from=step.input_from,
+            use_trigger_input=step.uses_trigger_input,
+            config=step.config,
+            outputs=step.outputs,
+            root=workflow.root,
+            dag=dag,
+            **kwargs,
+            **_durations(step.task_args),
+        )
+        for upstream in step.input_from:
+            tasks[upstream] >> task
+        tasks[step.id] = task
+    return dag
+
+
+def load_workflow_dag(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None,
+                      use_cache: bool = True) -> DAG:
+    """The DAG of one workflow file; raise :class:`WorkflowError` listing every problem."""
+    check = cached_check if use_cache else check_workflow
+    workflow, problems = check(path, root=root or settings.workflow_root(),
+                               allowed_roots=settings.allowed_roots())
+    if workflow is None:
+        raise WorkflowError(problems)
+    return build_dag(workflow)
+
+
+def load_workflows(
+    path: str | os.PathLike[str],
+    namespace: MutableMapping[str, Any],
+    root: str | os.PathLike[str] | None = None,
+) -> list[DAG]:
+    """Put the DAG of each workflow under ``path`` into ``namespace`` (pass ``globals()``).
+
+    ``path`` is a YAML file or a folder of them (``*.yaml``, ``*.yml``, recursively).
+    A file: an invalid workflow raises :class:`WorkflowError`, which Airflow shows as this DAG
+    file's import error. A folder: valid workflows load; each invalid one is logged and
+    warned about (:class:`WorkflowLoadWarning`) -- prefer one loader file per workflow, so that
+    each broken file is its own import error.
+    """
+    target = Path(path)
+    dags: list[DAG] = []
+    if target.is_dir():
+        files = sorted(p for p in target.rglob("*") if p.suffix in (".yaml", ".yml"))
+        for file in files:
+            try:
+                dags.append(load_workflow_dag(file, root=root))
+            except WorkflowError as exc:
+                log.error("workflow %s is invalid:\n%s", file, exc)
+                warnings.warn(f"{file} is invalid:\n{exc}", WorkflowLoadWarning, stacklevel=2)
+    else:
+        dags.append(load_workflow_dag(target, root=root))
+    for dag in dags:
+        namespace[f"bluelabel_dag_{dag.dag_id}"] = dag
+    return dags

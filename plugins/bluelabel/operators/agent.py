@@ -1,0 +1,217 @@
+"""``AgentOperator`` runs any registered agent; ``IngestOperator`` and ``DigestOperator`` are
+the two built-ins with arguments named for what they do.
+
+Results go to XCom (``return_value``) as small JSON: ids and metadata, never document text.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperator
+
+from bluelabel import settings
+from bluelabel.agents import AgentContext, AgentInput, get_agent
+from bluelabel.errors import BluelabelError, OutputContractError
+from bluelabel.store import KnowledgeStore
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+#: The rendered digest is kept in XCom up to this size; beyond it, only ``digest_path``.
+MAX_XCOM_DIGEST_CHARS = 64_000
+#: XCom key holding the step's own timing breakdown (read by the metrics plugin).
+METRICS_XCOM_KEY = "bluelabel_step_metrics"
+
+
+def trigger_input(params: Mapping[str, Any], conf: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The agent input a run was triggered with: ``dag_run.conf`` over the DAG's params.
+
+    Either the original ``AgentInput`` shape (``task_type``/``content``...), or the short form
+    the trigger form asks for: ``source`` (a path or URL) or ``text``, plus options.
+    """
+    merged = {**dict(params), **dict(conf or {})}
+    if "content" in merged:
+        return merged
+    content: dict[str, Any] = {}
+    source = merged.pop("source", None) or merged.pop("url", None) or merged.pop("file_path", None)
+    if isinstance(source, str) and source:
+        key = "url" if "://" in source else "file_path"
+        content[key] = source
+    elif isinstance(merged.get("text"), str):
+        content["text"] = merged.pop("text")
+    config = {k: v for k, v in merged.items() if k not in ("task_id", "task_type", "metadata")}
+    request: dict[str, Any] = {"source": "trigger", "content": content, "config": config}
+    if merged.get("task_type"):
+        request["task_type"] = merged["task_type"]
+    return request
+
+
+class AgentOperator(BaseOperator):
+    """Run the agent registered as ``agent`` and push its result to XCom.
+
+    :param agent: registered agent name (``ingestion_agent``, ``digest_agent``, a third party's)
+    :param input_data: agent input in the original ``AgentInput`` shape (templated)
+    :param input_from: task ids whose results this step takes as input (fan-in)
+    :param use_trigger_input: build the input from the run's params / ``dag_run.conf``
+    :param config: merged over the input; the agent honours it (templated)
+    :param outputs: keys the result must have; a missing one fails the task
+    :param store: knowledge store folder or URL (templated; default ``[bluelabel] store``)
+    :param root: folder relative file paths resolve against
+    """
+
+    template_fields: Sequence[str] = ("input_data", "config", "store")
+    template_fields_renderers = {"input_data": "json", "config": "json"}
+    ui_color = "#dbeafe"
+
+    def __init__(
+        self,
+        *,
+        agent: str,
+        input_data: Mapping[str, Any] | None = None,
+        input_from: Sequence[str] = (),
+        use_trigger_input: bool = False,
+        config: Mapping[str, Any] | None = None,
+        outputs: Sequence[str] = (),
+        store: str | None = None,
+        root: str | Path | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.agent = agent
+        self.input_data = dict(input_data or {})
+        self.input_from = list(input_from)
+        self.use_trigger_input = use_trigger_input
+        self.config = dict(config or {})
+        self.outputs = list(outputs)
+        self.store = store
+        self.root = str(root) if root else None
+
+    def _request(self, context: Context) -> AgentInput:
+        data = dict(self.input_data)
+        if self.use_trigger_input:
+            dag_run = context.get("dag_run")
+            data = trigger_input(context.get("params") or {}, getattr(dag_run, "conf", None))
+        data["config"] = {**dict(data.get("config") or {}), **self.config}
+        data.setdefault("task_id", self.task_id)
+        return AgentInput.from_dict(data, where=f"task {self.task_id!r} input")
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        started = time.perf_counter()
+        request = self._request(context)
+        upstream: list[Mapping[str, Any]] = []
+        if self.input_from:
+            pulled = context["ti"].xcom_pull(task_ids=self.input_from)
+            upstream = [r for r in (pulled if isinstance(pulled, list) else [pulled]) if r]
+        root = Path(self.root) if self.root else None
+        allowed = settings.allowed_roots()
+        agent_context = AgentContext(
+            store=KnowledgeStore(self.store or settings.store_location()),
+            base_dir=root,
+            allowed_roots=[root, *allowed] if root is not None else (allowed or None),
+            allow_private_urls=settings.allow_private_urls(),
+            upstream=upstream,
+            log=self.log,
+        )
+        loaded = time.perf_counter()
+        agent = get_agent(self.agent)
+        initialised = time.perf_counter()
+        try:
+            result = agent.run(request, agent_context)
+        except BluelabelError as exc:
+            # One line a person can act on; the traceback adds nothing for bad input.
+            self.log.error("%s failed: %s", self.agent, exc)
+            raise
+        finished = time.perf_counter()
+        missing = [key for key in self.outputs if key not in result]
+        if missing:
+            raise OutputContractError(
+                f"task {self.task_id!r}: agent {self.agent!r} result lacks declared output(s) "
+                f"{', '.join(missing)} (it has: {', '.join(sorted(result))})"
+            )
+        context["ti"].xcom_push(key=METRICS_XCOM_KEY, value={
+            "agent": self.agent,
+            "input_load_ms": round((loaded - started) * 1000, 3),
+            "agent_init_ms": round((initialised - loaded) * 1000, 3),
+            "agent_run_ms": round((finished - initialised) * 1000, 3),
+            "pages": result.get("page_count"),
+            "bytes": result.get("source_bytes"),
+        })
+        return _small(result)
+
+
+def _small(result: dict[str, Any]) -> dict[str, Any]:
+    """What goes to XCom: the result without bulk text."""
+    small = dict(result)
+    digest = small.get("digest")
+    if isinstance(digest, str) and len(digest) > MAX_XCOM_DIGEST_CHARS:
+        small["digest"] = digest[:MAX_XCOM_DIGEST_CHARS] + "\n\n[truncated: see digest_path]\n"
+        small["digest_truncated"] = True
+    return small
+
+
+class IngestOperator(AgentOperator):
+    """Ingest a PDF path, a URL or text into the knowledge store.
+
+    :param source: a PDF/text file path or an http(s) URL (templated)
+    :param source_type: ``pdf``, ``url`` or ``text``; default: guessed from ``source``
+    :param text: inline text to ingest instead of ``source`` (templated)
+    """
+
+    template_fields: Sequence[str] = (*AgentOperator.template_fields, "source", "text")
+    ui_color = "#dcfce7"
+
+    def __init__(self, *, source: str | None = None, source_type: str | None = None,
+                 text: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("agent", "ingestion_agent")
+        super().__init__(**kwargs)
+        self.source = source
+        self.source_type = source_type
+        self.text = text
+
+    def _request(self, context: Context) -> AgentInput:
+        if self.source is None and self.text is None:
+            return super()._request(context)
+        content: dict[str, Any]
+        if self.text is not None:
+            content = {"text": self.text}
+        elif "://" in str(self.source):
+            content = {"url": self.source}
+        else:
+            content = {"file_path": self.source}
+        data: dict[str, Any] = {"task_id": self.task_id, "source": str(self.source or "text"),
+                                "content": content, "config": self.config}
+        if self.source_type:
+            data["task_type"] = self.source_type
+        return AgentInput.from_dict(data, where=f"task {self.task_id!r} input")
+
+
+class DigestOperator(AgentOperator):
+    """Digest the documents of the upstream ingest tasks (or a query) as markdown/HTML/JSON.
+
+    :param format: ``markdown``, ``html`` or ``json`` (templated)
+    :param limit: at most this many documents (templated)
+    """
+
+    template_fields: Sequence[str] = (*AgentOperator.template_fields, "format", "limit")
+    ui_color = "#fef3c7"
+
+    def __init__(self, *, format: str | None = None, limit: int | str | None = None,
+                 **kwargs: Any) -> None:
+        kwargs.setdefault("agent", "digest_agent")
+        super().__init__(**kwargs)
+        self.format = format
+        self.limit = limit
+
+    def _request(self, context: Context) -> AgentInput:
+        request = super()._request(context)
+        extra = {k: v for k, v in (("format", self.format), ("limit", self.limit)) if v is not None}
+        if not extra:
+            return request
+        return AgentInput(task_id=request.task_id, task_type=request.task_type,
+                          source=request.source, content=request.content,
+                          metadata=request.metadata, context=request.context,
+                          config={**request.config, **extra})

@@ -1,0 +1,2 @@
+"""Placeholder, replaced below."""
+from bluelabel.workflow.validate import check_workflow as cached_check  # noqa: F401
