@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import DAG, Param
-
 from bluelabel.operators import DigestOperator, IngestOperator
 
 with DAG(
@@ -22,16 +21,22 @@ with DAG(
     catchup=False,
     params={
         "pdf": Param(type="string", minLength=1, title="PDF file"),
-        "note": Param("Airflow runs each task when its upstream tasks have succeeded.",
-                      type="string", title="A note to ingest"),
+        "note": Param(
+            "Airflow runs each task when its upstream tasks have succeeded.",
+            type="string",
+            title="A note to ingest",
+        ),
         "format": Param("markdown", enum=["markdown", "html", "json"], title="Digest format"),
     },
     default_args={"retries": 1},
     tags=["bluelabel", "example"],
 ) as dag:
     ingest_pdf = IngestOperator(task_id="ingest_pdf", source="{{ params.pdf }}")
-    ingest_note = IngestOperator(task_id="ingest_note", text="{{ params.note }}",
-                                 config={"title": "Note from the trigger form"})
+    ingest_note = IngestOperator(
+        task_id="ingest_note",
+        text="{{ params.note }}",
+        config={"title": "Note from the trigger form"},
+    )
     digest = DigestOperator(
         task_id="digest",
         input_from=["ingest_pdf", "ingest_note"],

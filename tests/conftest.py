@@ -48,8 +48,13 @@ SHARED = REPO.parent / "shared"
 def airflow_db() -> Path:
     """The session's Airflow metadata DB, migrated once. Returns the Airflow home."""
     airflow = Path(sys.executable).parent / "airflow"
-    subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True,
-                   env=os.environ.copy(), timeout=600)
+    subprocess.run(
+        [str(airflow), "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+        timeout=600,
+    )
     (AIRFLOW_HOME / "inbox").mkdir(exist_ok=True)
     return AIRFLOW_HOME
 

@@ -43,8 +43,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
         )
         return 1
     bad = 0
+    dag_ids: dict[str, Path] = {}
     for path in files:
         workflow, problems = check_workflow(path, root=args.root)
+        if workflow is not None and workflow.dag_id in dag_ids:
+            print(
+                f"{path}:{_line_of(workflow.source_text, ('dag_id:', 'name:'))}: dag_id "
+                f"'{workflow.dag_id}' is also used by {dag_ids[workflow.dag_id]}; Airflow keeps "
+                "only one of them: give this workflow its own 'dag_id' (or name)"
+            )
+            bad += 1
+            continue
+        if workflow is not None:
+            dag_ids[workflow.dag_id] = path
         for problem in problems:
             print(problem)
         if problems:
@@ -57,10 +68,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
-def _store(args: argparse.Namespace) -> object:
-    from bluelabel.store import KnowledgeStore
-
-    return KnowledgeStore(args.store)
+def _line_of(text: str, prefixes: tuple[str, ...]) -> int:
+    """The first line whose stripped text starts with one of ``prefixes`` (else 1)."""
+    for prefix in prefixes:
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.strip().startswith(prefix):
+                return number
+    return 1
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:

@@ -33,8 +33,10 @@ log = logging.getLogger(__name__)
 DEFAULT_START_DATE = pendulum.datetime(2025, 1, 1, tz="UTC")
 _DURATION_ARGS = ("retry_delay", "max_retry_delay", "execution_timeout")
 _OPERATORS: dict[str, type[AgentOperator]] = {
-    "ingestion_agent": IngestOperator, "ingestion": IngestOperator,
-    "digest_agent": DigestOperator, "digest": DigestOperator,
+    "ingestion_agent": IngestOperator,
+    "ingestion": IngestOperator,
+    "digest_agent": DigestOperator,
+    "digest": DigestOperator,
 }
 
 
@@ -55,8 +57,10 @@ def _schedule(workflow: Workflow) -> Any:
 
 
 def _durations(args: dict[str, Any]) -> dict[str, Any]:
-    return {k: parse_duration(v) if k in _DURATION_ARGS and not isinstance(v, timedelta) else v
-            for k, v in args.items()}
+    return {
+        k: parse_duration(v) if k in _DURATION_ARGS and not isinstance(v, timedelta) else v
+        for k, v in args.items()
+    }
 
 
 def _params(workflow: Workflow) -> dict[str, Param]:
@@ -73,8 +77,10 @@ def _params(workflow: Workflow) -> dict[str, Param]:
 
 def _doc_md(workflow: Workflow) -> str:
     intro = workflow.doc_md or workflow.description or workflow.name
-    return (f"{intro}\n\n**Workflow** `{workflow.name}` version `{workflow.version}`, from "
-            f"`{workflow.source_path}`\n\n```yaml\n{workflow.source_text.rstrip()}\n```\n")
+    return (
+        f"{intro}\n\n**Workflow** `{workflow.name}` version `{workflow.version}`, from "
+        f"`{workflow.source_path}`\n\n```yaml\n{workflow.source_text.rstrip()}\n```\n"
+    )
 
 
 def build_dag(workflow: Workflow) -> DAG:
@@ -102,15 +108,22 @@ def build_dag(workflow: Workflow) -> DAG:
         kwargs: dict[str, Any] = {"agent": step.agent} if operator is AgentOperator else {}
         if step.agent in ("ingestion", "digest"):
             kwargs["agent"] = step.agent
+        # Only what the step sets: every keyword costs BaseOperator's default handling time.
+        if step.name and step.name != step.id:
+            kwargs["task_display_name"] = step.name
+        if step.description:
+            kwargs["doc_md"] = step.description
+        if step.input_data:
+            kwargs["input_data"] = step.input_data
+        if step.input_from:
+            kwargs["input_from"] = step.input_from
+        if step.config:
+            kwargs["config"] = step.config
+        if step.outputs:
+            kwargs["outputs"] = step.outputs
         task = operator(
             task_id=step.id,
-            task_display_name=step.name or step.id,
-            doc_md=step.description,
-            input_data=step.input_data,
-            input_from=step.input_from,
             use_trigger_input=step.uses_trigger_input,
-            config=step.config,
-            outputs=step.outputs,
             root=workflow.root,
             dag=dag,
             **kwargs,
@@ -122,12 +135,17 @@ def build_dag(workflow: Workflow) -> DAG:
     return dag
 
 
-def load_workflow_dag(path: str | os.PathLike[str], *, root: str | os.PathLike[str] | None = None,
-                      use_cache: bool = True) -> DAG:
+def load_workflow_dag(
+    path: str | os.PathLike[str],
+    *,
+    root: str | os.PathLike[str] | None = None,
+    use_cache: bool = True,
+) -> DAG:
     """The DAG of one workflow file; raise :class:`WorkflowError` listing every problem."""
     check = cached_check if use_cache else check_workflow
-    workflow, problems = check(path, root=root or settings.workflow_root(),
-                               allowed_roots=settings.allowed_roots())
+    workflow, problems = check(
+        path, root=root or settings.workflow_root(), allowed_roots=settings.allowed_roots()
+    )
     if workflow is None:
         raise WorkflowError(problems)
     return build_dag(workflow)

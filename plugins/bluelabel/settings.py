@@ -50,4 +50,8 @@ def allowed_roots() -> list[Path]:
 
 def allow_private_urls() -> bool:
     return (_get("allow_private_urls", "BLUELABEL_ALLOW_PRIVATE_URLS") or "").lower() in (
-        "1", "true", "yes", "on")
+        "1",
+        "true",
+        "yes",
+        "on",
+    )

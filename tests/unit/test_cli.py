@@ -46,6 +46,17 @@ def test_validate_ok_and_problems(tmp_path: Path) -> None:
     ]
 
 
+def test_validate_reports_dag_ids_used_twice(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(VALID)
+    (tmp_path / "b.yaml").write_text(VALID)
+    result = run("validate", "-q", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{tmp_path / 'b.yaml'}:2: dag_id 'valid' is also used by {tmp_path / 'a.yaml'}; Airflow "
+        "keeps only one of them: give this workflow its own 'dag_id' (or name)"
+    ]
+
+
 def test_validate_root_option(tmp_path: Path) -> None:
     (tmp_path / "workflows").mkdir()
     (tmp_path / "tests").mkdir()

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 from bluelabel.errors import AgentInputError
 
@@ -75,6 +75,15 @@ class AgentInput:
         return default
 
 
+class TaskLog(Protocol):
+    """What agents log through: a stdlib ``logging.Logger`` or an Airflow task logger."""
+
+    def debug(self, msg: Any, /, *args: Any) -> Any: ...
+    def info(self, msg: Any, /, *args: Any) -> Any: ...
+    def warning(self, msg: Any, /, *args: Any) -> Any: ...
+    def error(self, msg: Any, /, *args: Any) -> Any: ...
+
+
 @dataclass
 class AgentContext:
     """What an agent may use besides its input: the store, path policy, a logger.
@@ -89,4 +98,4 @@ class AgentContext:
     allowed_roots: Sequence[Path] | None = None
     allow_private_urls: bool = False
     upstream: Sequence[Mapping[str, Any]] = ()
-    log: logging.Logger = field(default_factory=lambda: logging.getLogger("bluelabel"))
+    log: TaskLog = field(default_factory=lambda: logging.getLogger("bluelabel"))

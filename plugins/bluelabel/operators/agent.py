@@ -9,13 +9,14 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator
 
 from bluelabel import settings
 from bluelabel.agents import AgentContext, AgentInput, get_agent
 from bluelabel.errors import BluelabelError, OutputContractError
+from bluelabel.operators.links import SourceDocumentLink
 from bluelabel.store import KnowledgeStore
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class AgentOperator(BaseOperator):
     """
 
     template_fields: Sequence[str] = ("input_data", "config", "store")
-    template_fields_renderers = {"input_data": "json", "config": "json"}
+    template_fields_renderers: ClassVar[dict[str, str]] = {"input_data": "json", "config": "json"}
     ui_color = "#dbeafe"
 
     def __init__(
@@ -132,14 +133,17 @@ class AgentOperator(BaseOperator):
                 f"task {self.task_id!r}: agent {self.agent!r} result lacks declared output(s) "
                 f"{', '.join(missing)} (it has: {', '.join(sorted(result))})"
             )
-        context["ti"].xcom_push(key=METRICS_XCOM_KEY, value={
-            "agent": self.agent,
-            "input_load_ms": round((loaded - started) * 1000, 3),
-            "agent_init_ms": round((initialised - loaded) * 1000, 3),
-            "agent_run_ms": round((finished - initialised) * 1000, 3),
-            "pages": result.get("page_count"),
-            "bytes": result.get("source_bytes"),
-        })
+        context["ti"].xcom_push(
+            key=METRICS_XCOM_KEY,
+            value={
+                "agent": self.agent,
+                "input_load_ms": round((loaded - started) * 1000, 3),
+                "agent_init_ms": round((initialised - loaded) * 1000, 3),
+                "agent_run_ms": round((finished - initialised) * 1000, 3),
+                "pages": result.get("page_count"),
+                "bytes": result.get("source_bytes"),
+            },
+        )
         return _small(result)
 
 
@@ -163,9 +167,16 @@ class IngestOperator(AgentOperator):
 
     template_fields: Sequence[str] = (*AgentOperator.template_fields, "source", "text")
     ui_color = "#dcfce7"
+    operator_extra_links = (SourceDocumentLink(),)
 
-    def __init__(self, *, source: str | None = None, source_type: str | None = None,
-                 text: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        source: str | None = None,
+        source_type: str | None = None,
+        text: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("agent", "ingestion_agent")
         super().__init__(**kwargs)
         self.source = source
@@ -182,8 +193,12 @@ class IngestOperator(AgentOperator):
             content = {"url": self.source}
         else:
             content = {"file_path": self.source}
-        data: dict[str, Any] = {"task_id": self.task_id, "source": str(self.source or "text"),
-                                "content": content, "config": self.config}
+        data: dict[str, Any] = {
+            "task_id": self.task_id,
+            "source": str(self.source or "text"),
+            "content": content,
+            "config": self.config,
+        }
         if self.source_type:
             data["task_type"] = self.source_type
         return AgentInput.from_dict(data, where=f"task {self.task_id!r} input")
@@ -199,8 +214,9 @@ class DigestOperator(AgentOperator):
     template_fields: Sequence[str] = (*AgentOperator.template_fields, "format", "limit")
     ui_color = "#fef3c7"
 
-    def __init__(self, *, format: str | None = None, limit: int | str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *, format: str | None = None, limit: int | str | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("agent", "digest_agent")
         super().__init__(**kwargs)
         self.format = format
@@ -211,7 +227,12 @@ class DigestOperator(AgentOperator):
         extra = {k: v for k, v in (("format", self.format), ("limit", self.limit)) if v is not None}
         if not extra:
             return request
-        return AgentInput(task_id=request.task_id, task_type=request.task_type,
-                          source=request.source, content=request.content,
-                          metadata=request.metadata, context=request.context,
-                          config={**request.config, **extra})
+        return AgentInput(
+            task_id=request.task_id,
+            task_type=request.task_type,
+            source=request.source,
+            content=request.content,
+            metadata=request.metadata,
+            context=request.context,
+            config={**request.config, **extra},
+        )

@@ -1,2 +1,154 @@
-"""Placeholder, replaced below."""
-from bluelabel.workflow.validate import check_workflow as cached_check  # noqa: F401
+"""On-disk cache of validated workflows, keyed on the content of every file they come from.
+
+Validation (YAML composing, the JSON Schema, file checks) costs a few milliseconds per file;
+Airflow re-parses every DAG file every ``min_file_process_interval``. A hit costs one small
+JSON read plus re-hashing the YAML and its input files, so an edit to any of them -- the
+workflow or an ``input_file`` it references (or the PDF that names) -- is a miss. Invalid
+workflows are never cached: their errors are recomputed, and stay exact.
+
+Location: ``[bluelabel] workflow_cache`` (``AIRFLOW__BLUELABEL__WORKFLOW_CACHE``), default
+``$AIRFLOW_HOME/bluelabel/workflow-cache``; ``off`` disables it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import asdict, fields
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bluelabel import __version__
+from bluelabel.agents.registry import agent_names
+from bluelabel.workflow.model import Step, Workflow
+from bluelabel.workflow.validate import Problem, check_workflow, workflow_roots
+
+log = logging.getLogger(__name__)
+CACHE_ENV = "AIRFLOW__BLUELABEL__WORKFLOW_CACHE"
+
+
+def cache_dir() -> Path | None:
+    configured = os.environ.get(CACHE_ENV)
+    if configured is None:
+        with contextlib.suppress(ImportError):
+            from airflow.configuration import conf
+
+            configured = conf.get("bluelabel", "workflow_cache", fallback=None)
+    if configured and configured.lower() in ("off", "false", "none", "0"):
+        return None
+    if configured:
+        return Path(configured)
+    home = os.environ.get("AIRFLOW_HOME") or os.path.expanduser("~/airflow")
+    return Path(home) / "bluelabel" / "workflow-cache"
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _file_sha(path: Path) -> str | None:
+    try:
+        return _sha(path.read_bytes())
+    except OSError:
+        return None
+
+
+def _to_json(workflow: Workflow) -> dict[str, Any]:
+    data = asdict(workflow)
+    data["steps"] = [
+        {**asdict(step), "input_file": str(step.input_file) if step.input_file else None}
+        for step in workflow.steps
+    ]
+    data["source_path"] = str(workflow.source_path)
+    data["root"] = str(workflow.root)
+    data["inputs"] = [str(p) for p in workflow.inputs]
+    data["dagrun_timeout"] = (
+        workflow.dagrun_timeout.total_seconds() if workflow.dagrun_timeout else None
+    )
+    return data
+
+
+def _from_json(data: dict[str, Any]) -> Workflow:
+    steps = tuple(
+        Step(
+            **{
+                **step,
+                "input_file": Path(step["input_file"]) if step["input_file"] else None,
+                "input_from": tuple(step["input_from"]),
+                "outputs": tuple(step["outputs"]),
+            }
+        )
+        for step in data["steps"]
+    )
+    known = {f.name for f in fields(Workflow)}
+    values = {k: v for k, v in data.items() if k in known}
+    values.update(
+        steps=steps,
+        source_path=Path(data["source_path"]),
+        root=Path(data["root"]),
+        inputs=tuple(Path(p) for p in data["inputs"]),
+        tags=tuple(data["tags"]),
+        dagrun_timeout=timedelta(seconds=data["dagrun_timeout"])
+        if data["dagrun_timeout"] is not None
+        else None,
+    )
+    return Workflow(**values)
+
+
+def cached_check(
+    path: str | os.PathLike[str],
+    *,
+    root: str | os.PathLike[str] | None = None,
+    allowed_roots: Iterable[str | os.PathLike[str]] = (),
+) -> tuple[Workflow | None, list[Problem]]:
+    """:func:`check_workflow`, answered from the cache when no source file changed."""
+    allowed_roots = list(allowed_roots)
+    directory = cache_dir()
+    file_path = Path(path).expanduser().absolute()
+    try:
+        text = file_path.read_bytes()
+    except OSError:
+        directory = None  # let check_workflow report it
+    if directory is None:
+        return check_workflow(path, root=root, allowed_roots=allowed_roots)
+    base, roots = workflow_roots(root, file_path, allowed_roots)
+    key = _sha(
+        json.dumps(
+            [__version__, agent_names(), str(file_path), str(base), [str(r) for r in roots]]
+        ).encode()
+        + b"\0"
+        + text
+    )
+    entry = directory / f"{key}.json"
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        cached = json.loads(entry.read_text(encoding="utf-8"))
+        if all(_file_sha(Path(p)) == sha for p, sha in cached["input_hashes"]):
+            return _from_json(cached["workflow"]), []
+    try:
+        decoded: str | None = text.decode("utf-8")
+    except UnicodeDecodeError:
+        decoded = None  # check_workflow reads it again and reports the error
+    workflow, problems = check_workflow(path, root=root, allowed_roots=allowed_roots, text=decoded)
+    if workflow is not None:
+        # The YAML's own bytes are in the key; the files it references are checked on a hit.
+        hashes = [[str(p), _file_sha(p)] for p in workflow.inputs if p != file_path]
+        _write(entry, {"input_hashes": hashes, "workflow": _to_json(workflow)})
+    return workflow, problems
+
+
+def _write(entry: Path, data: dict[str, Any]) -> None:
+    """Best effort: a cache that cannot be written only costs the next parse its speed."""
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".entry-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        os.replace(tmp, entry)
+    except OSError as exc:
+        log.debug("workflow cache not written (%s): %s", entry, exc)

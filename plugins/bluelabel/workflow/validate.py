@@ -538,22 +538,24 @@ def check_workflow(
     if text is None:
         try:
             size = file_path.stat().st_size
-            if size > _max_bytes():
-                return None, [
-                    Problem(
-                        str(file_path),
-                        1,
-                        1,
-                        f"file is {size} bytes, over the "
-                        f"{_max_bytes()}-byte limit for workflow files "
-                        f"({MAX_BYTES_ENV})",
-                    )
-                ]
-            text = file_path.read_text(encoding="utf-8")
+            if size <= _max_bytes():
+                text = file_path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None, [Problem(str(file_path), 1, 1, "file not found")]
         except (OSError, UnicodeDecodeError) as exc:
             return None, [Problem(str(file_path), 1, 1, f"cannot read file: {exc}")]
+    else:
+        size = len(text.encode("utf-8"))
+    if text is None or size > _max_bytes():
+        return None, [
+            Problem(
+                str(file_path),
+                1,
+                1,
+                f"file is {size} bytes, over the "
+                f"{_max_bytes()}-byte limit for workflow files ({MAX_BYTES_ENV})",
+            )
+        ]
     try:
         checker.located = load_located(text)
     except YamlSyntaxError as exc:

@@ -1,0 +1,31 @@
+"""Operator extra links (the buttons on a task instance in the Airflow UI).
+
+In Airflow 3 the task runner calls ``get_link`` in the worker when the task finishes and
+stores the URL in XCom under the link's ``xcom_key``; the API server only reads that XCom.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseOperatorLink
+
+if TYPE_CHECKING:
+    from airflow.sdk import BaseOperator
+    from airflow.sdk.types import TaskInstanceKey
+
+
+class SourceDocumentLink(BaseOperatorLink):
+    """Opens the web page or PDF URL an ingest task read (URL sources only)."""
+
+    name = "Source document"
+
+    def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
+        pull = getattr(ti_key, "xcom_pull", None)  # the running task instance, in the worker
+        if pull is None:
+            return ""
+        result: Any = pull(task_ids=ti_key.task_id, key="return_value")
+        source = result.get("source") if isinstance(result, dict) else None
+        if isinstance(source, str) and source.startswith(("http://", "https://")):
+            return source
+        return ""

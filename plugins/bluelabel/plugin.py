@@ -1,0 +1,23 @@
+"""The Airflow plugin, registered once through the ``airflow.plugins`` entry point.
+
+Keep the package out of Airflow's ``plugins_folder``: Airflow would import this module a
+second time from there.
+"""
+
+from __future__ import annotations
+
+from airflow.plugins_manager import AirflowPlugin
+
+from bluelabel import settings
+from bluelabel.operators.links import SourceDocumentLink
+
+
+def knowledge_store() -> str:
+    """``{{ macros.bluelabel.knowledge_store() }}``: where documents are stored."""
+    return settings.store_location()
+
+
+class BluelabelPlugin(AirflowPlugin):
+    name = "bluelabel"
+    macros = [knowledge_store]
+    operator_extra_links = [SourceDocumentLink()]
