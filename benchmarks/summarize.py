@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import SHARED_PDFS
+
 from bluelabel.agents.pdf import extract_pdf_text
 from bluelabel.agents.summarize import summarize
 from bluelabel.samples import build_pdf, sample_pages

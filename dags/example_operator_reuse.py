@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import DAG, Param
+
 from bluelabel.operators import DigestOperator, IngestOperator
 
 with DAG(

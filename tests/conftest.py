@@ -37,6 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
 import pytest
+
 from bluelabel.agents import AgentContext
 from bluelabel.samples import build_pdf, sample_pages
 from bluelabel.store import KnowledgeStore

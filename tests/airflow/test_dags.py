@@ -8,8 +8,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from bluelabel.factory import load_workflows
 
+from bluelabel.factory import load_workflows
 from tests.airflow.conftest import task_states, xcom
 from tests.conftest import REPO, SHARED, run_dag
 

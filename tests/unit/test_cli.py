@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from bluelabel.samples import build_pdf, sample_pages
 
 BLUELABEL = str(Path(sys.executable).parent / "bluelabel")

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from bluelabel.agents import AgentContext, AgentInput, get_agent
 from bluelabel.errors import AgentInputError
 from bluelabel.samples import SAMPLE_PARAGRAPHS

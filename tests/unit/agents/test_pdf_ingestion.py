@@ -6,11 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from bluelabel.agents import AgentContext, AgentInput, get_agent
 from bluelabel.agents.pdf import clean_page_text, extract_pdf_text, parse_pdf_date
 from bluelabel.errors import IngestError
 from bluelabel.samples import build_pdf, sample_pages
-
 from tests.conftest import stored_files
 
 

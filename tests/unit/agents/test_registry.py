@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from bluelabel.agents import AgentContext, AgentInput, agent_names, get_agent, registry
 from bluelabel.agents.digest import DigestAgent
 from bluelabel.agents.ingestion import IngestionAgent

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from bluelabel.agents import AgentContext, AgentInput, get_agent
 from bluelabel.errors import IngestError
 from bluelabel.store import KnowledgeStore
-
 from tests.conftest import stored_files
 
 

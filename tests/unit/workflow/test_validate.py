@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from bluelabel.workflow import (
     INITIAL_INPUT,
     Problem,
@@ -17,7 +18,6 @@ from bluelabel.workflow import (
     load_workflow,
     workflow_schema,
 )
-
 from tests.conftest import SHARED
 
 GOOD_STEPS = """\
