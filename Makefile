@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: install test demo lint bench clean
+.PHONY: install test demo airflow lint bench clean
 
 install: $(STAMP)
 
@@ -30,6 +30,10 @@ test: install
 demo: install
 	$(PY) -m bluelabel.demo
 
+# Interactive: airflow standalone on http://127.0.0.1:8080 with the DAGs and plugin loaded.
+airflow: install
+	$(PY) -m bluelabel.local
+
 lint: install
 	$(VENV)/bin/ruff check plugins tests benchmarks dags
 	$(VENV)/bin/mypy
@@ -38,6 +42,8 @@ bench: install
 	$(PY) benchmarks/ingest.py
 	$(PY) benchmarks/summarize.py
 	$(PY) benchmarks/digest_query.py
+	$(PY) benchmarks/parse.py
+	$(PY) benchmarks/run_overhead.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache airflow_home

@@ -8,4 +8,4 @@ from pathlib import Path
 
 from bluelabel.factory import load_workflows
 
-load_workflows(Path(__file__).parent / "workflows" / "pdf_ingestion_digest.yaml", globals())
+load_workflows(Path(__file__).parent / "workflows/pdf_ingestion_digest.yaml", globals())

@@ -153,6 +153,43 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return 0
 
 
+LOADER_TEMPLATE = '''"""Airflow DAG loader for {relative} (written by `bluelabel loaders`).
+
+One loader per workflow file: if the YAML is invalid, Airflow shows this file's import error
+with the same FILE:LINE lines as `bluelabel validate`, and every other DAG still loads.
+"""
+
+from pathlib import Path
+
+from bluelabel.factory import load_workflows
+
+load_workflows(Path(__file__).parent / "{relative}", globals())
+'''
+
+
+def cmd_loaders(args: argparse.Namespace) -> int:
+    """Write a loader .py into the DAGs folder for each workflow file that lacks one."""
+    dags_folder = Path(args.dags_folder)
+    written = 0
+    for workflow in _workflow_files([args.workflows]):
+        relative = os.path.relpath(workflow, dags_folder)
+        if relative.startswith(".."):
+            print(f"bluelabel: {workflow} is not inside {dags_folder}", file=sys.stderr)
+            return 1
+        loader = dags_folder / f"{workflow.stem}.py"
+        if loader.exists():
+            if relative not in loader.read_text(encoding="utf-8"):
+                print(f"bluelabel: {loader} exists and does not load {relative}; "
+                      "rename one of them", file=sys.stderr)
+                return 1
+            continue
+        loader.write_text(LOADER_TEMPLATE.format(relative=relative), encoding="utf-8")
+        print(f"wrote {loader}")
+        written += 1
+    print(f"bluelabel: {written} loader(s) written", file=sys.stderr)
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from bluelabel.workflow import workflow_schema
 
@@ -214,6 +251,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", help="digest title")
     p.add_argument("--output", "-o", help="write to FILE instead of stdout")
     p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser("loaders", help="write one Airflow loader .py per workflow file")
+    p.add_argument("workflows", help="a workflow file or a folder of them (inside DAGS_FOLDER)")
+    p.add_argument("--dags-folder", default="dags", help="where the loaders go (default: dags)")
+    p.set_defaults(func=cmd_loaders)
 
     p = sub.add_parser("schema", help="print the workflow JSON Schema")
     p.set_defaults(func=cmd_schema)
