@@ -179,8 +179,10 @@ def cmd_loaders(args: argparse.Namespace) -> int:
         loader = dags_folder / f"{workflow.stem}.py"
         if loader.exists():
             if relative not in loader.read_text(encoding="utf-8"):
-                print(f"bluelabel: {loader} exists and does not load {relative}; "
-                      "rename one of them", file=sys.stderr)
+                print(
+                    f"bluelabel: {loader} exists and does not load {relative}; rename one of them",
+                    file=sys.stderr,
+                )
                 return 1
             continue
         loader.write_text(LOADER_TEMPLATE.format(relative=relative), encoding="utf-8")

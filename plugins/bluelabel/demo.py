@@ -22,8 +22,12 @@ def main() -> int:
     started = time.monotonic()
     local.prepare()
     pdf = local.INBOX / "airflow-notes.pdf"
-    pdf.write_bytes(build_pdf(sample_pages(12), metadata={
-        "Title": "Notes on Airflow and Bluelabel", "Author": "Bluelabel demo"}))
+    pdf.write_bytes(
+        build_pdf(
+            sample_pages(12),
+            metadata={"Title": "Notes on Airflow and Bluelabel", "Author": "Bluelabel demo"},
+        )
+    )
     print(f"Running {DAG_ID} on {pdf} through Airflow (airflow dags test)...", flush=True)
     conf = json.dumps({"source": str(pdf), "format": "markdown"})
     run = local.airflow("dags", "test", DAG_ID, "--conf", conf, capture=True)
@@ -32,12 +36,16 @@ def main() -> int:
         print(run.stdout[-4000:], run.stderr[-4000:], sep="\n")
         print("bluelabel demo: the run did not produce a digest", file=sys.stderr)
         return 1
-    print(f"\nDigest ({digest['format']}, {digest['summary_count']} document): "
-          f"{digest['digest_path']}\n")
+    print(
+        f"\nDigest ({digest['format']}, {digest['summary_count']} document): "
+        f"{digest['digest_path']}\n"
+    )
     print("\n".join(digest["digest"].splitlines()[:16]))
-    print(f"\nDone in {time.monotonic() - started:.0f} s. Knowledge store: "
-          f"{local.airflow_env()['AIRFLOW__BLUELABEL__STORE']}\n"
-          "Start the Airflow UI with `make airflow`.")
+    print(
+        f"\nDone in {time.monotonic() - started:.0f} s. Knowledge store: "
+        f"{local.airflow_env()['AIRFLOW__BLUELABEL__STORE']}\n"
+        "Start the Airflow UI with `make airflow`."
+    )
     return 0
 
 
@@ -49,12 +57,19 @@ def _digest_xcom() -> dict | None:  # type: ignore[type-arg]
     from sqlalchemy import select
 
     with create_session() as session:
-        run = session.scalars(select(DagRun).where(DagRun.dag_id == DAG_ID)
-                              .order_by(DagRun.start_date.desc()).limit(1)).first()
+        run = session.scalars(
+            select(DagRun)
+            .where(DagRun.dag_id == DAG_ID)
+            .order_by(DagRun.start_date.desc())
+            .limit(1)
+        ).first()
         if run is None or str(run.state) != "success":
             return None
-        row = session.scalars(XComModel.get_many(run_id=run.run_id, dag_ids=DAG_ID,
-                                                 task_ids="digest", key="return_value")).first()
+        row = session.scalars(
+            XComModel.get_many(
+                run_id=run.run_id, dag_ids=DAG_ID, task_ids="digest", key="return_value"
+            )
+        ).first()
         return None if row is None else XComModel.deserialize_value(row)
 
 

@@ -39,8 +39,9 @@ def airflow_env() -> dict[str, str]:
 
 def airflow(*args: str, capture: bool = False) -> subprocess.CompletedProcess[str]:
     binary = str(Path(sys.executable).parent / "airflow")
-    return subprocess.run([binary, *args], env=airflow_env(), check=True, text=True,
-                          capture_output=capture)
+    return subprocess.run(
+        [binary, *args], env=airflow_env(), check=True, text=True, capture_output=capture
+    )
 
 
 def prepare() -> None:
@@ -53,11 +54,14 @@ def prepare() -> None:
 def standalone() -> int:
     prepare()
     passwords = HOME / "simple_auth_manager_passwords.json.generated"
-    print(f"Starting Airflow on http://127.0.0.1:{PORT} (Ctrl-C stops it).\n"
-          f"Log in as 'admin'; the password is in {passwords} once it has started.\n"
-          f"Put PDFs to ingest under {INBOX} (the allowed root for trigger-form paths).")
-    os.execve(str(Path(sys.executable).parent / "airflow"), ["airflow", "standalone"],
-              airflow_env())
+    print(
+        f"Starting Airflow on http://127.0.0.1:{PORT} (Ctrl-C stops it).\n"
+        f"Log in as 'admin'; the password is in {passwords} once it has started.\n"
+        f"Put PDFs to ingest under {INBOX} (the allowed root for trigger-form paths)."
+    )
+    os.execve(
+        str(Path(sys.executable).parent / "airflow"), ["airflow", "standalone"], airflow_env()
+    )
 
 
 if __name__ == "__main__":

@@ -58,8 +58,7 @@ def test_pdf_workflow_runs_end_to_end(dagbag, sample_pdf: Path) -> None:  # type
     assert digest["format"] == "json" and digest["summary_count"] == 1
     assert json.loads(digest["digest"])["items"][0]["content_id"] == ingested["content_id"]
     assert Path(digest["digest_path"]).exists()
-    metrics = xcom(run, "ingest", key="bluelabel_step_metrics")
-    assert metrics["agent"] == "ingestion_agent" and metrics["pages"] == 6
+    assert {"input_load_ms", "agent_init_ms", "agent_run_ms"} <= set(ingested["timings"])
 
 
 def test_hand_written_example_ingests_two_documents_in_parallel(dagbag, sample_pdf: Path) -> None:  # type: ignore[no-untyped-def]

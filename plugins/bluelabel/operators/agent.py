@@ -24,8 +24,6 @@ if TYPE_CHECKING:
 
 #: The rendered digest is kept in XCom up to this size; beyond it, only ``digest_path``.
 MAX_XCOM_DIGEST_CHARS = 64_000
-#: XCom key holding the step's own timing breakdown (read by the metrics plugin).
-METRICS_XCOM_KEY = "bluelabel_step_metrics"
 
 
 def trigger_input(params: Mapping[str, Any], conf: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -133,17 +131,13 @@ class AgentOperator(BaseOperator):
                 f"task {self.task_id!r}: agent {self.agent!r} result lacks declared output(s) "
                 f"{', '.join(missing)} (it has: {', '.join(sorted(result))})"
             )
-        context["ti"].xcom_push(
-            key=METRICS_XCOM_KEY,
-            value={
-                "agent": self.agent,
-                "input_load_ms": round((loaded - started) * 1000, 3),
-                "agent_init_ms": round((initialised - loaded) * 1000, 3),
-                "agent_run_ms": round((finished - initialised) * 1000, 3),
-                "pages": result.get("page_count"),
-                "bytes": result.get("source_bytes"),
-            },
-        )
+        # The step's own breakdown travels with its result (one XCom write, not two).
+        result["timings"] = {
+            "input_load_ms": round((loaded - started) * 1000, 3),
+            "agent_init_ms": round((initialised - loaded) * 1000, 3),
+            "agent_run_ms": round((finished - initialised) * 1000, 3),
+            **(result.get("timings") or {}),
+        }
         return _small(result)
 
 
@@ -182,6 +176,12 @@ class IngestOperator(AgentOperator):
         self.source = source
         self.source_type = source_type
         self.text = text
+        self.ingested_source: str | None = None
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        result = super().execute(context)
+        self.ingested_source = result.get("source")  # for SourceDocumentLink
+        return result
 
     def _request(self, context: Context) -> AgentInput:
         if self.source is None and self.text is None:

@@ -21,11 +21,9 @@ class SourceDocumentLink(BaseOperatorLink):
     name = "Source document"
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
-        pull = getattr(ti_key, "xcom_pull", None)  # the running task instance, in the worker
-        if pull is None:
-            return ""
-        result: Any = pull(task_ids=ti_key.task_id, key="return_value")
-        source = result.get("source") if isinstance(result, dict) else None
+        # Called in the worker right after execute(), on the same operator object: the URL it
+        # read is at hand, no XCom round trip needed.
+        source: Any = getattr(operator, "ingested_source", None)
         if isinstance(source, str) and source.startswith(("http://", "https://")):
             return source
         return ""
