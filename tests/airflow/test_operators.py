@@ -17,16 +17,22 @@ pytestmark = pytest.mark.usefixtures("airflow_db")
 
 def test_trigger_input_short_form_and_original_shape() -> None:
     assert trigger_input({"source": "/in/a.pdf", "format": "html"}, None) == {
-        "source": "trigger", "content": {"file_path": "/in/a.pdf"}, "config": {"format": "html"}}
+        "source": "trigger",
+        "content": {"file_path": "/in/a.pdf"},
+        "config": {"format": "html"},
+    }
     assert trigger_input({"format": "md"}, {"source": "https://x.org/a"})["content"] == {
-        "url": "https://x.org/a"}
+        "url": "https://x.org/a"
+    }
     assert trigger_input({}, {"text": "inline"})["content"] == {"text": "inline"}
     original = {"task_type": "url", "content": {"url": "https://x.org"}, "source": "cli"}
     assert trigger_input({"format": "json"}, original) == {**original, "format": "json"}
 
 
 def test_templated_fields() -> None:
-    assert {"source", "text", "config", "input_data", "store"} <= set(IngestOperator.template_fields)
+    assert {"source", "text", "config", "input_data", "store"} <= set(
+        IngestOperator.template_fields
+    )
     assert {"format", "limit", "config"} <= set(DigestOperator.template_fields)
 
 
@@ -39,8 +45,9 @@ def test_xcom_result_stays_small() -> None:
 def _dag(dag_id: str):  # type: ignore[no-untyped-def]
     from airflow.sdk import DAG
 
-    return DAG(dag_id, schedule=None, start_date=pendulum.datetime(2025, 1, 1),
-               default_args={"retries": 0})
+    return DAG(
+        dag_id, schedule=None, start_date=pendulum.datetime(2025, 1, 1), default_args={"retries": 0}
+    )
 
 
 def test_missing_declared_output_fails_the_task(sample_pdf: Path) -> None:
@@ -52,8 +59,9 @@ def test_missing_declared_output_fails_the_task(sample_pdf: Path) -> None:
 
 def test_retrying_an_ingest_stores_the_document_once(sample_pdf: Path) -> None:
     with _dag("idempotent_ingest_test") as dag:
-        ingest = IngestOperator(task_id="ingest", source="{{ params.pdf }}",
-                                params={"pdf": str(sample_pdf)})
+        ingest = IngestOperator(
+            task_id="ingest", source="{{ params.pdf }}", params={"pdf": str(sample_pdf)}
+        )
         digest = DigestOperator(task_id="digest", input_from=["ingest"], format="json", limit="5")
         ingest >> digest
     first = xcom(run_dag(dag), "ingest")
@@ -63,7 +71,13 @@ def test_retrying_an_ingest_stores_the_document_once(sample_pdf: Path) -> None:
 
 def test_generic_operator_runs_any_registered_agent() -> None:
     with _dag("generic_agent_test") as dag:
-        AgentOperator(task_id="text", agent="ingestion", input_data={
-            "task_type": "text", "content": {"text": "Generic agents run by name in Airflow."}})
+        AgentOperator(
+            task_id="text",
+            agent="ingestion",
+            input_data={
+                "task_type": "text",
+                "content": {"text": "Generic agents run by name in Airflow."},
+            },
+        )
     run = run_dag(dag)
     assert xcom(run, "text")["content_type"] == "text"
