@@ -11,7 +11,12 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="bluelabel-test-airflow-home-"))
+# Subprocesses started by tests (StatsD, CLI) import this too: they reuse the session's home.
+AIRFLOW_HOME = Path(
+    os.environ.get("BLUELABEL_TEST_AIRFLOW_HOME")
+    or tempfile.mkdtemp(prefix="bluelabel-test-airflow-home-")
+)
+os.environ["BLUELABEL_TEST_AIRFLOW_HOME"] = str(AIRFLOW_HOME)
 AIRFLOW_ENV = {
     "AIRFLOW_HOME": str(AIRFLOW_HOME),
     "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from airflow.plugins_manager import AirflowPlugin
 
 from bluelabel import settings
+from bluelabel.metrics import listener
 from bluelabel.operators.links import SourceDocumentLink
 
 
@@ -21,3 +22,4 @@ class BluelabelPlugin(AirflowPlugin):
     name = "bluelabel"
     macros = [knowledge_store]  # noqa: RUF012 (AirflowPlugin declares these as lists)
     operator_extra_links = [SourceDocumentLink()]  # noqa: RUF012
+    listeners = [listener]  # noqa: RUF012

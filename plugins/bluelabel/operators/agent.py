@@ -88,6 +88,7 @@ class AgentOperator(BaseOperator):
         self.outputs = list(outputs)
         self.store = store
         self.root = str(root) if root else None
+        self.last_metrics: dict[str, Any] | None = None
 
     def _request(self, context: Context) -> AgentInput:
         data = dict(self.input_data)
@@ -131,12 +132,18 @@ class AgentOperator(BaseOperator):
                 f"task {self.task_id!r}: agent {self.agent!r} result lacks declared output(s) "
                 f"{', '.join(missing)} (it has: {', '.join(sorted(result))})"
             )
-        # The step's own breakdown travels with its result (one XCom write, not two).
+        # The step's own breakdown travels with its result (one XCom write, not two), and is
+        # left on the operator for the metrics listener, which runs in this same process.
         result["timings"] = {
             "input_load_ms": round((loaded - started) * 1000, 3),
             "agent_init_ms": round((initialised - loaded) * 1000, 3),
             "agent_run_ms": round((finished - initialised) * 1000, 3),
             **(result.get("timings") or {}),
+        }
+        self.last_metrics = {
+            **result["timings"],
+            "pages": result.get("page_count"),
+            "bytes": result.get("source_bytes"),
         }
         return _small(result)
 

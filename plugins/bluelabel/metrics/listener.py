@@ -1,0 +1,123 @@
+"""Measures every task instance (Bluelabel's or not) in the process that runs it.
+
+Airflow 3 calls task-instance listeners in the task process, which is forked from a parent
+with its own memory: ``ru_maxrss`` at the start is that inherited baseline, so both the
+absolute peak and the growth over the task are recorded. The record goes to XCom under
+``bluelabel_metrics`` (the worker cannot reach the metadata DB; XCom is how a task's data gets
+there) and to Airflow's metrics (StatsD / OpenTelemetry) as timers and gauges.
+"""
+
+from __future__ import annotations
+
+import logging
+import resource
+import time
+from typing import Any
+
+from airflow.listeners import hookimpl
+
+from bluelabel.metrics import METRICS_XCOM_KEY
+
+log = logging.getLogger(__name__)
+
+# task instance id -> (wall start, cpu start, maxrss start in KiB)
+_started: dict[str, tuple[float, float, int]] = {}
+
+
+def _key(task_instance: Any) -> str:
+    return str(
+        getattr(task_instance, "id", None)
+        or (
+            task_instance.dag_id,
+            task_instance.task_id,
+            task_instance.run_id,
+            getattr(task_instance, "map_index", -1),
+        )
+    )
+
+
+def _in_task_process(task_instance: Any) -> bool:
+    # The scheduler fires the same hooks with ORM TaskInstances (e.g. for a killed task);
+    # only the running task's process can measure it.
+    return hasattr(task_instance, "xcom_push") and hasattr(task_instance, "task")
+
+
+@hookimpl
+def on_task_instance_running(previous_state: Any, task_instance: Any) -> None:
+    if _in_task_process(task_instance):
+        _started[_key(task_instance)] = (
+            time.perf_counter(),
+            time.process_time(),
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        )
+
+
+@hookimpl
+def on_task_instance_success(previous_state: Any, task_instance: Any) -> None:
+    _finish(task_instance, "success")
+
+
+@hookimpl
+def on_task_instance_failed(previous_state: Any, task_instance: Any, error: Any) -> None:
+    _finish(task_instance, "failed", error)
+
+
+def build_record(
+    task_instance: Any, outcome: str, start: tuple[float, float, int], error: Any = None
+) -> dict[str, Any]:
+    """The measurement record of one finished try (pure: no I/O)."""
+    wall0, cpu0, rss0 = start
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    record: dict[str, Any] = {
+        "outcome": outcome,
+        "try_number": getattr(task_instance, "try_number", None),
+        "duration_ms": round((time.perf_counter() - wall0) * 1000, 3),
+        "cpu_ms": round((time.process_time() - cpu0) * 1000, 3),
+        "maxrss_start_mb": round(rss0 / 1024, 2),
+        "maxrss_peak_mb": round(rss1 / 1024, 2),
+        "maxrss_delta_mb": round((rss1 - rss0) / 1024, 2),
+        "operator": type(getattr(task_instance, "task", None)).__name__,
+    }
+    agent = getattr(task_instance.task, "agent", None)
+    if agent:
+        record["agent"] = agent
+    breakdown = getattr(task_instance.task, "last_metrics", None)
+    if isinstance(breakdown, dict):
+        record.update(breakdown)
+    if error is not None:
+        record["error"] = str(error).splitlines()[0][:500] if str(error) else type(error).__name__
+    return record
+
+
+def _finish(task_instance: Any, outcome: str, error: Any = None) -> None:
+    if not _in_task_process(task_instance):
+        return
+    start = _started.pop(_key(task_instance), None)
+    if start is None:
+        return
+    record = build_record(task_instance, outcome, start, error)
+    try:
+        task_instance.xcom_push(key=METRICS_XCOM_KEY, value=record)
+    except Exception:  # a metrics failure must never change the task's outcome
+        log.exception("bluelabel: could not store the metrics of %s", task_instance.task_id)
+    _emit(task_instance, record)
+
+
+def _emit(task_instance: Any, record: dict[str, Any]) -> None:
+    from airflow.sdk.observability.stats import Stats
+
+    tags = {
+        "dag_id": task_instance.dag_id,
+        "task_id": task_instance.task_id,
+        "agent": record.get("agent", "none"),
+        "outcome": record["outcome"],
+    }
+    Stats.timing("bluelabel.task.duration", record["duration_ms"], tags=tags)
+    Stats.timing("bluelabel.task.cpu", record["cpu_ms"], tags=tags)
+    Stats.gauge("bluelabel.task.maxrss_peak_mb", record["maxrss_peak_mb"], tags=tags)
+    Stats.gauge("bluelabel.task.maxrss_delta_mb", record["maxrss_delta_mb"], tags=tags)
+    for key in ("agent_run_ms", "input_load_ms", "agent_init_ms"):
+        if isinstance(record.get(key), (int, float)):
+            Stats.timing(f"bluelabel.step.{key.removesuffix('_ms')}", record[key], tags=tags)
+    if isinstance(record.get("pages"), int):
+        Stats.gauge("bluelabel.step.pages", record["pages"], tags=tags)

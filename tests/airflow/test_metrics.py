@@ -1,0 +1,108 @@
+"""The metrics listener measures every task, Bluelabel's or not, and stores one record each."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pendulum
+import pytest
+
+from bluelabel.metrics import METRICS_XCOM_KEY
+from tests.airflow.conftest import xcom
+from tests.conftest import REPO, run_dag
+
+pytestmark = pytest.mark.usefixtures("airflow_db")
+
+
+def _dag():  # type: ignore[no-untyped-def]
+    from airflow.providers.standard.operators.python import PythonOperator
+    from airflow.sdk import DAG
+
+    from bluelabel.operators import IngestOperator
+
+    with DAG(
+        "metrics_listener_test",
+        schedule=None,
+        start_date=pendulum.datetime(2025, 1, 1),
+        default_args={"retries": 0},
+    ) as dag:
+        plain = PythonOperator(task_id="plain", python_callable=lambda: sum(range(10_000)))
+        ingest = IngestOperator(task_id="ingest", text="Metrics are recorded for every task.")
+        plain >> ingest
+    return dag
+
+
+def test_every_task_gets_a_metrics_record() -> None:
+    run = run_dag(_dag())
+    assert str(run.state) == "success"
+    plain = xcom(run, "plain", key=METRICS_XCOM_KEY)
+    ingest = xcom(run, "ingest", key=METRICS_XCOM_KEY)
+    for record in (plain, ingest):
+        assert record["outcome"] == "success" and record["try_number"] == 1
+        assert record["duration_ms"] > 0 and record["cpu_ms"] >= 0
+        assert record["maxrss_peak_mb"] >= record["maxrss_start_mb"] > 0
+        assert record["maxrss_delta_mb"] == pytest.approx(
+            record["maxrss_peak_mb"] - record["maxrss_start_mb"], abs=0.02
+        )
+    assert plain["operator"] == "PythonOperator" and "agent" not in plain
+    assert ingest["agent"] == "ingestion_agent"
+    assert {"input_load_ms", "agent_init_ms", "agent_run_ms"} <= set(ingest)
+
+
+STATSD_SCRIPT = """
+import sys
+sys.path.insert(0, {repo!r})
+import tests.conftest  # the session's Airflow home
+import pendulum
+from tests.airflow.test_metrics import _dag
+from tests.conftest import run_dag
+dag = _dag()
+dag.dag_id = "metrics_statsd_test"
+print(run_dag(dag).state)
+"""
+
+
+def test_metrics_reach_statsd_over_udp() -> None:
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.settimeout(0.5)
+    env = {
+        **os.environ,
+        "AIRFLOW__METRICS__STATSD_ON": "True",
+        "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
+        "AIRFLOW__METRICS__STATSD_PORT": str(receiver.getsockname()[1]),
+        "AIRFLOW__METRICS__STATSD_PREFIX": "airflow",
+        "AIRFLOW__METRICS__STATSD_INFLUXDB_ENABLED": "True",
+    }
+    # A separate process: Airflow reads the StatsD settings once, at start.
+    done = subprocess.run(
+        [sys.executable, "-c", STATSD_SCRIPT.format(repo=str(REPO))],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    packets: list[str] = []
+    while True:
+        try:
+            packets += receiver.recv(65536).decode().splitlines()
+        except TimeoutError:
+            break
+    ours = [p for p in packets if p.startswith("airflow.bluelabel.")]
+    names = {p.split(",")[0].split(":")[0] for p in ours}
+    assert {
+        "airflow.bluelabel.task.duration",
+        "airflow.bluelabel.task.maxrss_peak_mb",
+        "airflow.bluelabel.step.agent_run",
+    } <= names, packets[:20]
+    duration = next(
+        p for p in ours if p.startswith("airflow.bluelabel.task.duration") and "task_id=ingest" in p
+    )
+    assert "dag_id=metrics_statsd_test" in duration and duration.endswith("|ms")
+    assert float(duration.split(":")[1].split("|")[0]) > 0
+    _ = Path
