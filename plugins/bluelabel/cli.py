@@ -153,6 +153,30 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """The performance audit report from the runs recorded in Airflow's metadata DB."""
+    from bluelabel.metrics.aggregate import TimeParseError, load_task_runs, parse_time
+    from bluelabel.metrics.report import build_report, render_html, render_markdown
+
+    try:
+        since = parse_time(args.since, "--since")
+    except TimeParseError as exc:
+        print(f"bluelabel: report: {exc}", file=sys.stderr)
+        return 2
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        runs = load_task_runs(session, dag_ids=args.dag_id or None, since=since)
+    report = build_report(runs, since=since, dag_ids=args.dag_id)
+    text = render_html(report) if args.format == "html" else render_markdown(report)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"bluelabel: wrote {args.output} ({len(runs)} task runs)", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 LOADER_TEMPLATE = '''"""Airflow DAG loader for {relative} (written by `bluelabel loaders`).
 
 One loader per workflow file: if the YAML is invalid, Airflow shows this file's import error
@@ -253,6 +277,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", help="digest title")
     p.add_argument("--output", "-o", help="write to FILE instead of stdout")
     p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser("report", help="write the performance audit report from recorded runs")
+    p.add_argument("--since", default="7d", help="ISO time or age like 7d, 12h (default 7d)")
+    p.add_argument("--dag-id", action="append", help="only this workflow (repeatable)")
+    p.add_argument("--format", choices=["md", "html"], default="md")
+    p.add_argument("--output", "-o", help="write to FILE instead of stdout")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("loaders", help="write one Airflow loader .py per workflow file")
     p.add_argument("workflows", help="a workflow file or a folder of them (inside DAGS_FOLDER)")

@@ -11,6 +11,7 @@ from airflow.plugins_manager import AirflowPlugin
 from bluelabel import settings
 from bluelabel.metrics import listener
 from bluelabel.operators.links import SourceDocumentLink
+from bluelabel.web.app import app as metrics_app
 
 
 def knowledge_store() -> str:
@@ -23,3 +24,15 @@ class BluelabelPlugin(AirflowPlugin):
     macros = [knowledge_store]  # noqa: RUF012 (AirflowPlugin declares these as lists)
     operator_extra_links = [SourceDocumentLink()]  # noqa: RUF012
     listeners = [listener]  # noqa: RUF012
+    fastapi_apps = [  # noqa: RUF012
+        {"app": metrics_app, "url_prefix": "/bluelabel", "name": "Bluelabel metrics"}
+    ]
+    external_views = [  # noqa: RUF012
+        {
+            "name": "Bluelabel metrics",
+            "href": "/bluelabel/",
+            "destination": "nav",
+            "category": "browse",
+        },
+        {"name": "Bluelabel metrics", "href": "/bluelabel/?dag_id={DAG_ID}", "destination": "dag"},
+    ]
