@@ -130,10 +130,13 @@ def load_task_runs(
     limit: int = 200_000,
 ) -> list[TaskRun]:
     """Task instances (newest first) with their metrics records, by one outer-join query."""
+    from airflow.models.dagrun import DagRun
     from airflow.models.taskinstance import TaskInstance
     from airflow.models.xcom import XComModel
     from sqlalchemy import and_, select
 
+    # XCom's primary key starts with dag_run_id: join through the run's id so the database
+    # finds each task's record by index (joining on dag_id/run_id scanned XCom per row).
     query = (
         select(
             TaskInstance.dag_id,
@@ -145,12 +148,14 @@ def load_task_runs(
             TaskInstance.try_number,
             XComModel.value,
         )
+        .join(
+            DagRun, and_(DagRun.dag_id == TaskInstance.dag_id, DagRun.run_id == TaskInstance.run_id)
+        )
         .outerjoin(
             XComModel,
             and_(
-                XComModel.dag_id == TaskInstance.dag_id,
+                XComModel.dag_run_id == DagRun.id,
                 XComModel.task_id == TaskInstance.task_id,
-                XComModel.run_id == TaskInstance.run_id,
                 XComModel.map_index == TaskInstance.map_index,
                 XComModel.key == METRICS_XCOM_KEY,
             ),
@@ -192,6 +197,14 @@ def load_task_runs(
             )
         )
     return runs
+
+
+#: Points of a workflow's duration series sent to the page (the newest).
+MAX_SERIES = 500
+
+
+def _latest(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(points, key=lambda p: p["start"])[-MAX_SERIES:]
 
 
 def aggregate(runs: Iterable[TaskRun]) -> dict[str, Any]:
@@ -251,7 +264,7 @@ def aggregate(runs: Iterable[TaskRun]) -> dict[str, Any]:
                 group.agent_seconds += rec["agent_run_ms"] / 1000
     return {
         "workflows": {
-            dag_id: {**g.summary(), "series": sorted(series[dag_id], key=lambda s: s["start"])}
+            dag_id: {**g.summary(), "series": _latest(series[dag_id])}
             for dag_id, g in sorted(workflows.items())
         },
         "steps": {

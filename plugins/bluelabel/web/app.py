@@ -8,13 +8,20 @@ cookie) and shows only the DAGs the auth manager lets that user read.
 from __future__ import annotations
 
 import html
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from bluelabel.metrics.aggregate import TimeParseError, aggregate, load_task_runs, parse_time
 from bluelabel.metrics.report import build_report, render_html, render_markdown
+
+_CACHE_SECONDS = float(os.environ.get("AIRFLOW__BLUELABEL__METRICS_CACHE_SECONDS", "5"))
 
 app = FastAPI(title="Bluelabel metrics", docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -32,10 +39,21 @@ async def _user(user: Annotated[Any, Depends(current_user())]) -> Any:
 UserDep = Annotated[Any, Depends(_user)]
 
 
-def _readable_dags(user: Any) -> set[str]:
+_readable: dict[str, tuple[float, frozenset[str]]] = {}
+
+
+def _readable_dags(user: Any) -> frozenset[str]:
+    """The DAG ids this user may read, asked of the auth manager at most once per cache period
+    (it costs a metadata-DB query; the user's token is still verified on every request)."""
     from airflow.api_fastapi.app import get_auth_manager
 
-    return set(get_auth_manager().get_authorized_dag_ids(user=user, method="GET"))
+    key = f"{type(user).__name__}:{user.get_id()}"
+    cached = _readable.get(key)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    dags = frozenset(get_auth_manager().get_authorized_dag_ids(user=user, method="GET"))
+    _readable[key] = (time.monotonic() + _CACHE_SECONDS, dags)
+    return dags
 
 
 def _runs(user: Any, dag_id: str | None, since: str | None, until: str | None) -> tuple[Any, Any]:
@@ -51,17 +69,63 @@ def _runs(user: Any, dag_id: str | None, since: str | None, until: str | None) -
         return load_task_runs(session, dag_ids=dag_ids, since=start, until=end), start
 
 
+@dataclass
+class _Entry:
+    expires: float
+    data: dict[str, Any]
+    body: bytes  # the JSON response, encoded once for every reader
+
+
+_cache: dict[tuple[Any, ...], _Entry] = {}
+_cache_lock = threading.Lock()
+_key_locks: dict[tuple[Any, ...], threading.Lock] = {}
+
+
+def _aggregates(user: Any, dag_id: str | None, since: str | None, until: str | None) -> _Entry:
+    """Aggregates for this query, shared by every reader for a few seconds
+    (``AIRFLOW__BLUELABEL__METRICS_CACHE_SECONDS``, default 5). When they expire, one request
+    recomputes them while the others wait for it rather than all scanning the DB at once."""
+    try:
+        start, end = parse_time(since, "since"), parse_time(until, "until")
+    except TimeParseError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+    allowed = _readable_dags(user)
+    dag_ids = frozenset(allowed & {dag_id} if dag_id else allowed)
+    # Relative ages ("7d") are keyed by their text, absolute times by their value.
+    key = (dag_ids, since if since and not since[0].isdigit() else start, until)
+    with _cache_lock:
+        entry = _cache.get(key)
+        if entry and entry.expires > time.monotonic():
+            return entry
+        key_lock = _key_locks.setdefault(key, threading.Lock())
+    with key_lock:
+        with _cache_lock:
+            entry = _cache.get(key)
+            if entry and entry.expires > time.monotonic():
+                return entry
+        from airflow.utils.session import create_session
+
+        with create_session() as session:
+            data = aggregate(load_task_runs(session, dag_ids=dag_ids, since=start, until=end))
+        entry = _Entry(time.monotonic() + _CACHE_SECONDS, data, json.dumps(data).encode())
+        with _cache_lock:
+            if len(_cache) > 256:
+                _cache.clear()
+                _key_locks.clear()
+            _cache[key] = entry
+        return entry
+
+
 @app.get("/api/metrics")
 def metrics(
     user: UserDep,
     dag_id: str | None = Query(None),
     since: str | None = Query(None),
     until: str | None = Query(None),
-) -> dict[str, Any]:
+) -> Response:
     """Per-workflow and per-step aggregates: runs, success rate, duration avg/min/max/p50/p95,
     peak memory avg/max, pages/s."""
-    runs, _ = _runs(user, dag_id, since, until)
-    return aggregate(runs)
+    return Response(_aggregates(user, dag_id, since, until).body, media_type="application/json")
 
 
 @app.get("/report")
@@ -117,8 +181,7 @@ def page(
     dag_id: str | None = Query(None),
     since: str | None = Query(None),
 ) -> str:
-    runs, _ = _runs(user, dag_id, since, None)
-    data = aggregate(runs)
+    data = _aggregates(user, dag_id, since, None).data
     e = html.escape
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Bluelabel metrics</title>",

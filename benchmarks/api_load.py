@@ -1,0 +1,289 @@
+"""The metrics API under load: 10,000 recorded task runs in PostgreSQL (127.0.0.1), a real
+`airflow api-server`, 50 concurrent clients in a second process; plus the report's build time.
+
+Usage: python benchmarks/api_load.py [--task-runs 10000] [--clients 50] [--requests 1000]
+Creates (and drops first) the database ``bluelabel_bench`` on postgres@127.0.0.1:5432.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+DB = "bluelabel_bench"
+HOME = Path(tempfile.mkdtemp(prefix="bench-api-airflow-"))
+CONN = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{DB}"
+ENV = {
+    **os.environ,
+    "AIRFLOW_HOME": str(HOME),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": CONN,
+    "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+    "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+    "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(HOME / "passwords.json"),
+}
+TASKS = ("ingest_a", "ingest_b", "digest", "publish", "notify")
+
+LOAD_CLIENT = """
+import asyncio, json, sys, time
+import httpx
+url, token, clients, total = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+latencies = []
+async def client(n):
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60) as c:
+        for _ in range(n):
+            t = time.perf_counter()
+            r = await c.get(url)
+            latencies.append(time.perf_counter() - t)
+            assert r.status_code == 200, r.text[:200]
+async def main():
+    per = total // clients
+    await client(1)  # warm: the first request fills the server's short-lived cache
+    latencies.clear()
+    t = time.perf_counter()
+    await asyncio.gather(*(client(per) for _ in range(clients)))
+    return time.perf_counter() - t
+wall = asyncio.run(main())
+latencies.sort()
+q = lambda p: latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000
+print(json.dumps({"n": len(latencies), "p50": q(50), "p95": q(95), "p99": q(99),
+                  "max": latencies[-1] * 1000, "rps": len(latencies) / wall}))
+"""
+
+
+def psql(sql: str) -> None:
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", sql],
+        check=True,
+        capture_output=True,
+    )
+
+
+def airflow(*args: str) -> None:
+    subprocess.run(
+        [str(Path(sys.executable).parent / "airflow"), *args],
+        env=ENV,
+        check=True,
+        capture_output=True,
+    )
+
+
+def fill(task_runs: int) -> None:
+    os.environ.update(ENV)
+    import logging
+
+    import pendulum
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
+    from airflow.models.dagrun import DagRun
+    from airflow.models.serialized_dag import SerializedDagModel
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.models.xcom import XComModel
+    from airflow.providers.standard.operators.python import PythonOperator
+    from airflow.sdk import DAG
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+    from airflow.utils.types import DagRunTriggeredByType, DagRunType
+    from sqlalchemy import select, update
+
+    from bluelabel.metrics import METRICS_XCOM_KEY
+
+    logging.disable(logging.INFO)
+    with DAG("load_workflow", schedule=None, start_date=pendulum.datetime(2025, 1, 1)) as dag:
+        previous = None
+        for task_id in TASKS:
+            task = PythonOperator(task_id=task_id, python_callable=lambda: None)
+            if previous:
+                previous >> task
+            previous = task
+    DagBundlesManager().sync_bundles_to_db()
+    bag = DagBag(dag_folder=os.devnull, collect_dags=False)
+    bag.bag_dag(dag)
+    sync_bag_to_db(bag, "dags-folder", None)
+    random.seed(7)
+    start = datetime.now(timezone.utc) - timedelta(days=3)
+    with create_session() as session:
+        scheduler_dag = SerializedDagModel.get_dag("load_workflow", session=session)
+        for i in range(task_runs // len(TASKS)):
+            when = start + timedelta(seconds=20 * i)
+            scheduler_dag.create_dagrun(
+                run_id=f"load_{i}",
+                logical_date=when,
+                data_interval=(when, when),
+                run_after=when,
+                run_type=DagRunType.MANUAL,
+                triggered_by=DagRunTriggeredByType.TEST,
+                state=DagRunState.SUCCESS,
+                start_date=when,
+                session=session,
+            )
+        session.commit()
+        tis = session.execute(
+            select(
+                TaskInstance.id,
+                TaskInstance.task_id,
+                TaskInstance.run_id,
+                DagRun.id,
+                DagRun.start_date,
+            ).join(
+                DagRun,
+                (DagRun.dag_id == TaskInstance.dag_id) & (DagRun.run_id == TaskInstance.run_id),
+            )
+        ).all()
+        xcoms = []
+        for ti_id, task_id, run_id, dag_run_id, run_start in tis:
+            offset = TASKS.index(task_id) * 2
+            duration = random.uniform(0.05, 1.5)
+            failed = random.random() < 0.02
+            session.execute(
+                update(TaskInstance)
+                .where(TaskInstance.id == ti_id)
+                .values(
+                    state="failed" if failed else "success",
+                    start_date=run_start + timedelta(seconds=offset),
+                    end_date=run_start + timedelta(seconds=offset + duration),
+                    duration=duration,
+                )
+            )
+            if failed and random.random() < 0.5:
+                continue  # "killed": no listener record
+            xcoms.append(
+                {
+                    "dag_run_id": dag_run_id,
+                    "task_id": task_id,
+                    "map_index": -1,
+                    "key": METRICS_XCOM_KEY,
+                    "dag_id": "load_workflow",
+                    "run_id": run_id,
+                    "value": {
+                        "outcome": "failed" if failed else "success",
+                        "duration_ms": duration * 1000,
+                        "cpu_ms": duration * 800,
+                        "maxrss_start_mb": 180.0,
+                        "maxrss_peak_mb": 180 + random.uniform(0, 60),
+                        "maxrss_delta_mb": random.uniform(0, 5),
+                        "agent_run_ms": duration * 900,
+                        "pages": random.randint(1, 300),
+                    },
+                    "timestamp": run_start,
+                }
+            )
+        session.execute(XComModel.__table__.insert(), xcoms)
+        session.commit()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--task-runs", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=1000)
+    args = parser.parse_args()
+    psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    psql(f"CREATE DATABASE {DB}")
+    airflow("db", "migrate")
+    started = time.perf_counter()
+    fill(args.task_runs)
+    # What autovacuum does after a bulk load; without statistics PostgreSQL plans nested loops.
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", DB, "-qc", "ANALYZE"], check=True
+    )
+    print(
+        f"recorded {args.task_runs:,} task runs in PostgreSQL "
+        f"in {time.perf_counter() - started:.0f} s"
+    )
+
+    from airflow.utils.session import create_session
+
+    from bluelabel.metrics.aggregate import load_task_runs
+    from bluelabel.metrics.report import build_report, render_markdown
+
+    started = time.perf_counter()
+    with create_session() as session:
+        runs = load_task_runs(session)
+    text = render_markdown(build_report(runs, since=None, dag_ids=None))
+    print(
+        f"report over {len(runs):,} task runs: {time.perf_counter() - started:.2f} s "
+        f"({len(text):,} characters)"
+    )
+
+    (HOME / "passwords.json").write_text(json.dumps({"admin": "bench"}))
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "airflow"),
+            "api-server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(180):
+            try:
+                urllib.request.urlopen(f"{base}/api/v2/version", timeout=2)
+                break
+            except OSError:
+                time.sleep(1)
+        request = urllib.request.Request(
+            f"{base}/auth/token",
+            method="POST",
+            headers={"Content-Type": "application/json"},
+            data=json.dumps({"username": "admin", "password": "bench"}).encode(),
+        )
+        token = json.loads(urllib.request.urlopen(request).read())["access_token"]
+        # Airflow's own authenticated DAG list, for scale: the floor of any endpoint here.
+        for path in ("/bluelabel/api/metrics", "/api/v2/dags?limit=5"):
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    LOAD_CLIENT,
+                    base + path,
+                    token,
+                    str(args.clients),
+                    str(args.requests),
+                ],
+                capture_output=True,
+                text=True,
+            )
+            if done.returncode:
+                reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "?"
+                print(f"GET {path}, {args.clients} concurrent clients: failed ({reason})")
+                continue
+            r = json.loads(done.stdout)
+            print(
+                f"GET {path}, {args.clients} concurrent clients, {r['n']} requests: p50 "
+                f"{r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, p99 {r['p99']:.1f} ms, "
+                f"max {r['max']:.1f} ms, {r['rps']:.0f} req/s"
+            )
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+if __name__ == "__main__":
+    main()
