@@ -7,13 +7,14 @@ import html
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 from bluelabel.agents.models import AgentContext, AgentInput
 from bluelabel.agents.summarize import summarize
 from bluelabel.errors import AgentInputError
 from bluelabel.store import DocumentRecord, KnowledgeStore
+from bluelabel.timeparse import TimeParseError, parse_time
 
 Format = Literal["markdown", "html", "json"]
 FORMATS: tuple[Format, ...] = ("markdown", "html", "json")
@@ -185,24 +186,6 @@ def _ids_from(results: Iterable[Mapping[str, Any]]) -> list[str]:
     return list(dict.fromkeys(ids))  # de-duplicate, keep order
 
 
-def _parse_time(value: Any, field_name: str) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    text = str(value).strip()
-    units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-    if text[:-1].isdigit() and text[-1:] in units:  # "7d": relative to now
-        return datetime.now(timezone.utc) - timedelta(**{units[text[-1]]: int(text[:-1])})
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise AgentInputError(
-            f"digest input: {field_name} must be an ISO time or like '7d', got {text!r}"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
 class DigestAgent:
     """Digest stored documents. Which ones, in order of precedence:
 
@@ -280,8 +263,8 @@ class DigestAgent:
         tags = request.option("tags", [])
         return context.store.query(
             limit=limit,
-            since=_parse_time(request.option("since"), "since"),
-            until=_parse_time(request.option("until"), "until"),
+            since=_time_option(request, "since"),
+            until=_time_option(request, "until"),
             tags=[tags] if isinstance(tags, str) else list(tags),
             source_contains=request.option("source"),
             content_type=request.option("content_type"),
@@ -304,6 +287,13 @@ class DigestAgent:
             keywords=result.keywords,
             metadata={k: v for k, v in meta.items() if k in ("author", "language", "created_at")},
         )
+
+
+def _time_option(request: AgentInput, name: str) -> datetime | None:
+    try:
+        return parse_time(request.option(name), name)
+    except TimeParseError as exc:
+        raise AgentInputError(f"digest: {exc}") from None
 
 
 def _positive_int(value: Any, name: str, *, allow_zero: bool = False) -> int:

@@ -136,6 +136,16 @@ class _PageTally:
     def as_tuple(self) -> tuple[int, list[int], list[int]]:
         return self.chars, self.failed, self.empty
 
+    def write_page(self, sink: TextIO, index: int, text: str) -> None:
+        """Append page ``index`` (0-based) to ``sink``, form-feed separated, and count it."""
+        if index:
+            sink.write(PAGE_SEPARATOR)
+        sink.write(text)
+        page_chars = len(text.strip())
+        if not page_chars:
+            self.empty.append(index + 1)
+        self.chars += page_chars
+
 
 def _pdfium_pages(
     pdf: Any,
@@ -161,13 +171,7 @@ def _pdfium_pages(
         except pdfium.PdfiumError:
             tally.failed.append(index + 1)
             text = ""
-        if index:
-            sink.write(PAGE_SEPARATOR)
-        sink.write(text)
-        page_chars = len(text.strip())
-        if not page_chars:
-            tally.empty.append(index + 1)
-        tally.chars += page_chars
+        tally.write_page(sink, index, text)
         if progress and (index + 1) % PROGRESS_EVERY == 0:
             progress(index + 1, total)
 
@@ -403,22 +407,18 @@ def _extract_pypdf(
     result = PdfExtraction(
         page_count=page_count, metadata=metadata, encrypted=encrypted, backend="pypdf"
     )
+    tally = _PageTally()
     with out.open("w", encoding="utf-8") as sink:
         for index in range(page_count):
             try:
                 text = reader.pages[index].extract_text() or ""
             except pypdf_errors:
-                result.failed_pages.append(index + 1)
+                tally.failed.append(index + 1)
                 text = ""
-            if index:
-                sink.write(PAGE_SEPARATOR)
-            sink.write(text)
-            page_chars = len(text.strip())
-            if not page_chars:
-                result.empty_pages.append(index + 1)
-            result.chars += page_chars
+            tally.write_page(sink, index, text)
             if progress and (index + 1) % PROGRESS_EVERY == 0:
                 progress(index + 1, page_count)
+    result.chars, result.failed_pages, result.empty_pages = tally.as_tuple()
     return result
 
 

@@ -6,37 +6,16 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from bluelabel.metrics import METRICS_XCOM_KEY
+from bluelabel.timeparse import TimeParseError, parse_time
 
-_AGE = re.compile(r"^(\d+)\s*([mhdw])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-class TimeParseError(ValueError):
-    """A ``since``/``until`` value that is neither an ISO time nor an age like ``7d``."""
-
-
-def parse_time(value: str | None, name: str) -> datetime | None:
-    if value is None or value == "":
-        return None
-    text = value.strip()
-    match = _AGE.match(text)
-    if match:
-        return datetime.now(timezone.utc) - timedelta(**{_UNITS[match[2]]: int(match[1])})
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise TimeParseError(
-            f"{name}={value!r} is not an ISO date/time or an age like 7d, 12h, 30m"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+__all__ = ["TaskRun", "TimeParseError", "aggregate", "load_task_runs", "parse_time", "percentile"]
 
 
 @dataclass

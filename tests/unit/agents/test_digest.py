@@ -108,7 +108,7 @@ def test_inline_text_like_the_original_digest_input(context: AgentContext) -> No
         ({"limit": 0}, "limit must be >= 1"),
         ({"limit": "ten"}, "limit must be a whole number"),
         ({"content_ids": ["nope"]}, "not in store"),
-        ({"since": "yesterday-ish"}, "since must be an ISO time"),
+        ({"since": "yesterday-ish"}, "since='yesterday-ish' is not an ISO"),
     ],
 )
 def test_bad_digest_options(context: AgentContext, config: dict, message: str) -> None:
