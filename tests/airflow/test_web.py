@@ -4,78 +4,12 @@ aggregates of the runs made by the tests, the report, bad input."""
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
-import pendulum
 import pytest
 
-from tests.conftest import AIRFLOW_HOME, run_dag
-
 pytestmark = pytest.mark.usefixtures("airflow_db")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def api_server(airflow_db: Path) -> Iterator[tuple[str, str]]:
-    """(base URL, bearer token) of an API server with the plugin loaded."""
-    port = _free_port()
-    passwords = AIRFLOW_HOME / "test-passwords.json"
-    passwords.write_text(json.dumps({"admin": "test-password"}))
-    env = {
-        **os.environ,
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
-    }
-    log = (AIRFLOW_HOME / "api-server.log").open("w")
-    process = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "airflow"),
-            "api-server",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/v2/version", timeout=2)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert process.poll() is None, (AIRFLOW_HOME / "api-server.log").read_text()[-3000:]
-                assert time.monotonic() < deadline, "api-server did not start"
-                time.sleep(1)
-        request = urllib.request.Request(
-            f"{base}/auth/token",
-            method="POST",
-            data=json.dumps({"username": "admin", "password": "test-password"}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        token = json.loads(urllib.request.urlopen(request, timeout=10).read())["access_token"]
-        yield base, token
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 def get(url: str, token: str | None = None) -> tuple[int, bytes]:
@@ -85,27 +19,6 @@ def get(url: str, token: str | None = None) -> tuple[int, bytes]:
             return r.status, r.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
-
-
-@pytest.fixture(scope="module")
-def recorded_runs(airflow_db: Path) -> str:
-    from airflow.providers.standard.operators.python import PythonOperator
-    from airflow.sdk import DAG
-
-    from bluelabel.operators import DigestOperator, IngestOperator
-
-    with DAG(
-        "web_metrics_test",
-        schedule=None,
-        start_date=pendulum.datetime(2025, 1, 1),
-        default_args={"retries": 0},
-    ) as dag:
-        ingest = IngestOperator(task_id="ingest", text="The page shows what the runs recorded.")
-        digest = DigestOperator(task_id="digest", input_from=["ingest"])
-        PythonOperator(task_id="plain", python_callable=lambda: 1) >> ingest >> digest
-    for _ in range(2):
-        assert str(run_dag(dag).state) == "success"
-    return dag.dag_id
 
 
 def test_plugin_routes_need_airflow_authentication(api_server: tuple[str, str]) -> None:

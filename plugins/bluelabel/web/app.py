@@ -142,6 +142,10 @@ def report(
     return HTMLResponse(render_html(data))
 
 
+def _num(value: Any) -> str:
+    return "-" if value is None else f"{value:,.1f}"
+
+
 def _bar_chart(values: list[tuple[str, float]], width: int = 520) -> str:
     if not values:
         return "<p>No data.</p>"
@@ -201,13 +205,9 @@ def page(
         cells = [
             s["runs"],
             rate,
-            d["avg"],
-            d["min"],
-            d["max"],
-            d["p50"],
-            d["p95"],
-            f"{m['avg']}/{m['max']}",
-            s["pages_per_second"],
+            *(_num(d[k]) for k in ("avg", "min", "max", "p50", "p95")),
+            f"{_num(m['avg'])} / {_num(m['max'])}",
+            _num(s["pages_per_second"]),
         ]
         parts.append(
             f"<tr><td><a href='?dag_id={e(wf)}'>{e(wf)}</a></td>"
