@@ -33,3 +33,18 @@ def run_snippet(body: str, *args: str) -> dict[str, float]:
 
 def median_of(runs: list[dict[str, float]], key: str) -> float:
     return statistics.median(r[key] for r in runs)
+
+
+def serialize_to_db(*dags: object) -> None:
+    """Write DAGs built in this process to the metadata DB, as the DAG processor would
+    (``dag.test()`` needs them there)."""
+    import os
+
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
+
+    DagBundlesManager().sync_bundles_to_db()
+    bag = DagBag(dag_folder=os.devnull, collect_dags=False)
+    for dag in dags:
+        bag.bag_dag(dag)
+    sync_bag_to_db(bag, "dags-folder", None)

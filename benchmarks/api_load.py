@@ -20,6 +20,9 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import serialize_to_db
+
 DB = "bluelabel_bench"
 HOME = Path(tempfile.mkdtemp(prefix="bench-api-airflow-"))
 CONN = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{DB}"
@@ -83,8 +86,6 @@ def fill(task_runs: int) -> None:
     import logging
 
     import pendulum
-    from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
     from airflow.models.dagrun import DagRun
     from airflow.models.serialized_dag import SerializedDagModel
     from airflow.models.taskinstance import TaskInstance
@@ -106,10 +107,7 @@ def fill(task_runs: int) -> None:
             if previous:
                 previous >> task
             previous = task
-    DagBundlesManager().sync_bundles_to_db()
-    bag = DagBag(dag_folder=os.devnull, collect_dags=False)
-    bag.bag_dag(dag)
-    sync_bag_to_db(bag, "dags-folder", None)
+    serialize_to_db(dag)
     random.seed(7)
     start = datetime.now(timezone.utc) - timedelta(days=3)
     with create_session() as session:

@@ -16,7 +16,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
 from types import SimpleNamespace
+
+from _common import serialize_to_db
 
 HOME = Path(tempfile.mkdtemp(prefix="bench-metrics-airflow-"))
 os.environ.update(
@@ -57,8 +61,6 @@ def end_to_end(runs: int = 7) -> tuple[float, float]:
     import logging
 
     import pendulum
-    from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
     from airflow.providers.standard.operators.python import PythonOperator
     from airflow.sdk import DAG
     from airflow.sdk.listener import get_listener_manager
@@ -73,10 +75,7 @@ def end_to_end(runs: int = 7) -> tuple[float, float]:
             if previous:
                 previous >> task
             previous = task
-    DagBundlesManager().sync_bundles_to_db()
-    bag = DagBag(dag_folder=os.devnull, collect_dags=False)
-    bag.bag_dag(dag)
-    sync_bag_to_db(bag, "dags-folder", None)
+    serialize_to_db(dag)
     manager = get_listener_manager()
     times: dict[bool, list[float]] = {True: [], False: []}
     dag.test()  # warm-up

@@ -19,6 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import serialize_to_db
+
 HOME = Path(tempfile.mkdtemp(prefix="bench-run-airflow-"))
 REPO = Path(__file__).resolve().parents[1]
 os.environ.update(
@@ -48,8 +51,7 @@ def main() -> None:
     import logging
 
     import pendulum
-    from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow.dag_processing.dagbag import DagBag, sync_bag_to_db
+    from airflow.dag_processing.dagbag import DagBag
     from airflow.providers.standard.operators.python import PythonOperator
     from airflow.sdk import DAG
 
@@ -73,11 +75,7 @@ def main() -> None:
             python_callable=lambda ti: {"digest": ti.xcom_pull(task_ids="ingest")},
         )
         first >> second
-    DagBundlesManager().sync_bundles_to_db()
-    bag = DagBag(dag_folder=os.devnull, collect_dags=False)
-    bag.bag_dag(noop)
-    bag.bag_dag(pdf_dag)
-    sync_bag_to_db(bag, "dags-folder", None)
+    serialize_to_db(noop, pdf_dag)
 
     times: dict[str, list[float]] = {"noop": [], "pdf": []}
     for run in range(args.runs + 1):
