@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from pathlib import Path
 
 import pytest
 
@@ -81,4 +80,3 @@ def test_login_open_the_page_from_the_navigation_and_see_the_runs(
     time.sleep(0.5)  # let the charts paint before the screenshot
     assert browser.save_screenshot(str(ARTIFACTS / "bluelabel-metrics-page.png"))
     assert (ARTIFACTS / "bluelabel-metrics-page.png").stat().st_size > 10_000
-    _ = Path

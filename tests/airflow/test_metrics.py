@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pendulum
 import pytest
@@ -105,4 +104,3 @@ def test_metrics_reach_statsd_over_udp() -> None:
     )
     assert "dag_id=metrics_statsd_test" in duration and duration.endswith("|ms")
     assert float(duration.split(":")[1].split("|")[0]) > 0
-    _ = Path

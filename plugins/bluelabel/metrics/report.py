@@ -209,7 +209,6 @@ def _actuals(
         and r["pages"] >= 1000
         and isinstance(r.get("agent_run_ms"), (int, float))
     ]
-    finished = [s for s in spans]
     deltas = [
         r["maxrss_delta_mb"] for r in records if isinstance(r.get("maxrss_delta_mb"), (int, float))
     ]
@@ -218,7 +217,7 @@ def _actuals(
         "Step execution, average": statistics.fmean(durations) if durations else None,
         "Concurrent workflows at 100% success": float(max(clean)) if clean else None,
         "Large PDF ingest (1,000+ pages), max": max(large) if large else None,
-        "Success rate": 100 * sum(s["ok"] for s in finished) / len(finished) if finished else None,
+        "Success rate": 100 * sum(s["ok"] for s in spans) / len(spans) if spans else None,
         "Memory growth per task, average": statistics.fmean(deltas) if deltas else None,
     }
 
