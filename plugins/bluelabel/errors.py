@@ -30,3 +30,7 @@ class StoreError(BluelabelError):
 
 class OutputContractError(BluelabelError):
     """An agent result lacks keys that the workflow step declared in ``outputs``."""
+
+
+class NothingToDigest(BluelabelError):
+    """A digest asked to skip when empty found no documents (the task is marked skipped)."""

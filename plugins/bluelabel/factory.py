@@ -84,7 +84,8 @@ def _doc_md(workflow: Workflow) -> str:
 
 
 def build_dag(workflow: Workflow) -> DAG:
-    """The Airflow DAG of a validated workflow: one task per step, edges from ``input_from``."""
+    """The Airflow DAG of a validated workflow: one task per step, edges from ``input_from``
+    and ``expand`` (a mapped task per ``expand`` step)."""
     start = pendulum.parse(workflow.start_date) if workflow.start_date else DEFAULT_START_DATE
     end = pendulum.parse(workflow.end_date) if workflow.end_date else None
     dag = DAG(
@@ -102,7 +103,9 @@ def build_dag(workflow: Workflow) -> DAG:
         tags=set(workflow.tags),
         doc_md=_doc_md(workflow),
     )
-    tasks: dict[str, AgentOperator] = {}
+    # A step that mapped steps expand over returns that list as its XCom.
+    map_outputs = {s.expand_from: s.expand_key for s in workflow.steps if s.expand_from}
+    tasks: dict[str, Any] = {}  # AgentOperator, or MappedOperator for expand steps
     for step in workflow.topological_order():
         operator = _OPERATORS.get(step.agent, AgentOperator)
         kwargs: dict[str, Any] = {"agent": step.agent} if operator is AgentOperator else {}
@@ -121,14 +124,25 @@ def build_dag(workflow: Workflow) -> DAG:
             kwargs["config"] = step.config
         if step.outputs:
             kwargs["outputs"] = step.outputs
-        task = operator(
+        if step.outlets:
+            kwargs["outlets"] = [Asset(uri) for uri in step.outlets]
+        if step.id in map_outputs:
+            kwargs["map_output"] = map_outputs[step.id]
+        kwargs.update(
             task_id=step.id,
             use_trigger_input=step.uses_trigger_input,
             root=workflow.root,
             dag=dag,
-            **kwargs,
             **_durations(step.task_args),
         )
+        if step.expand_from:
+            # One task instance per item of the source step's list (dynamic task mapping);
+            # each instance is labelled in the UI by the document it handles.
+            task = operator.partial(map_index_template="{{ bluelabel_item }}", **kwargs).expand(
+                item=tasks[step.expand_from].output
+            )
+        else:
+            task = operator(**kwargs)
         for upstream in step.input_from:
             tasks[upstream] >> task
         tasks[step.id] = task

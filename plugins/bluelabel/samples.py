@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import textwrap
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 _PAGE_WIDTH, _PAGE_HEIGHT = 612, 792
 _LINES_PER_PAGE = 50
@@ -102,3 +103,37 @@ def sample_pages(count: int) -> list[str]:
         body = " ".join(SAMPLE_PARAGRAPHS[(number + i) % len(SAMPLE_PARAGRAPHS)] for i in range(3))
         pages.append(f"Page {number + 1}. {body}")
     return pages
+
+
+def fill_inbox(
+    folder: Path, documents: int, *, corrupt: int = 0, pdf_share: float = 0.5
+) -> tuple[list[str], list[str]]:
+    """Drop ``documents`` distinct readable documents (PDFs and ``.txt``/``.md`` files, about
+    ``pdf_share`` PDFs) and ``corrupt`` broken PDFs into ``folder``.
+
+    Returns (good names, corrupt names). Every document's content is unique, so none is a
+    duplicate of another.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    good: list[str] = []
+    pdfs = round(documents * pdf_share)
+    for number in range(documents):
+        pages = sample_pages(1 + number % 4)
+        pages[0] = f"Document {number} of the batch. {pages[0]}"
+        if number < pdfs:
+            name = f"doc-{number:04d}.pdf"
+            data = build_pdf(pages, metadata={"Title": f"Batch document {number}"})
+            (folder / name).write_bytes(data)
+        else:
+            name = f"note-{number:04d}.{'md' if number % 2 else 'txt'}"
+            (folder / name).write_text(f"Batch note {number}\n\n" + "\n\n".join(pages))
+        good.append(name)
+    broken: list[str] = []
+    for number in range(corrupt):
+        name = f"broken-{number:03d}.pdf"
+        whole = build_pdf(sample_pages(2), metadata={"Title": f"Broken {number}"})
+        # alternately: a truncated PDF, and something that is not a PDF at all
+        data = whole[: len(whole) // 3] if number % 2 == 0 else b"this is not a PDF\n" * 20
+        (folder / name).write_bytes(data)
+        broken.append(name)
+    return good, broken

@@ -8,6 +8,8 @@ store               knowledge store folder or ObjectStoragePath URL
 workflow_root       root relative paths in workflows resolve against
 allowed_roots       extra folders (``:``-separated) files may be read from at run time
 allow_private_urls  ``True`` to let URL ingestion reach private/loopback addresses
+inbox               where the batch workflow picks up documents (folder or URL)
+outbox              where the periodic digest publishes its files (folder or URL)
 =================== ======================================================================
 """
 
@@ -37,6 +39,19 @@ def _get(key: str, env: str | None = None) -> str | None:
 
 def store_location() -> str:
     return _get("store", "BLUELABEL_STORE") or default_store_location()
+
+
+def _home_path(*parts: str) -> str:
+    airflow_home = os.environ.get("AIRFLOW_HOME") or os.path.expanduser("~/airflow")
+    return os.path.join(airflow_home, "bluelabel", *parts)
+
+
+def inbox_location() -> str:
+    return _get("inbox", "BLUELABEL_INBOX") or _home_path("inbox")
+
+
+def outbox_location() -> str:
+    return _get("outbox", "BLUELABEL_OUTBOX") or _home_path("outbox")
 
 
 def workflow_root() -> str | None:

@@ -6,7 +6,12 @@ Layout below the root (a local folder, or any ``ObjectStoragePath`` URL such as 
     objects/<id[:2]>/<id>.json    the document record (the commit point of a document)
     index/<time>-<id>.json        a small copy of the record, named so that names sort by time
     summaries/<id[:2]>/<id>-<key>.json   cached summaries
+    runs/<YYYYMMDD>/<time>-<dag>-<task>-<n>.json   the metrics of each Bluelabel task try
     tmp/                          staging; anything here is unfinished and ignored
+
+``runs/`` is a copy of the metrics records the listener stores in XCom: Airflow 3 workers
+cannot read the metadata DB, so a task that reports on past runs (the periodic digest) reads
+them here.
 
 Queries list ``index/`` (names only), filter by the time in the name, and read just the entries
 they return, so a digest of the latest 10 never reads every document.
@@ -259,6 +264,43 @@ class KnowledgeStore:
         self._write_atomic(target, text.encode("utf-8"))
         return str(target)
 
+    # ----------------------------------------------------------------- run ledger
+    def record_run(self, record: dict[str, Any]) -> None:
+        """Keep one task try's metrics record (needs ``finished_at``, an ISO time)."""
+        finished = datetime.fromisoformat(record["finished_at"]).astimezone(timezone.utc)
+        label = "-".join(
+            _safe(str(record.get(k, ""))) for k in ("dag_id", "task_id", "map_index", "try_number")
+        )
+        name = f"{finished.strftime(_INDEX_TIME_FORMAT)}-{label}-{uuid.uuid4().hex[:8]}.json"
+        self._write_atomic(self.root / "runs" / finished.strftime("%Y%m%d") / name, _dumps(record))
+
+    def runs(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """The run records that finished in ``[since, until]``, oldest first."""
+        folder = self.root / "runs"
+        try:
+            days = sorted(p.name for p in folder.iterdir() if p.name.isdigit())
+        except FileNotFoundError:
+            return []
+        first = since.astimezone(timezone.utc).strftime("%Y%m%d") if since else None
+        last = until.astimezone(timezone.utc).strftime("%Y%m%d") if until else None
+        found = []
+        for day in days:
+            if (first and day < first) or (last and day > last):
+                continue
+            for path in sorted(folder.joinpath(day).iterdir(), key=lambda p: p.name):
+                stamp = _index_time(path.name)
+                if stamp is None or not path.name.endswith(".json"):
+                    continue
+                if (since and stamp < since) or (until and stamp > until):
+                    continue
+                try:
+                    found.append(json.loads(path.read_text(encoding="utf-8")))
+                except (OSError, ValueError):
+                    continue  # a record being replaced; the next read sees it
+        return found
+
     # ----------------------------------------------------------------- summaries cache
     def cached_summary(self, content_id: str, key: str) -> dict[str, Any] | None:
         path = self.root / "summaries" / content_id[:2] / f"{content_id}-{key}.json"
@@ -271,6 +313,18 @@ class KnowledgeStore:
     def cache_summary(self, content_id: str, key: str, summary: dict[str, Any]) -> None:
         path = self.root / "summaries" / content_id[:2] / f"{content_id}-{key}.json"
         self._write_atomic(path, _dumps(summary))
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "._" else "_" for c in text)[:80]
+
+
+def write_file(location: str, name: str, text: str) -> str:
+    """Write ``text`` atomically as ``<location>/<name>`` (a folder or an object-store URL)."""
+    store = KnowledgeStore(location)
+    target = store.root / name
+    store._write_atomic(target, text.encode("utf-8"))
+    return str(target)
 
 
 def _parent(path: StorePath) -> StorePath:

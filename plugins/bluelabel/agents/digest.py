@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from bluelabel.agents.models import AgentContext, AgentInput
 from bluelabel.agents.summarize import summarize
-from bluelabel.errors import AgentInputError
+from bluelabel.errors import AgentInputError, NothingToDigest
 from bluelabel.store import DocumentRecord, KnowledgeStore
 from bluelabel.timeparse import TimeParseError, parse_time
 
@@ -48,19 +48,93 @@ class DigestItem:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+class ExtractiveSummarizer:
+    """The built-in summariser: deterministic, offline, fast on long documents."""
+
+    key = "extractive"
+    label = "extractive"
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def prepare(self) -> None:
+        return None
+
+    def summarize(
+        self, text: str, *, sentences: int, key_points: int, title: str = ""
+    ) -> tuple[dict[str, Any], bool]:
+        result = summarize(text, sentences=sentences, key_points=key_points)
+        data = {
+            "summary": result.summary,
+            "key_points": result.key_points,
+            "keywords": result.keywords,
+        }
+        return data, True
+
+
+def summarizer_for(request: AgentInput, context: AgentContext) -> Any:
+    """The step's summariser: ``summarizer: extractive`` (default) or ``llm`` with
+    ``llm_conn_id`` (and optional ``llm_model``, ``chunk_chars``, ``chunk_overlap``,
+    ``llm_timeout``, ``fallback``, ``prompts``). The LLM's connection is resolved here, at
+    the start of the step."""
+    kind = request.option("summarizer", "extractive")
+    if kind == "extractive":
+        return ExtractiveSummarizer()
+    if kind != "llm":
+        raise AgentInputError(f"summarizer must be 'extractive' or 'llm', got {kind!r}")
+    from bluelabel.agents.llm import (
+        DEFAULT_CHUNK_CHARS,
+        DEFAULT_CHUNK_OVERLAP,
+        DEFAULT_TIMEOUT_S,
+        LlmSummarizer,
+    )
+
+    conn_id = request.option("llm_conn_id")
+    if not isinstance(conn_id, str) or not conn_id:
+        raise AgentInputError(
+            "summarizer: llm needs llm_conn_id (an Airflow connection of type pydanticai)"
+        )
+    fallback = request.option("fallback", True)
+    summarizer = LlmSummarizer(
+        conn_id=conn_id,
+        model_id=request.option("llm_model"),
+        chunk_chars=_positive_int(
+            request.option("chunk_chars", DEFAULT_CHUNK_CHARS), "chunk_chars"
+        ),
+        chunk_overlap=_positive_int(
+            request.option("chunk_overlap", DEFAULT_CHUNK_OVERLAP), "chunk_overlap", allow_zero=True
+        ),
+        timeout=float(request.option("llm_timeout", DEFAULT_TIMEOUT_S)),
+        fallback=fallback not in (False, "false", "False", 0, "0"),
+        prompts_path=request.option("prompts"),
+    )
+    summarizer.prepare()
+    return summarizer
+
+
 def summarize_record(
-    record: DocumentRecord, store: KnowledgeStore, *, sentences: int, key_points: int
+    record: DocumentRecord,
+    store: KnowledgeStore,
+    *,
+    sentences: int,
+    key_points: int,
+    summarizer: Any = None,
 ) -> dict[str, Any]:
     """The summary of a stored document, computed once per settings and cached in the store."""
-    key = f"v{SUMMARY_VERSION}-s{sentences}-k{key_points}"
+    summarizer = summarizer or ExtractiveSummarizer()
+    prefix = "" if summarizer.key == "extractive" else f"{summarizer.key}-"
+    key = f"v{SUMMARY_VERSION}-{prefix}s{sentences}-k{key_points}"
     cached = store.cached_summary(record.content_id, key)
     if cached is not None:
         return cached
-    result = summarize(
-        store.read_text(record.content_id), sentences=sentences, key_points=key_points
+    data, cacheable = summarizer.summarize(
+        store.read_text(record.content_id),
+        sentences=sentences,
+        key_points=key_points,
+        title=record.title or "",
     )
-    data = {"summary": result.summary, "key_points": result.key_points, "keywords": result.keywords}
-    store.cache_summary(record.content_id, key, data)
+    if cacheable:
+        store.cache_summary(record.content_id, key, data)
     return data
 
 
@@ -114,9 +188,18 @@ def _render_markdown(
     items: Sequence[DigestItem], title: str, generated_at: str, sections: Sequence[str]
 ) -> str:
     lines = [f"# {title}", "", f"_{len(items)} document(s), generated {generated_at}_", ""]
+    lines += markdown_items(items, sections)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def markdown_items(
+    items: Sequence[DigestItem], sections: Sequence[str], *, level: int = 2
+) -> list[str]:
+    """The markdown lines of the items, each under a heading of ``level``."""
+    lines: list[str] = []
     for number, item in enumerate(items, 1):
         lines += [
-            f"## {number}. {item.title}",
+            f"{'#' * level} {number}. {item.title}",
             "",
             f"- **Source:** {item.source}",
             f"- **Date:** {item.date}",
@@ -134,7 +217,7 @@ def _render_markdown(
             lines += ["| Field | Value |", "|---|---|"]
             lines += [f"| {k} | {_cell(v)} |" for k, v in item.metadata.items()]
             lines += [""]
-    return "\n".join(lines).rstrip() + "\n"
+    return lines
 
 
 def _cell(value: Any) -> str:
@@ -151,7 +234,16 @@ def _render_html(
         f"<title>{e(title)}</title></head><body>",
         f"<h1>{e(title)}</h1>",
         f"<p><em>{len(items)} document(s), generated {e(generated_at)}</em></p>",
+        *html_items(items, sections),
+        "</body></html>",
     ]
+    return "\n".join(parts) + "\n"
+
+
+def html_items(items: Sequence[DigestItem], sections: Sequence[str]) -> list[str]:
+    """The HTML of the items, one ``<article>`` each; every value escaped."""
+    e = html.escape
+    parts: list[str] = []
     for item in items:
         parts.append(f'<article id="{e(item.content_id)}"><h2>{e(item.title)}</h2>')
         parts.append(
@@ -171,18 +263,22 @@ def _render_html(
             )
             parts.append(f"<table>{rows}</table>")
         parts.append("</article>")
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    return parts
 
 
 # --------------------------------------------------------------------------- agent
-def _ids_from(results: Iterable[Mapping[str, Any]]) -> list[str]:
+def _ids_from(results: Iterable[Mapping[str, Any]], *, new_only: bool = False) -> list[str]:
+    """Content ids in upstream results; ``new_only``: leave out documents stored before."""
     ids: list[str] = []
     for result in results:
-        if isinstance(result.get("content_id"), str):
+        if isinstance(result.get("content_id"), str) and not (
+            new_only and result.get("deduplicated")
+        ):
             ids.append(result["content_id"])
+        old = set(result.get("deduplicated_ids", ()) or ()) if new_only else set()
         for content_id in result.get("content_ids", ()) or ():
-            ids.append(str(content_id))
+            if str(content_id) not in old:
+                ids.append(str(content_id))
     return list(dict.fromkeys(ids))  # de-duplicate, keep order
 
 
@@ -192,7 +288,9 @@ class DigestAgent:
     ``content_ids`` (config/content), the upstream steps' results, inline ``content.text``,
     else a query: ``since``, ``until``, ``tags``, ``source``, ``content_type``, ``limit``.
     Options: ``format`` (markdown|html|json), ``limit`` (default 10), ``sentences``,
-    ``key_points``, ``sections``, ``title``.
+    ``key_points``, ``sections``, ``title``, ``exclude_deduplicated`` (leave out upstream
+    documents that were already stored), ``skip_if_empty`` (raise :class:`NothingToDigest`,
+    which the operator turns into a skipped task, when there is nothing to digest).
     """
 
     name = "digest_agent"
@@ -210,10 +308,19 @@ class DigestAgent:
         store = context.store
 
         records = self._select(request, context, limit)
+        if not records and request.option("skip_if_empty", False):
+            raise NothingToDigest("no new documents to digest")
+        summarizer = summarizer_for(request, context)
         items = [
-            _item(r, summarize_record(r, store, sentences=sentences, key_points=n_points))
+            _item(
+                r,
+                summarize_record(
+                    r, store, sentences=sentences, key_points=n_points, summarizer=summarizer
+                ),
+            )
             for r in records
         ]
+        warnings.extend(summarizer.notes)
         inline = request.content.get("text")
         if not records and isinstance(inline, str) and inline.strip():
             items.append(self._inline_item(request, inline, sentences, n_points))
@@ -231,6 +338,7 @@ class DigestAgent:
             "content_ids": [i.content_id for i in items],
             "titles": [i.title for i in items],
             "digest_path": path,
+            "summarizer": summarizer.label,
             "warnings": warnings,
         }
 
@@ -238,8 +346,9 @@ class DigestAgent:
         self, request: AgentInput, context: AgentContext, limit: int
     ) -> list[DocumentRecord]:
         ids = request.option("content_ids")
-        if ids is None and context.upstream:
-            ids = _ids_from(context.upstream)
+        if ids is None and (context.upstream or context.from_upstream):
+            new_only = bool(request.option("exclude_deduplicated", False))
+            ids = _ids_from(context.upstream, new_only=new_only)
         if (
             ids is None
             and isinstance(request.content.get("content_id"), str)

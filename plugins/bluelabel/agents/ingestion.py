@@ -19,6 +19,7 @@ from bluelabel.store import DocumentRecord, KnowledgeStore
 
 DEFAULT_MAX_PDF_BYTES = 500_000_000
 DEFAULT_MAX_PAGES = 20_000
+DEFAULT_MAX_TEXT_BYTES = 100_000_000
 _HASH_BLOCK = 1 << 20
 #: Titles that PDF generators write when the author gave none.
 PLACEHOLDER_TITLES = {
@@ -96,24 +97,49 @@ class IngestionAgent:
     name = "ingestion_agent"
 
     def run(self, request: AgentInput, context: AgentContext) -> dict[str, Any]:
+        if "inbox_file" in request.context:  # one file of the batch workflow's inbox
+            from bluelabel.agents.inbox import ingest_inbox_item
+
+            return ingest_inbox_item(self, request, context)
         task_type = _infer_task_type(request)
-        if task_type == "pdf":
-            raw = _require_str(request, "file_path")
-            path = resolve_local_path(raw, context)
-            return self._ingest_pdf_file(path, str(path), request, context)
         if task_type == "url":
-            return self._ingest_url(_require_str(request, "url"), request, context)
+            return self.ingest_url(_require_str(request, "url"), request, context)
         if "file_path" in request.content and "text" not in request.content:
             path = resolve_local_path(_require_str(request, "file_path"), context)
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise IngestError(str(path), f"cannot read text file: {exc}") from None
-            return self._ingest_text(text, str(path), request, context, title=path.stem)
+            return self.ingest_file(path, str(path), request, context, task_type=task_type)
+        if task_type == "pdf":
+            _require_str(request, "file_path")  # raises: a PDF needs a file
         inline = request.content.get("text")
         if not isinstance(inline, str):
             raise AgentInputError("ingestion input: content.text must be a string")
         return self._ingest_text(inline, request.source, request, context)
+
+    def ingest_file(
+        self,
+        path: Path,
+        source: str,
+        request: AgentInput,
+        context: AgentContext,
+        *,
+        task_type: str | None = None,
+    ) -> dict[str, Any]:
+        """A local PDF or text file (by ``task_type``, else by its suffix)."""
+        if task_type is None:
+            task_type = "text" if path.suffix.lower() in _TEXT_SUFFIXES else "pdf"
+        if task_type == "pdf":
+            return self._ingest_pdf_file(path, source, request, context)
+        try:
+            size = path.stat().st_size
+            limit = int(request.option("max_bytes", DEFAULT_MAX_TEXT_BYTES))
+            if size > limit:
+                raise IngestError(source, f"text file is {size} bytes, over the {limit}-byte limit")
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise IngestError(source, f"cannot read text file: {exc}") from None
+        return self._ingest_text(text, source, request, context, title=path.stem)
+
+    def ingest_url(self, url: str, request: AgentInput, context: AgentContext) -> dict[str, Any]:
+        return self._ingest_url(url, request, context)
 
     # ------------------------------------------------------------------ pdf
     def _ingest_pdf_file(

@@ -90,7 +90,8 @@ class AgentContext:
 
     ``allowed_roots``: local files may only be read below these folders (``None``: anywhere).
     ``base_dir``: relative file paths resolve against it.
-    ``upstream``: results of the steps this one takes its input from (fan-in order).
+    ``upstream``: results of the steps this one takes its input from (fan-in order); with
+    ``from_upstream`` set, an empty ``upstream`` means those steps produced nothing.
     """
 
     store: KnowledgeStore
@@ -98,4 +99,6 @@ class AgentContext:
     allowed_roots: Sequence[Path] | None = None
     allow_private_urls: bool = False
     upstream: Sequence[Mapping[str, Any]] = ()
+    #: the step takes its input from upstream steps (even if they produced nothing)
+    from_upstream: bool = False
     log: TaskLog = field(default_factory=lambda: logging.getLogger("bluelabel"))

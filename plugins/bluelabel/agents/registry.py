@@ -15,7 +15,12 @@ from bluelabel.errors import UnknownAgentError
 ENTRY_POINT_GROUP = "bluelabel.agents"
 
 #: Short names accepted for the built-in agents (SPEC §4).
-ALIASES = {"ingestion": "ingestion_agent", "digest": "digest_agent"}
+ALIASES = {
+    "ingestion": "ingestion_agent",
+    "digest": "digest_agent",
+    "inbox": "inbox_agent",
+    "periodic_digest": "periodic_digest_agent",
+}
 
 
 @runtime_checkable
@@ -28,6 +33,8 @@ class Agent(Protocol):
 
 
 AgentFactory = Callable[[], Agent]
+
+BUILTIN_AGENTS = ("ingestion_agent", "digest_agent", "inbox_agent", "periodic_digest_agent")
 
 _registered: dict[str, AgentFactory] = {}
 
@@ -45,14 +52,21 @@ def _entry_point_agents() -> Mapping[str, Any]:
 def _builtin_agents() -> dict[str, AgentFactory]:
     # Imported lazily so that validating a workflow does not import the PDF stack.
     from bluelabel.agents.digest import DigestAgent
+    from bluelabel.agents.inbox import InboxAgent
     from bluelabel.agents.ingestion import IngestionAgent
+    from bluelabel.agents.periodic import PeriodicDigestAgent
 
-    return {"ingestion_agent": IngestionAgent, "digest_agent": DigestAgent}
+    return {
+        "ingestion_agent": IngestionAgent,
+        "digest_agent": DigestAgent,
+        "inbox_agent": InboxAgent,
+        "periodic_digest_agent": PeriodicDigestAgent,
+    }
 
 
 def agent_names() -> list[str]:
     """Every name an agent can be requested by, aliases included, sorted."""
-    names = {"ingestion_agent", "digest_agent", *ALIASES, *_registered, *_entry_point_agents()}
+    names = {*BUILTIN_AGENTS, *ALIASES, *_registered, *_entry_point_agents()}
     return sorted(names)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import resource
 import time
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow.listeners import hookimpl
@@ -101,6 +102,31 @@ def _finish(task_instance: Any, outcome: str, error: Any = None) -> None:
     except Exception:  # a metrics failure must never change the task's outcome
         log.exception("bluelabel: could not store the metrics of %s", task_instance.task_id)
     _emit(task_instance, record)
+    if record.get("agent"):
+        _keep_in_store(task_instance, record)
+
+
+def _keep_in_store(task_instance: Any, record: dict[str, Any]) -> None:
+    """Bluelabel tasks also leave their record in the knowledge store's run ledger, where a
+    later task (the periodic digest) can read it: workers cannot query the metadata DB."""
+    from bluelabel import settings
+    from bluelabel.store import KnowledgeStore
+
+    finished = datetime.now(timezone.utc)
+    entry = {
+        **record,
+        "dag_id": task_instance.dag_id,
+        "task_id": task_instance.task_id,
+        "run_id": task_instance.run_id,
+        "map_index": getattr(task_instance, "map_index", -1),
+        "finished_at": finished.isoformat(),
+        "started_at": (finished - timedelta(milliseconds=record["duration_ms"])).isoformat(),
+    }
+    try:
+        store = getattr(task_instance.task, "store", None) or settings.store_location()
+        KnowledgeStore(store).record_run(entry)
+    except Exception:
+        log.exception("bluelabel: could not keep the run record of %s", task_instance.task_id)
 
 
 def _emit(task_instance: Any, record: dict[str, Any]) -> None:

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowSkipException
 
 from bluelabel import settings
 from bluelabel.agents import AgentContext, AgentInput, get_agent
-from bluelabel.errors import BluelabelError, OutputContractError
+from bluelabel.errors import BluelabelError, NothingToDigest, OutputContractError
 from bluelabel.operators.links import SourceDocumentLink
 from bluelabel.store import KnowledgeStore
 
@@ -60,6 +61,10 @@ class AgentOperator(BaseOperator):
     :param outputs: keys the result must have; a missing one fails the task
     :param store: knowledge store folder or URL (templated; default ``[bluelabel] store``)
     :param root: folder relative file paths resolve against
+    :param item: the input of one mapped instance (``.expand(item=...)``): an agent-input
+        mapping, or a string (a path or URL)
+    :param map_output: return ``result[map_output]`` (a list) as this task's XCom, so that
+        mapped steps can expand over it; the rest of the result goes to XCom key ``details``
     """
 
     template_fields: Sequence[str] = ("input_data", "config", "store")
@@ -77,9 +82,13 @@ class AgentOperator(BaseOperator):
         outputs: Sequence[str] = (),
         store: str | None = None,
         root: str | Path | None = None,
+        item: Mapping[str, Any] | str | None = None,
+        map_output: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.item = item
+        self.map_output = map_output
         self.agent = agent
         self.input_data = dict(input_data or {})
         self.input_from = list(input_from)
@@ -92,7 +101,10 @@ class AgentOperator(BaseOperator):
 
     def _request(self, context: Context) -> AgentInput:
         data = dict(self.input_data)
-        if self.use_trigger_input:
+        if self.item is not None:
+            data = _item_input(self.item)
+            context["bluelabel_item"] = str(data.get("source") or "")  # type: ignore[typeddict-unknown-key]
+        elif self.use_trigger_input:
             dag_run = context.get("dag_run")
             data = trigger_input(context.get("params") or {}, getattr(dag_run, "conf", None))
         data["config"] = {**dict(data.get("config") or {}), **self.config}
@@ -114,6 +126,7 @@ class AgentOperator(BaseOperator):
             allowed_roots=[root, *allowed] if root is not None else (allowed or None),
             allow_private_urls=settings.allow_private_urls(),
             upstream=upstream,
+            from_upstream=bool(self.input_from),
             log=self.log,
         )
         loaded = time.perf_counter()
@@ -121,6 +134,8 @@ class AgentOperator(BaseOperator):
         initialised = time.perf_counter()
         try:
             result = agent.run(request, agent_context)
+        except NothingToDigest as exc:
+            raise AirflowSkipException(str(exc)) from None
         except BluelabelError as exc:
             # One line a person can act on; the traceback adds nothing for bad input.
             self.log.error("%s failed: %s", self.agent, exc)
@@ -145,7 +160,33 @@ class AgentOperator(BaseOperator):
             "pages": result.get("page_count"),
             "bytes": result.get("source_bytes"),
         }
+        if self.map_output is not None:
+            return self._mappable(result, context)
         return _small(result)
+
+    def _mappable(self, result: dict[str, Any], context: Context) -> Any:
+        """The list mapped steps expand over becomes the XCom; the rest goes under details."""
+        items = result.get(self.map_output or "")
+        if not isinstance(items, list):
+            raise OutputContractError(
+                f"task {self.task_id!r}: mapped steps expand over result key "
+                f"{self.map_output!r}, but agent {self.agent!r} returned "
+                f"{type(items).__name__} there (it has: {', '.join(sorted(result))})"
+            )
+        details = {k: v for k, v in result.items() if k != self.map_output}
+        context["ti"].xcom_push(key="details", value=_small(details))
+        self.log.info("%d item(s) to map over; details: %s", len(items), details)
+        return items
+
+
+def _item_input(item: Mapping[str, Any] | str) -> dict[str, Any]:
+    """One mapped instance's input: an agent-input mapping, or a path/URL string."""
+    if isinstance(item, str):
+        key = "url" if "://" in item else "file_path"
+        return {"source": item, "content": {key: item}}
+    if not isinstance(item, Mapping):
+        raise BluelabelError(f"a mapped item must be a mapping or a string, got {item!r}")
+    return dict(item)
 
 
 def _small(result: dict[str, Any]) -> dict[str, Any]:

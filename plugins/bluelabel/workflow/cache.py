@@ -31,6 +31,8 @@ from bluelabel.workflow.validate import Problem, check_workflow, workflow_roots
 
 log = logging.getLogger(__name__)
 CACHE_ENV = "AIRFLOW__BLUELABEL__WORKFLOW_CACHE"
+#: Bumped whenever the cached model's shape changes, so old entries are never misread.
+CACHE_FORMAT = 2
 
 
 def cache_dir() -> Path | None:
@@ -82,6 +84,7 @@ def _from_json(data: dict[str, Any]) -> Workflow:
                 "input_file": Path(step["input_file"]) if step["input_file"] else None,
                 "input_from": tuple(step["input_from"]),
                 "outputs": tuple(step["outputs"]),
+                "outlets": tuple(step["outlets"]),
             }
         )
         for step in data["steps"]
@@ -120,7 +123,14 @@ def cached_check(
     base, roots = workflow_roots(root, file_path, allowed_roots)
     key = _sha(
         json.dumps(
-            [__version__, agent_names(), str(file_path), str(base), [str(r) for r in roots]]
+            [
+                __version__,
+                CACHE_FORMAT,
+                agent_names(),
+                str(file_path),
+                str(base),
+                [str(r) for r in roots],
+            ]
         ).encode()
         + b"\0"
         + text

@@ -55,10 +55,20 @@ class Step:
     outputs: tuple[str, ...] = ()
     task_args: dict[str, Any] = field(default_factory=dict)  # retries, pool, ... for Airflow
     line: int = 0
+    #: ``expand``: run once per item of this step's result list (Airflow dynamic task mapping)
+    expand_from: str | None = None
+    expand_key: str = "items"
+    #: asset URIs this step updates when it succeeds
+    outlets: tuple[str, ...] = ()
 
     @property
     def uses_trigger_input(self) -> bool:
-        return self.input_file is None and not self.input_from
+        return self.input_file is None and not self.input_from and self.expand_from is None
+
+    @property
+    def upstream(self) -> tuple[str, ...]:
+        """The steps this one runs after: its ``input_from`` and its ``expand`` source."""
+        return (*self.input_from, self.expand_from) if self.expand_from else self.input_from
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,7 @@ class Workflow:
         pending = list(self.steps)
         while pending:
             for step in pending:
-                if all(dep in done for dep in step.input_from):
+                if all(dep in done for dep in step.upstream):
                     order.append(step)
                     done.add(step.id)
                     pending.remove(step)

@@ -44,7 +44,16 @@ SCHEDULE_PRESETS = {
     "@midnight",
 }
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?#LW\-]+$")
-_STEP_TASK_ARGS = ("retries", "retry_delay", "execution_timeout", "pool", "queue")
+_STEP_TASK_ARGS = (
+    "retries",
+    "retry_delay",
+    "execution_timeout",
+    "pool",
+    "queue",
+    "trigger_rule",
+    "max_active_tis_per_dagrun",
+)
+_ASSET_URI = re.compile(r"^[A-Za-z][\w+.-]*://\S+$")
 
 
 @dataclass(frozen=True, order=True)
@@ -268,35 +277,88 @@ class _Checker:
                     step=sid,
                 )
             for dep in _as_list(step.get("input_from")):
-                if dep not in first_seen and not any(
-                    isinstance(s, dict) and s.get("id") == dep for s in steps
-                ):
-                    known = [
-                        s["id"]
-                        for s in steps
-                        if isinstance(s, dict) and isinstance(s.get("id"), str)
-                    ]
-                    close = difflib.get_close_matches(dep, known, n=1, cutoff=0.6)
-                    fix = (
-                        f"did you mean '{close[0]}'?"
-                        if close
-                        else f"known steps: {', '.join(known)}"
-                    )
-                    self.add(
-                        ("steps", index, "input_from"),
-                        f"{label}: input_from refers to unknown step '{dep}'; {fix}",
-                        step=sid,
-                    )
+                self.check_step_ref(steps, ("steps", index, "input_from"), label, sid, dep)
+            if "expand" in step:
+                self.check_expand(steps, index, label, sid)
+            for i, uri in enumerate(step.get("outlets") or []):
+                if isinstance(uri, str):
+                    self.check_asset_uri(("steps", index, "outlets", i), f"{label} outlet", uri)
             input_file = step.get("input_file")
             if isinstance(input_file, str) and input_file and input_file != INITIAL_INPUT:
                 self.check_input_file(("steps", index, "input_file"), label, sid, input_file)
         self.check_cycles(steps)
+        self.check_expand_sources(steps)
+
+    def check_step_ref(
+        self, steps: list[Any], where: Path_, label: str, sid: str | None, dep: str
+    ) -> bool:
+        """Report ``dep`` when no step has that id; True when it exists."""
+        known = [s["id"] for s in steps if isinstance(s, dict) and isinstance(s.get("id"), str)]
+        if dep in known:
+            return True
+        close = difflib.get_close_matches(dep, known, n=1, cutoff=0.6)
+        fix = f"did you mean '{close[0]}'?" if close else f"known steps: {', '.join(known)}"
+        self.add(where, f"{label}: {where[-1]} refers to unknown step '{dep}'; {fix}", step=sid)
+        return False
+
+    def check_expand(self, steps: list[Any], index: int, label: str, sid: str | None) -> None:
+        step = steps[index]
+        source, _ = _expand_of(step.get("expand"))
+        where: Path_ = ("steps", index, "expand")
+        for other in ("input_file", "input_from"):
+            if other in step:
+                self.add(
+                    where,
+                    f"{label}: has both 'expand' and '{other}'; a mapped step takes each "
+                    f"item of its 'expand' source as its input: remove '{other}'",
+                    step=sid,
+                )
+        if source is None:
+            return
+        if source == sid:
+            self.add(where, f"{label}: cannot expand over its own result", step=sid)
+            return
+        self.check_step_ref(steps, where, label, sid, source)
+
+    def check_expand_sources(self, steps: list[Any]) -> None:
+        """A step returns one list to map over: every step expanding it must name the same key."""
+        keys: dict[str, tuple[str, str]] = {}
+        for index, step in enumerate(steps):
+            if not isinstance(step, dict) or "expand" not in step:
+                continue
+            source, key = _expand_of(step["expand"])
+            if source is None:
+                continue
+            sid = step.get("id") if isinstance(step.get("id"), str) else None
+            if source in keys and keys[source][1] != key:
+                first, first_key = keys[source]
+                self.add(
+                    ("steps", index, "expand"),
+                    f"{self.step_label(index)}: expands '{source}' by key '{key}' but step "
+                    f"'{first}' expands it by '{first_key}'; a step's result has one list to "
+                    "map over: use the same key",
+                    step=sid,
+                )
+            keys.setdefault(source, (str(sid), key))
+
+    def check_asset_uri(self, where: Path_, label: str, uri: str) -> None:
+        if not _ASSET_URI.match(uri):
+            self.add(
+                where,
+                f"{label} {uri!r} is not an asset URI (scheme://path, e.g. "
+                "bluelabel://knowledge-store or s3://bucket/inbox)",
+            )
+        elif uri.split("://", 1)[0].lower() == "airflow":
+            self.add(where, f"{label} {uri!r}: the 'airflow' scheme is reserved by Airflow")
 
     def check_cycles(self, steps: list[Any]) -> None:
         graph: dict[str, list[str]] = {}
         for step in steps:
             if isinstance(step, dict) and isinstance(step.get("id"), str):
                 graph.setdefault(step["id"], []).extend(_as_list(step.get("input_from")))
+                source, _ = _expand_of(step.get("expand"))
+                if source is not None:
+                    graph[step["id"]].append(source)
         state: dict[str, int] = {}  # 1: on the stack, 2: done
         stack: list[str] = []
         reported: set[frozenset[str]] = set()
@@ -319,7 +381,7 @@ class _Checker:
                         self.add(
                             ("steps", index, "input_from"),
                             f"dependency cycle: {' -> '.join(cycle)}; remove one of these "
-                            "input_from links",
+                            "input_from/expand links",
                             step=cycle[0],
                         )
                 elif dep not in state:
@@ -418,11 +480,9 @@ class _Checker:
                 self.add(("workflow", "schedule"), f"'workflow.schedule': {problem}")
         elif isinstance(schedule, list):
             for i, uri in enumerate(schedule):
-                if isinstance(uri, str) and not re.match(r"^[A-Za-z][\w+.-]*://\S+$", uri):
-                    self.add(
-                        ("workflow", "schedule", i),
-                        f"'workflow.schedule' item {uri!r} is "
-                        "not an asset URI (scheme://path, e.g. file:///data/inbox)",
+                if isinstance(uri, str):
+                    self.check_asset_uri(
+                        ("workflow", "schedule", i), "'workflow.schedule' item", uri
                     )
         for key in ("start_date", "end_date"):
             value = settings.get(key)
@@ -488,6 +548,16 @@ def _schedule_problem(schedule: str) -> str | None:
 
 def _max_bytes() -> int:
     return int(os.environ.get(MAX_BYTES_ENV, DEFAULT_MAX_BYTES))
+
+
+def _expand_of(value: Any) -> tuple[str | None, str]:
+    """``expand: step`` or ``expand: {from: step, key: k}`` -> (step, key); key default items."""
+    if isinstance(value, str):
+        return value, "items"
+    if isinstance(value, dict) and isinstance(value.get("from"), str):
+        key = value.get("key")
+        return value["from"], key if isinstance(key, str) else "items"
+    return None, "items"
 
 
 def _as_list(value: Any) -> list[str]:
@@ -628,6 +698,9 @@ def _build(
                 config=dict(raw.get("config") or {}),
                 outputs=tuple(raw.get("outputs") or ()),
                 task_args={k: raw[k] for k in _STEP_TASK_ARGS if k in raw},
+                expand_from=_expand_of(raw.get("expand"))[0],
+                expand_key=_expand_of(raw.get("expand"))[1],
+                outlets=tuple(raw.get("outlets") or ()),
             )
         )
     tags = list(dict.fromkeys([*settings.get("tags", []), *metadata.get("tags", [])]))

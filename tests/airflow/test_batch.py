@@ -1,0 +1,147 @@
+"""The shipped batch-ingestion and periodic-digest workflows, run through Airflow (dag.test):
+dynamic task mapping over the inbox, quarantine, deduplication, the asset, the outbox."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bluelabel.samples import build_pdf, fill_inbox, sample_pages
+from tests.airflow.conftest import task_states, xcom
+from tests.conftest import REPO, run_dag
+
+pytestmark = pytest.mark.usefixtures("airflow_db")
+
+
+@pytest.fixture(scope="module")
+def dags():  # type: ignore[no-untyped-def]
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    assert bag.import_errors == {}
+    return bag.dags
+
+
+def mapped_states(dag_run: object, task_id: str) -> dict[str, str]:
+    """map_index rendered name (the document) -> state, for one mapped task."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(TaskInstance.rendered_map_index, TaskInstance.state).where(
+                TaskInstance.run_id == dag_run.run_id,  # type: ignore[attr-defined]
+                TaskInstance.dag_id == dag_run.dag_id,  # type: ignore[attr-defined]
+                TaskInstance.task_id == task_id,
+            )
+        )
+        return {str(name).rsplit("/", 1)[-1]: str(state) for name, state in rows}
+
+
+def asset_events(uri: str) -> int:
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import func, select
+
+    with create_session() as session:
+        return int(
+            session.scalar(
+                select(func.count(AssetEvent.id))
+                .join(AssetModel, AssetModel.id == AssetEvent.asset_id)
+                .where(AssetModel.uri == uri)
+            )
+            or 0
+        )
+
+
+def test_batch_workflow_maps_dedups_quarantines_and_emits_the_asset(
+    dags, inbox: Path, http_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("AIRFLOW__BLUELABEL__ALLOW_PRIVATE_URLS", "true")  # server on loopback
+    folder = inbox / "batch-e2e"
+    shutil.rmtree(folder, ignore_errors=True)
+    good, broken = fill_inbox(folder, 6, corrupt=2)
+    (folder / "pages.url").write_text(f"# served pages\n{http_server}/page.html\n")
+    (folder / "bad.url").write_text("ftp://example.com/file\n")
+    (folder / "slides.pptx").write_bytes(b"PK\x03\x04")
+    events_before = asset_events("bluelabel://knowledge-store/")
+
+    run = run_dag(dags["batch_ingestion"], {"inbox": str(folder), "settle_seconds": 0})
+
+    assert str(run.state) == "success"  # the digest (all_done) is the run's outcome
+    states = mapped_states(run, "ingest")
+    assert len(states) == 6 + 2 + 2  # one mapped task per listed file
+    failed = sorted(name for name, state in states.items() if state == "failed")
+    assert failed == sorted([*broken, "bad.url"])
+    assert all(states[name] == "success" for name in [*good, "pages.url"])
+    processed = sorted(p.name for p in (folder / "processed").iterdir())
+    assert processed == sorted([*good, "pages.url"])
+    quarantined = {p.name for p in (folder / "quarantine").iterdir()}
+    expected = {*broken, "bad.url", "slides.pptx"}
+    assert quarantined == expected | {f"{n}.reason.txt" for n in expected}
+    reason = (folder / "quarantine" / "bad.url.reason.txt").read_text()
+    assert "only http and https URLs are allowed" in reason and "line 1" in reason
+    assert "unsupported file type '.pptx'" in (
+        folder / "quarantine" / "slides.pptx.reason.txt"
+    ).read_text()
+    assert [p.name for p in folder.iterdir() if p.is_file()] == []  # nothing left, nothing lost
+
+    digest = xcom(run, "batch_digest")
+    assert digest["summary_count"] == 7  # 6 documents + the page the .url file named
+    assert "Batch document 0" in digest["digest"] and "Airflow & Bluelabel notes" in digest["digest"]
+    assert asset_events("bluelabel://knowledge-store/") == events_before + 1
+
+    # Second run: nothing new -> nothing mapped, digest skipped, no asset event.
+    again = run_dag(dags["batch_ingestion"], {"inbox": str(folder), "settle_seconds": 0})
+    assert mapped_states(again, "ingest") in ({}, {"None": "skipped"}, {"-1": "skipped"})
+    assert asset_events("bluelabel://knowledge-store/") == events_before + 1
+
+    # The same documents dropped again are recognised by content and not ingested twice.
+    for name in good[:3]:
+        shutil.copy(folder / "processed" / name, folder / name)
+    third = run_dag(dags["batch_ingestion"], {"inbox": str(folder), "settle_seconds": 0})
+    scan = xcom(third, "scan_inbox", key="details")
+    assert [d["file"] for d in scan["duplicates"]] == good[:3]
+    assert xcom(third, "scan_inbox") == []
+    assert asset_events("bluelabel://knowledge-store/") == events_before + 1
+
+
+def test_batch_workflow_fails_naming_a_missing_inbox(dags, inbox: Path) -> None:  # type: ignore[no-untyped-def]
+    missing = inbox / "no-such-inbox"
+    run = run_dag(dags["batch_ingestion"], {"inbox": str(missing), "settle_seconds": 0})
+    assert str(run.state) == "failed"
+    states = task_states(run)
+    assert states["scan_inbox"] == "failed" and states["batch_digest"] == "upstream_failed"
+
+
+def test_periodic_digest_publishes_markdown_html_and_xcom(
+    dags, inbox: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    folder = inbox / "periodic-e2e"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    (folder / "report.pdf").write_bytes(
+        build_pdf(sample_pages(3), metadata={"Title": "Quarterly Pipeline Review"})
+    )
+    run_dag(dags["batch_ingestion"], {"inbox": str(folder), "settle_seconds": 0})
+    outbox = tmp_path / "outbox"
+
+    run = run_dag(dags["periodic_digest"], {"since": "1h", "outbox": str(outbox), "limit": 500})
+
+    assert str(run.state) == "success"
+    result = xcom(run, "periodic_digest")
+    md = Path(result["paths"]["markdown"]).read_text()
+    page = Path(result["paths"]["html"]).read_text()
+    assert Path(result["paths"]["markdown"]).parent == outbox
+    assert "Quarterly Pipeline Review" in md and "Quarterly Pipeline Review" in page
+    assert "Untitled" not in md and "unknown" not in md.lower()
+    assert result["document_count"] >= 1 and result["digest"] == md
+    workflows = {w["dag_id"]: w for w in result["workflows"]}
+    batch = workflows["batch_ingestion"]
+    assert batch["runs"] >= 1 and 0 < batch["success_rate"] <= 1 and batch["avg_run_seconds"] > 0
+    assert "| batch_ingestion |" in md and "<td>batch_ingestion</td>" in page
+    assert json.dumps(result)  # the XCom is plain JSON
