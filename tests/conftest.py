@@ -28,6 +28,8 @@ AIRFLOW_ENV = {
     "AIRFLOW__BLUELABEL__STORE": str(AIRFLOW_HOME / "store"),
     "AIRFLOW__BLUELABEL__ALLOWED_ROOTS": str(AIRFLOW_HOME / "inbox"),
     "AIRFLOW__BLUELABEL__WORKFLOW_CACHE": str(AIRFLOW_HOME / "workflow-cache"),
+    # one secret for every Airflow process of the session (API server, scheduler, workers)
+    "AIRFLOW__API_AUTH__JWT_SECRET": "bluelabel-test-session-secret",
 }
 os.environ.update(AIRFLOW_ENV)
 for _name in ("BLUELABEL_STORE", "BLUELABEL_WORKFLOW_ROOT", "BLUELABEL_ALLOWED_ROOTS"):
@@ -187,6 +189,13 @@ def http_server() -> Iterator[str]:
     pdf = build_pdf(sample_pages(4), metadata={"Title": "Served PDF"})
     _Handler.routes = {
         "/page.html": lambda h: _send(h, HTML_PAGE, "text/html; charset=utf-8"),
+        "/batch-page.html": lambda h: _send(  # a page of its own for the batch workflow test
+            h,
+            HTML_PAGE.replace(b"Airflow &amp; Bluelabel notes", b"Batch inbox page").replace(
+                b"Scheduling documents", b"Documents dropped into the inbox"
+            ),
+            "text/html; charset=utf-8",
+        ),
         "/doc.pdf": lambda h: _send(h, pdf, "application/pdf"),
         "/notes.txt": lambda h: _send(
             h, b"Plain notes about Airflow scheduling. " * 5, "text/plain"

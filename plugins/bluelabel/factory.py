@@ -135,6 +135,7 @@ def build_dag(workflow: Workflow) -> DAG:
             dag=dag,
             **_durations(step.task_args),
         )
+        task: Any
         if step.expand_from:
             # One task instance per item of the source step's list (dynamic task mapping);
             # each instance is labelled in the UI by the document it handles.

@@ -14,7 +14,9 @@ from pathlib import Path
 
 PROJECT = Path.cwd()
 HOME = PROJECT / "airflow_home"
-INBOX = HOME / "inbox"
+INBOX = HOME / "inbox"  # files for the trigger form (the PDF / URL workflows)
+BATCH_INBOX = HOME / "batch-inbox"  # watched hourly by the batch_ingestion workflow
+OUTBOX = HOME / "outbox"  # where periodic_digest publishes
 PORT = int(os.environ.get("BLUELABEL_AIRFLOW_PORT", "8080"))
 
 
@@ -34,6 +36,8 @@ def airflow_env() -> dict[str, str]:
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{PORT}",
         "AIRFLOW__BLUELABEL__STORE": str(HOME / "bluelabel" / "store"),
         "AIRFLOW__BLUELABEL__ALLOWED_ROOTS": str(INBOX),
+        "AIRFLOW__BLUELABEL__INBOX": str(BATCH_INBOX),
+        "AIRFLOW__BLUELABEL__OUTBOX": str(OUTBOX),
     }
 
 
@@ -46,7 +50,8 @@ def airflow(*args: str, capture: bool = False) -> subprocess.CompletedProcess[st
 
 def prepare() -> None:
     """Create the Airflow home and migrate its metadata DB (idempotent)."""
-    INBOX.mkdir(parents=True, exist_ok=True)
+    for folder in (INBOX, BATCH_INBOX, OUTBOX):
+        folder.mkdir(parents=True, exist_ok=True)
     (HOME / "plugins").mkdir(exist_ok=True)
     airflow("db", "migrate", capture=True)
 
@@ -57,7 +62,9 @@ def standalone() -> int:
     print(
         f"Starting Airflow on http://127.0.0.1:{PORT} (Ctrl-C stops it).\n"
         f"Log in as 'admin'; the password is in {passwords} once it has started.\n"
-        f"Put PDFs to ingest under {INBOX} (the allowed root for trigger-form paths)."
+        f"Put PDFs to ingest under {INBOX} (the allowed root for trigger-form paths).\n"
+        f"Drop files into {BATCH_INBOX} for the hourly batch_ingestion workflow; the\n"
+        f"periodic digest is published in {OUTBOX}."
     )
     os.execve(
         str(Path(sys.executable).parent / "airflow"), ["airflow", "standalone"], airflow_env()

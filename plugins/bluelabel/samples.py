@@ -106,20 +106,20 @@ def sample_pages(count: int) -> list[str]:
 
 
 def fill_inbox(
-    folder: Path, documents: int, *, corrupt: int = 0, pdf_share: float = 0.5
+    folder: Path, documents: int, *, corrupt: int = 0, pdf_share: float = 0.5, batch: str = ""
 ) -> tuple[list[str], list[str]]:
     """Drop ``documents`` distinct readable documents (PDFs and ``.txt``/``.md`` files, about
     ``pdf_share`` PDFs) and ``corrupt`` broken PDFs into ``folder``.
 
     Returns (good names, corrupt names). Every document's content is unique, so none is a
-    duplicate of another.
+    duplicate of another; calls with different ``batch`` labels make different documents.
     """
     folder.mkdir(parents=True, exist_ok=True)
     good: list[str] = []
     pdfs = round(documents * pdf_share)
     for number in range(documents):
         pages = sample_pages(1 + number % 4)
-        pages[0] = f"Document {number} of the batch. {pages[0]}"
+        pages[0] = f"Document {number} of the batch {batch}. {pages[0]}"
         if number < pdfs:
             name = f"doc-{number:04d}.pdf"
             data = build_pdf(pages, metadata={"Title": f"Batch document {number}"})

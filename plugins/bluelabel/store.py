@@ -289,7 +289,8 @@ class KnowledgeStore:
         for day in days:
             if (first and day < first) or (last and day > last):
                 continue
-            for path in sorted(folder.joinpath(day).iterdir(), key=lambda p: p.name):
+            entries: list[Path] = list((folder / day).iterdir())  # type: ignore[arg-type]
+            for path in sorted(entries, key=lambda p: p.name):
                 stamp = _index_time(path.name)
                 if stamp is None or not path.name.endswith(".json"):
                     continue

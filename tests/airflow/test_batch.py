@@ -65,7 +65,7 @@ def test_batch_workflow_maps_dedups_quarantines_and_emits_the_asset(
     folder = inbox / "batch-e2e"
     shutil.rmtree(folder, ignore_errors=True)
     good, broken = fill_inbox(folder, 6, corrupt=2)
-    (folder / "pages.url").write_text(f"# served pages\n{http_server}/page.html\n")
+    (folder / "pages.url").write_text(f"# served pages\n{http_server}/batch-page.html\n")
     (folder / "bad.url").write_text("ftp://example.com/file\n")
     (folder / "slides.pptx").write_bytes(b"PK\x03\x04")
     events_before = asset_events("bluelabel://knowledge-store/")
@@ -85,14 +85,15 @@ def test_batch_workflow_maps_dedups_quarantines_and_emits_the_asset(
     assert quarantined == expected | {f"{n}.reason.txt" for n in expected}
     reason = (folder / "quarantine" / "bad.url.reason.txt").read_text()
     assert "only http and https URLs are allowed" in reason and "line 1" in reason
-    assert "unsupported file type '.pptx'" in (
-        folder / "quarantine" / "slides.pptx.reason.txt"
-    ).read_text()
+    assert (
+        "unsupported file type '.pptx'"
+        in (folder / "quarantine" / "slides.pptx.reason.txt").read_text()
+    )
     assert [p.name for p in folder.iterdir() if p.is_file()] == []  # nothing left, nothing lost
 
     digest = xcom(run, "batch_digest")
     assert digest["summary_count"] == 7  # 6 documents + the page the .url file named
-    assert "Batch document 0" in digest["digest"] and "Airflow & Bluelabel notes" in digest["digest"]
+    assert "Batch document 0" in digest["digest"] and "Batch inbox page" in digest["digest"]
     assert asset_events("bluelabel://knowledge-store/") == events_before + 1
 
     # Second run: nothing new -> nothing mapped, digest skipped, no asset event.

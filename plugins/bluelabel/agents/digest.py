@@ -127,6 +127,7 @@ def summarize_record(
     cached = store.cached_summary(record.content_id, key)
     if cached is not None:
         return cached
+    data: dict[str, Any]
     data, cacheable = summarizer.summarize(
         store.read_text(record.content_id),
         sentences=sentences,

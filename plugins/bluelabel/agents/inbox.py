@@ -41,10 +41,12 @@ MAX_URLS_PER_FILE = 100
 class Inbox:
     """A folder (``Path``) or object-store prefix (``ObjectStoragePath``) of incoming files."""
 
-    def __init__(self, location: str | os.PathLike[str]) -> None:
+    def __init__(self, location: str | os.PathLike[str] | ObjectStoragePath) -> None:
         text = str(location)
         self.root: Path | ObjectStoragePath
-        if "://" in text and not text.startswith("file://"):
+        if not isinstance(location, (str, Path)):  # an ObjectStoragePath given as such
+            self.root = location  # type: ignore[assignment]
+        elif "://" in text and not text.startswith("file://"):
             from airflow.sdk import ObjectStoragePath
 
             self.root = ObjectStoragePath(text)
@@ -144,7 +146,7 @@ class Inbox:
         if isinstance(source, Path) and isinstance(target, Path):
             os.replace(source, target)
         else:
-            source.rename(target)
+            source.rename(target)  # type: ignore[arg-type]
         return str(target)
 
 
@@ -201,8 +203,8 @@ class InboxAgent:
                 quarantined.append({"file": name, "reason": reason})
                 context.log.warning("%s quarantined: %s", name, reason)
                 continue
-            if skip_known and inbox.is_local and kind != "url":
-                known = _stored_id(inbox.root / name, kind, context)  # type: ignore[operator]
+            if skip_known and isinstance(inbox.root, Path) and kind != "url":
+                known = _stored_id(inbox.root / name, kind, context)
                 if known is not None:
                     inbox.mark_processed(name)
                     duplicates.append({"file": name, "content_id": known})

@@ -111,7 +111,8 @@ class AgentOperator(BaseOperator):
         data.setdefault("task_id", self.task_id)
         return AgentInput.from_dict(data, where=f"task {self.task_id!r} input")
 
-    def execute(self, context: Context) -> dict[str, Any]:
+    def execute(self, context: Context) -> Any:
+        """The agent's small result, or the list mapped steps expand over (``map_output``)."""
         started = time.perf_counter()
         request = self._request(context)
         upstream: list[Mapping[str, Any]] = []
@@ -226,9 +227,10 @@ class IngestOperator(AgentOperator):
         self.text = text
         self.ingested_source: str | None = None
 
-    def execute(self, context: Context) -> dict[str, Any]:
+    def execute(self, context: Context) -> Any:
         result = super().execute(context)
-        self.ingested_source = result.get("source")  # for SourceDocumentLink
+        if isinstance(result, dict):
+            self.ingested_source = result.get("source")  # for SourceDocumentLink
         return result
 
     def _request(self, context: Context) -> AgentInput:

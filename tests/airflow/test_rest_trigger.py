@@ -1,0 +1,137 @@
+"""Triggering the shipped workflows the way users do: the trigger form's Params as the REST API
+describes them, and runs started with a token through ``POST /api/v2/dags/{id}/dagRuns``
+against a running Airflow (API server + scheduler + DAG processor, LocalExecutor)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bluelabel.samples import build_pdf, fill_inbox, sample_pages
+from tests.conftest import AIRFLOW_HOME
+
+
+class Api:
+    def __init__(self, base: str, token: str) -> None:
+        self.base, self.token = base, token
+
+    def __call__(self, method: str, path: str, body: Any = None) -> Any:
+        request = urllib.request.Request(
+            f"{self.base}{path}",
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"null")
+
+
+@pytest.fixture(scope="module")
+def airflow_running(api_server: tuple[str, str]) -> Iterator[Api]:
+    """The session's API server plus a scheduler and a DAG processor for this module."""
+    base, token = api_server
+    (AIRFLOW_HOME / "bluelabel" / "inbox").mkdir(parents=True, exist_ok=True)  # default inbox
+    env = {**os.environ, "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base}/execution/"}
+    airflow = str(Path(sys.executable).parent / "airflow")
+    processes = []
+    for name, args in (
+        ("scheduler", ["scheduler", "--skip-serve-logs"]),
+        ("dag-processor", ["dag-processor"]),
+    ):
+        log = (AIRFLOW_HOME / f"{name}.log").open("w")
+        processes.append(
+            (subprocess.Popen([airflow, *args], env=env, stdout=log, stderr=subprocess.STDOUT), log)
+        )
+    api = Api(base, token)
+    try:
+        deadline = time.monotonic() + 180
+        while True:  # the DAG processor has parsed the folder
+            try:
+                api("GET", "/api/v2/dags/batch_ingestion")
+                break
+            except urllib.error.HTTPError:
+                assert time.monotonic() < deadline, "the DAG processor did not parse dags/"
+                time.sleep(2)
+        yield api
+    finally:
+        for process, _ in processes:
+            process.terminate()
+        for process, log in processes:
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            log.close()
+
+
+def wait_for_run(api: Api, dag_id: str, run_id: str, timeout: float = 300) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        run = api("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")
+        if run["state"] in ("success", "failed"):
+            return run
+        if time.monotonic() > deadline:
+            logs = (AIRFLOW_HOME / "scheduler.log").read_text()[-3000:]
+            raise AssertionError(f"{dag_id} {run_id} still {run['state']}\n{logs}")
+        time.sleep(2)
+
+
+def trigger(api: Api, dag_id: str, conf: dict[str, Any]) -> dict[str, Any]:
+    api("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
+    run = api("POST", f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": conf})
+    return wait_for_run(api, dag_id, run["dag_run_id"])
+
+
+def test_trigger_form_params_are_described_by_the_api(airflow_running: Api) -> None:
+    details = airflow_running("GET", "/api/v2/dags/pdf_ingestion_digest/details")
+    params = details["params"]
+    assert params["source"]["schema"]["type"] == "string"
+    assert params["source"]["schema"]["title"] == "PDF file"
+    assert params["format"]["value"] == "markdown"
+    assert params["format"]["schema"]["enum"] == ["markdown", "html", "json"]
+    batch = airflow_running("GET", "/api/v2/dags/batch_ingestion/details")["params"]
+    assert batch["max_files"]["schema"]["type"] == "integer"
+    assert batch["max_files"]["schema"]["minimum"] == 1 and batch["max_files"]["value"] == 500
+    assert batch["settle_seconds"]["value"] == 10
+
+
+def test_pdf_workflow_triggered_through_the_rest_api(airflow_running: Api) -> None:
+    pdf = AIRFLOW_HOME / "inbox" / "rest-trigger.pdf"
+    pdf.parent.mkdir(exist_ok=True)
+    pdf.write_bytes(build_pdf(sample_pages(2), metadata={"Title": "Triggered through REST"}))
+    run = trigger(airflow_running, "pdf_ingestion_digest", {"source": str(pdf), "format": "html"})
+    assert run["state"] == "success", run
+    entry = airflow_running(
+        "GET",
+        f"/api/v2/dags/pdf_ingestion_digest/dagRuns/{run['dag_run_id']}/taskInstances/digest"
+        "/xcomEntries/return_value?deserialize=true",
+    )
+    value = entry["value"] if isinstance(entry["value"], dict) else json.loads(entry["value"])
+    assert value["format"] == "html" and "Triggered through REST" in value["digest"]
+
+
+def test_batch_workflow_maps_under_the_scheduler(airflow_running: Api) -> None:
+    folder = AIRFLOW_HOME / "inbox" / "rest-batch"
+    shutil.rmtree(folder, ignore_errors=True)
+    good, broken = fill_inbox(folder, 3, corrupt=1, batch="rest")
+    run = trigger(airflow_running, "batch_ingestion", {"inbox": str(folder), "settle_seconds": 0})
+    assert run["state"] == "success", run
+    tis = airflow_running(
+        "GET",
+        f"/api/v2/dags/batch_ingestion/dagRuns/{run['dag_run_id']}/taskInstances?task_id=ingest",
+    )["task_instances"]
+    states = {ti["rendered_map_index"].rsplit("/", 1)[-1]: ti["state"] for ti in tis}
+    assert states == {**{n: "success" for n in good}, broken[0]: "failed"}
+    assert sorted(p.name for p in (folder / "processed").iterdir()) == sorted(good)
+    assert (folder / "quarantine" / f"{broken[0]}.reason.txt").exists()

@@ -1,0 +1,109 @@
+"""The periodic digest over a real store and run ledger: counts, success rate, per-workflow
+durations, titles and summaries, markdown and HTML in the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from bluelabel.agents import AgentContext, AgentInput, get_agent
+from bluelabel.agents.periodic import workflow_stats
+from bluelabel.errors import AgentInputError
+from bluelabel.samples import SAMPLE_PARAGRAPHS
+
+
+def record(
+    dag: str,
+    run: str,
+    task: str,
+    outcome: str,
+    start: datetime,
+    ms: float,
+    agent: str = "ingestion_agent",
+) -> dict:
+    end = start + timedelta(milliseconds=ms)
+    return {
+        "dag_id": dag,
+        "run_id": run,
+        "task_id": task,
+        "map_index": -1,
+        "try_number": 1,
+        "outcome": outcome,
+        "duration_ms": ms,
+        "agent": agent,
+        "started_at": start.isoformat(),
+        "finished_at": end.isoformat(),
+    }
+
+
+def test_workflow_stats_per_dag() -> None:
+    t0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    rows = workflow_stats(
+        [
+            record("batch", "r1", "scan", "success", t0, 1000, agent="inbox_agent"),
+            record("batch", "r1", "ingest", "failed", t0 + timedelta(seconds=1), 2000),
+            record("batch", "r2", "scan", "success", t0, 500, agent="inbox_agent"),
+            record("pdf", "r9", "ingest", "success", t0, 300),
+        ]
+    )
+    batch, pdf = rows
+    assert batch == {
+        "dag_id": "batch",
+        "runs": 2,
+        "task_tries": 3,
+        "success_rate": 0.6667,
+        "avg_run_seconds": 1.75,
+        "avg_task_ms": 1166.7,
+    }
+    assert pdf["runs"] == 1 and pdf["success_rate"] == 1.0 and pdf["avg_run_seconds"] == 0.3
+
+
+def test_periodic_digest_writes_the_outbox_and_reports_the_period(
+    context: AgentContext, tmp_path: Path
+) -> None:
+    ingest = get_agent("ingestion")
+    for n, title in enumerate(["Scheduler deep dive", "Knowledge <store> notes"]):
+        text = " ".join(SAMPLE_PARAGRAPHS[n:] + SAMPLE_PARAGRAPHS[:n])
+        ingest.run(
+            AgentInput(
+                task_type="text",
+                source=f"file-{n}.txt",
+                content={"text": text},
+                config={"title": title},
+            ),
+            context,
+        )
+    now = datetime.now(timezone.utc) - timedelta(seconds=5)
+    context.store.record_run(record("batch_ingestion", "r1", "ingest", "success", now, 800))
+    context.store.record_run(record("batch_ingestion", "r1", "ingest", "failed", now, 400))
+    old = now - timedelta(days=30)  # outside the period
+    context.store.record_run(record("batch_ingestion", "r0", "ingest", "failed", old, 100))
+    outbox = tmp_path / "outbox"
+
+    result = get_agent("periodic_digest").run(
+        AgentInput(config={"since": "1d", "outbox": str(outbox), "limit": 1}), context
+    )
+
+    assert result["document_count"] == 2 and result["summary_count"] == 1
+    assert result["overview"]["ingest_success_rate"] == 0.5
+    assert result["overview"]["by_type"] == {"text": 2}
+    [batch] = result["workflows"]
+    assert batch["runs"] == 1 and batch["task_tries"] == 2
+    md = (outbox / Path(result["paths"]["markdown"]).name).read_text()
+    page = Path(result["paths"]["html"]).read_text()
+    assert "## Documents (the newest 1 of 2)" in md
+    assert "Knowledge <store> notes" in md and "Knowledge &lt;store&gt; notes" in page
+    assert "| Ingest success rate | 50.0% of 2 tries |" in md
+    assert "| batch_ingestion | 1 | 2 | 50.0% |" in md
+    assert "<script" not in page
+
+
+def test_periodic_digest_bad_period(context: AgentContext, tmp_path: Path) -> None:
+    with pytest.raises(AgentInputError, match="since"):
+        get_agent("periodic_digest").run(AgentInput(config={"since": "last tuesday"}), context)
+    with pytest.raises(AgentInputError, match="not before until"):
+        get_agent("periodic_digest").run(
+            AgentInput(config={"since": "1d", "until": "2d", "outbox": str(tmp_path)}), context
+        )
