@@ -44,6 +44,9 @@ bench: install
 	$(PY) benchmarks/digest_query.py
 	$(PY) benchmarks/parse.py
 	$(PY) benchmarks/run_overhead.py
+	$(PY) benchmarks/metrics_overhead.py
+	$(PY) benchmarks/periodic_digest.py
+	$(PY) benchmarks/batch.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache airflow_home
