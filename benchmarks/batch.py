@@ -134,11 +134,16 @@ class Airflow:
             time.sleep(1)
 
     def mapped_states(self, run_id: str) -> dict[str, int]:
-        tis = self.api(
-            "GET",
-            f"/api/v2/dags/batch_ingestion/dagRuns/{run_id}/taskInstances"
-            "?task_id=ingest&limit=1000",
-        )["task_instances"]
+        tis: list[dict[str, Any]] = []
+        while True:  # the API pages by 100 at most
+            page = self.api(
+                "GET",
+                f"/api/v2/dags/batch_ingestion/dagRuns/{run_id}/taskInstances"
+                f"?task_id=ingest&limit=100&offset={len(tis)}",
+            )["task_instances"]
+            tis += page
+            if len(page) < 100:
+                break
         counts: dict[str, int] = {}
         for ti in tis:
             counts[str(ti["state"])] = counts.get(str(ti["state"]), 0) + 1
