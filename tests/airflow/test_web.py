@@ -29,6 +29,22 @@ def test_plugin_routes_need_airflow_authentication(api_server: tuple[str, str]) 
     assert get(base + "/bluelabel/api/metrics", "not-a-token")[0] in (401, 403)
 
 
+def test_a_tampered_or_expired_token_is_refused_even_after_its_valid_twin(
+    api_server: tuple[str, str],
+) -> None:
+    """The short-lived token cache is keyed by the exact token string it verified."""
+    import jwt
+
+    base, token = api_server
+    assert get(base + "/bluelabel/api/metrics", token)[0] == 200  # now cached
+    header, payload, signature = token.split(".")
+    tampered = f"{header}.{payload}.{signature[:-4]}AAAA"
+    assert get(base + "/bluelabel/api/metrics", tampered)[0] in (401, 403)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    expired = jwt.encode({**claims, "exp": 1}, "wrong-secret", algorithm="HS512")
+    assert get(base + "/bluelabel/api/metrics", expired)[0] in (401, 403)
+
+
 def test_metrics_api_aggregates_the_recorded_runs(
     api_server: tuple[str, str], recorded_runs: str
 ) -> None:

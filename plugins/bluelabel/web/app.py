@@ -1,22 +1,25 @@
 """The plugin's FastAPI app, mounted by the API server under ``/bluelabel``.
 
 Plugin apps are mounted without Airflow's authentication, so every route here depends on
-Airflow's own ``get_user`` (the JWT in the ``Authorization`` header or the UI's session
-cookie) and shows only the DAGs the auth manager lets that user read.
+Airflow's own authentication (the JWT in the ``Authorization`` header or the UI's session
+cookie; see :func:`_user`) and shows only the DAGs the auth manager lets that user read.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import logging
 import os
 import threading
 import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query
+import jwt
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
 
 from bluelabel.metrics.aggregate import TimeParseError, aggregate, load_task_runs, parse_time
 from bluelabel.metrics.report import build_report, render_html, render_markdown
@@ -26,19 +29,54 @@ _CACHE_SECONDS = float(os.environ.get("AIRFLOW__BLUELABEL__METRICS_CACHE_SECONDS
 app = FastAPI(title="Bluelabel metrics", docs_url=None, redoc_url=None, openapi_url=None)
 
 
-def current_user() -> Any:
-    from airflow.api_fastapi.core_api.security import get_user
+_AUTH_CACHE_SECONDS = float(os.environ.get("AIRFLOW__BLUELABEL__AUTH_CACHE_SECONDS", "5"))
+#: bearer token -> (monotonic time until which it is trusted, its user)
+_tokens: dict[str, tuple[float, Any]] = {}
 
-    return get_user
+
+def _bearer_scheme() -> Any:
+    from airflow.api_fastapi.core_api.security import bearer_scheme
+
+    return bearer_scheme
 
 
-async def _user(user: Annotated[Any, Depends(current_user())]) -> Any:
+async def _user(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme())],
+) -> Any:
+    """Airflow's authentication, with a bearer token's verdict kept for a few seconds.
+
+    Every token is checked by Airflow's own ``get_user`` path (signature, expiry, revocation,
+    user) the first time it is seen; for ``AIRFLOW__BLUELABEL__AUTH_CACHE_SECONDS`` (default
+    5, never past the token's ``exp``; ``0`` turns it off) the same token string is then
+    trusted without repeating the revocation lookup, a synchronous metadata-DB query that
+    costs as much as the rest of the request. So a token revoked by a logout still reads these
+    metrics for at most that long. UI sessions (the cookie) always take Airflow's path.
+    """
+    from airflow.api_fastapi.core_api.security import get_user, resolve_user_from_token
+
+    if bearer is None or bearer.scheme.lower() != "bearer" or _AUTH_CACHE_SECONDS <= 0:
+        return await get_user(request, None, bearer)
+    token = bearer.credentials
+    now = time.monotonic()
+    hit = _tokens.get(token)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    user = await resolve_user_from_token(token)  # raises 401/403 as Airflow does
+    until = now + _AUTH_CACHE_SECONDS
+    expires = jwt.decode(token, options={"verify_signature": False}).get("exp")
+    if isinstance(expires, (int, float)):
+        until = min(until, now + (expires - time.time()))
+    if len(_tokens) > 10_000:
+        _tokens.clear()
+    _tokens[token] = (until, user)
     return user
 
 
 UserDep = Annotated[Any, Depends(_user)]
 
 
+log = logging.getLogger(__name__)
 _readable: dict[str, tuple[float, frozenset[str]]] = {}
 
 
@@ -79,12 +117,45 @@ class _Entry:
 _cache: dict[tuple[Any, ...], _Entry] = {}
 _cache_lock = threading.Lock()
 _key_locks: dict[tuple[Any, ...], threading.Lock] = {}
+_refreshing: set[tuple[Any, ...]] = set()
+#: An expired entry is still served, while one background thread recomputes it, for this long.
+_STALE_SECONDS = 60.0
+
+
+def _compute(key: tuple[Any, ...], dag_ids: frozenset[str], start: Any, end: Any) -> _Entry:
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        data = aggregate(load_task_runs(session, dag_ids=dag_ids, since=start, until=end))
+    entry = _Entry(time.monotonic() + _CACHE_SECONDS, data, json.dumps(data).encode())
+    with _cache_lock:
+        if len(_cache) > 256:
+            _cache.clear()
+            _key_locks.clear()
+        _cache[key] = entry
+    return entry
+
+
+def _refresh_in_background(
+    key: tuple[Any, ...], dag_ids: frozenset[str], start: Any, end: Any
+) -> None:
+    try:
+        _compute(key, dag_ids, start, end)
+    except Exception:
+        log.exception("bluelabel: refreshing the metrics aggregates failed")
+    finally:
+        with _cache_lock:
+            _refreshing.discard(key)
 
 
 def _aggregates(user: Any, dag_id: str | None, since: str | None, until: str | None) -> _Entry:
     """Aggregates for this query, shared by every reader for a few seconds
-    (``AIRFLOW__BLUELABEL__METRICS_CACHE_SECONDS``, default 5). When they expire, one request
-    recomputes them while the others wait for it rather than all scanning the DB at once."""
+    (``AIRFLOW__BLUELABEL__METRICS_CACHE_SECONDS``, default 5).
+
+    When they expire, readers keep getting the previous figures (for up to a minute) while
+    one background thread recomputes them: no request waits for the scan. Only a query seen
+    for the first time, or not for a minute, is computed while its first reader waits (the
+    others wait for that one rather than all scanning the DB at once)."""
     try:
         start, end = parse_time(since, "since"), parse_time(until, "until")
     except TimeParseError as exc:
@@ -95,7 +166,18 @@ def _aggregates(user: Any, dag_id: str | None, since: str | None, until: str | N
     key = (dag_ids, since if since and not since[0].isdigit() else start, until)
     with _cache_lock:
         entry = _cache.get(key)
-        if entry and entry.expires > time.monotonic():
+        now = time.monotonic()
+        if entry and entry.expires > now:
+            return entry
+        if entry and now - entry.expires < _STALE_SECONDS:
+            if key not in _refreshing:
+                _refreshing.add(key)
+                threading.Thread(
+                    target=_refresh_in_background,
+                    args=(key, dag_ids, start, end),
+                    name="bluelabel-metrics-refresh",
+                    daemon=True,
+                ).start()
             return entry
         key_lock = _key_locks.setdefault(key, threading.Lock())
     with key_lock:
@@ -103,17 +185,7 @@ def _aggregates(user: Any, dag_id: str | None, since: str | None, until: str | N
             entry = _cache.get(key)
             if entry and entry.expires > time.monotonic():
                 return entry
-        from airflow.utils.session import create_session
-
-        with create_session() as session:
-            data = aggregate(load_task_runs(session, dag_ids=dag_ids, since=start, until=end))
-        entry = _Entry(time.monotonic() + _CACHE_SECONDS, data, json.dumps(data).encode())
-        with _cache_lock:
-            if len(_cache) > 256:
-                _cache.clear()
-                _key_locks.clear()
-            _cache[key] = entry
-        return entry
+        return _compute(key, dag_ids, start, end)
 
 
 @app.get("/api/metrics")
