@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,7 +16,10 @@ import pendulum
 import pytest
 
 from bluelabel.samples import build_pdf, sample_pages
-from tests.conftest import AIRFLOW_HOME, run_dag
+from tests.conftest import AIRFLOW_HOME, REPO, run_dag
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+ARTIFACTS = REPO / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
@@ -142,3 +146,45 @@ def recorded_runs(airflow_db: Path) -> str:
     for _ in range(2):
         assert str(run_dag(dag).state) == "success"
     return dag.dag_id
+
+
+@pytest.fixture
+def browser():  # type: ignore[no-untyped-def]
+    """Headless Debian Chromium through its chromedriver (skipped, saying so, without them)."""
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip("Debian's chromium and chromium-driver are not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    # No background traffic: this machine's network is closed to everything but loopback.
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.implicitly_wait(20)
+    yield driver
+    driver.quit()
+
+
+def log_in(browser: object, base: str) -> None:
+    """Log in to the Airflow UI as the session's admin user."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{base}/")  # type: ignore[attr-defined]
+    browser.find_element(By.NAME, "username").send_keys("admin")  # type: ignore[attr-defined]
+    password = browser.find_element(By.NAME, "password")  # type: ignore[attr-defined]
+    password.send_keys("test-password", Keys.ENTER)
+    WebDriverWait(browser, 30).until(lambda d: "/auth/login" not in d.current_url)

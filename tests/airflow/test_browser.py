@@ -3,64 +3,24 @@ and finds the runs the tests recorded. The screenshot is kept in test-artifacts/
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import pytest
 
-from tests.conftest import REPO
+from tests.airflow.conftest import ARTIFACTS, log_in
 
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-pytestmark = [
-    pytest.mark.usefixtures("airflow_db"),
-    pytest.mark.skipif(
-        not (CHROMIUM and CHROMEDRIVER),
-        reason="Debian's chromium and chromium-driver are not installed",
-    ),
-]
-ARTIFACTS = REPO / "test-artifacts"
-
-
-@pytest.fixture
-def browser():  # type: ignore[no-untyped-def]
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    # No background traffic: this machine's network is closed to everything but loopback.
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1400,1000",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.implicitly_wait(20)
-    yield driver
-    driver.quit()
+pytestmark = [pytest.mark.usefixtures("airflow_db")]
 
 
 def test_login_open_the_page_from_the_navigation_and_see_the_runs(
     browser, api_server: tuple[str, str], recorded_runs: str
 ) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     base, _ = api_server
-    browser.get(f"{base}/")
-    browser.find_element(By.NAME, "username").send_keys("admin")
-    password = browser.find_element(By.NAME, "password")
-    password.send_keys("test-password", Keys.ENTER)
-    WebDriverWait(browser, 30).until(lambda d: "/auth/login" not in d.current_url)
+    log_in(browser, base)
 
     browser.find_element(By.XPATH, "//button[normalize-space(.)='Browse']").click()
     browser.find_element(By.XPATH, "//*[normalize-space(text())='Bluelabel metrics']").click()

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from bluelabel.samples import build_pdf, fill_inbox, sample_pages
+from tests.airflow.conftest import ARTIFACTS, log_in
 from tests.conftest import AIRFLOW_HOME
 
 
@@ -135,3 +136,47 @@ def test_batch_workflow_maps_under_the_scheduler(airflow_running: Api) -> None:
     assert states == {**{n: "success" for n in good}, broken[0]: "failed"}
     assert sorted(p.name for p in (folder / "processed").iterdir()) == sorted(good)
     assert (folder / "quarantine" / f"{broken[0]}.reason.txt").exists()
+
+
+def test_pdf_workflow_triggered_from_the_ui_form(airflow_running: Api, browser) -> None:  # type: ignore[no-untyped-def]
+    """The trigger form renders the workflow's Params; filling it in starts a run that
+    succeeds. Screenshots of the form are kept in test-artifacts/."""
+    from selenium.webdriver.common.by import By
+
+    pdf = AIRFLOW_HOME / "inbox" / "ui-trigger.pdf"
+    pdf.write_bytes(build_pdf(sample_pages(2), metadata={"Title": "Triggered from the form"}))
+    log_in(browser, airflow_running.base)
+    browser.get(f"{airflow_running.base}/dags/pdf_ingestion_digest")
+    browser.find_element(By.XPATH, "//button[normalize-space(.)='Trigger']").click()
+    browser.find_element(By.XPATH, "//*[contains(normalize-space(.), 'Run Parameters')]")
+    assert browser.find_element(By.NAME, "element_source").is_displayed()
+    for label in ("PDF file", "Digest format", "PDF password"):
+        browser.find_element(By.XPATH, f"//label[contains(normalize-space(.), '{label}')]")
+    assert browser.find_element(By.NAME, "element_format").get_attribute("value") == "markdown"
+    source = browser.find_element(By.NAME, "element_source")
+    for char in str(pdf):  # one key at a time: the form re-renders (validates) on each input
+        source.send_keys(char)
+    assert source.get_attribute("value") == str(pdf)
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "trigger-form.png"))
+    before = {r["dag_run_id"] for r in runs_of(airflow_running, "pdf_ingestion_digest")}
+    browser.find_elements(By.XPATH, "//button[normalize-space(.)='Trigger']")[-1].click()
+
+    deadline = time.monotonic() + 60
+    while not (
+        new := [
+            r
+            for r in runs_of(airflow_running, "pdf_ingestion_digest")
+            if r["dag_run_id"] not in before
+        ]
+    ):
+        assert time.monotonic() < deadline, "the form did not start a run"
+        time.sleep(1)
+    [run] = new
+    assert run["triggered_by"] == "ui" and run["conf"]["source"] == str(pdf)
+    finished = wait_for_run(airflow_running, "pdf_ingestion_digest", run["dag_run_id"])
+    assert finished["state"] == "success", finished
+
+
+def runs_of(api: Api, dag_id: str) -> list[dict[str, Any]]:
+    return list(api("GET", f"/api/v2/dags/{dag_id}/dagRuns?limit=100")["dag_runs"])
