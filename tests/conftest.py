@@ -35,6 +35,7 @@ os.environ.update(AIRFLOW_ENV)
 for _name in ("BLUELABEL_STORE", "BLUELABEL_WORKFLOW_ROOT", "BLUELABEL_ALLOWED_ROOTS"):
     os.environ.pop(_name, None)
 
+import json
 import subprocess
 import sys
 import threading
@@ -215,3 +216,85 @@ def http_server() -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+# ----------------------------------------------------------------------------- LLM server
+LLM_ANSWER = (
+    "SUMMARY: The document explains how Airflow schedules work.\nKEY POINTS:\n- one\n- two\n"
+)
+
+
+class OpenAICompatible(BaseHTTPRequestHandler):
+    """``POST /v1/chat/completions`` in the OpenAI shape; records what it was asked."""
+
+    mode: ClassVar[str] = "ok"
+    requests: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).requests.append(
+            {"path": self.path, "auth": self.headers["Authorization"], "body": body}
+        )
+        if self.mode == "error":
+            self._send(500, {"error": {"message": "model overloaded", "type": "server_error"}})
+            return
+        if self.mode == "hang":
+            time.sleep(5)
+        prompt = body["messages"][-1]["content"]
+        text = (
+            LLM_ANSWER
+            if "PART SUMMARIES" not in prompt
+            else LLM_ANSWER.replace("explains", "combines")
+        )
+        self._send(
+            200,
+            {
+                "id": "chatcmpl-1",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body["model"],
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": text},
+                    }
+                ],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+            },
+        )
+
+    def _send(self, status: int, data: dict[str, Any]) -> None:
+        raw = json.dumps(data).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def llm_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), OpenAICompatible)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+
+
+@pytest.fixture
+def llm_conn(llm_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A real Airflow connection of the provider's type ``pydanticai``, from the environment."""
+    conn = {
+        "conn_type": "pydanticai",
+        "host": llm_server,
+        "password": "test-key",
+        "extra": {"model": "openai-chat:tiny-test-model"},
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_BLUELABEL_LLM_TEST", json.dumps(conn))
+    OpenAICompatible.mode = "ok"
+    OpenAICompatible.requests = []
+    return "bluelabel_llm_test"

@@ -81,3 +81,41 @@ def test_generic_operator_runs_any_registered_agent() -> None:
         )
     run = run_dag(dag)
     assert xcom(run, "text")["content_type"] == "text"
+
+
+def test_llm_digest_in_a_task_through_the_connection(llm_conn: str) -> None:
+    """The digest step with ``summarizer: llm`` inside a real task: the connection is looked
+    up by the task, the summary comes from the OpenAI-compatible server; the same step with a
+    missing connection and ``fallback: false`` fails at its start with the reason."""
+    import json
+
+    from tests.conftest import OpenAICompatible
+
+    text = "Workers pull queued tasks. " * 30 + "The task-level LLM test document."
+    with _dag("llm_digest_test") as dag:
+        ingest = IngestOperator(task_id="ingest", text=text)
+        digest = DigestOperator(
+            task_id="digest",
+            input_from=["ingest"],
+            format="json",
+            config={"summarizer": "llm", "llm_conn_id": llm_conn, "llm_timeout": 10},
+        )
+        ingest >> digest
+    run = run_dag(dag)
+    assert str(run.state) == "success"
+    result = xcom(run, "digest")
+    assert result["summarizer"] == f"llm ({llm_conn})"
+    item = json.loads(result["digest"])["items"][0]
+    assert item["summary"] == "The document explains how Airflow schedules work."
+    assert len(OpenAICompatible.requests) == 1
+
+    with _dag("llm_digest_missing_conn_test") as broken:
+        ingest = IngestOperator(task_id="ingest", text=text)
+        digest = DigestOperator(
+            task_id="digest",
+            input_from=["ingest"],
+            config={"summarizer": "llm", "llm_conn_id": "no_such_llm", "fallback": False},
+        )
+        ingest >> digest
+    failed = run_dag(broken)
+    assert task_states(failed) == {"ingest": "success", "digest": "failed"}

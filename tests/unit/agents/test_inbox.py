@@ -13,6 +13,7 @@ from bluelabel.agents import AgentContext, AgentInput, get_agent
 from bluelabel.agents.inbox import Inbox
 from bluelabel.errors import IngestError
 from bluelabel.samples import fill_inbox
+from bluelabel.store import KnowledgeStore
 
 
 def scan(context: AgentContext, inbox: Path | str, **config: object) -> dict:
@@ -119,3 +120,28 @@ def test_object_storage_inbox(context: AgentContext, tmp_path: Path) -> None:
     inbox.quarantine(broken[0], "corrupt")
     assert (folder / "processed" / good[0]).exists()
     assert "reason: corrupt" in (folder / "quarantine" / f"{broken[0]}.reason.txt").read_text()
+
+
+def test_url_file_with_unreachable_private_and_non_http_lines_is_quarantined(
+    store: KnowledgeStore, tmp_path: Path
+) -> None:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "links.url").write_text(
+        "# three bad links\nhttp://127.0.0.1:9/closed-port\nhttp://10.0.0.1/\nftp://example.org/x\n"
+    )
+    # private addresses refused: loopback and 10/8 alike
+    strict = AgentContext(store=store, allowed_roots=[tmp_path], allow_private_urls=False)
+    [item] = scan(strict, folder)["items"]
+    with pytest.raises(IngestError) as failure:
+        ingest(strict, item)
+    reason = (folder / "quarantine" / "links.url.reason.txt").read_text()
+    for line, why in ((2, "127.0.0.1"), (3, "10.0.0.1"), (4, "only http and https")):
+        assert f"line {line}:" in reason and why in reason, reason
+        assert f"line {line}:" in str(failure.value)
+    lenient = AgentContext(store=store, allowed_roots=[tmp_path], allow_private_urls=True)
+    (folder / "closed.url").write_text("http://127.0.0.1:9/closed-port\n")
+    [item] = scan(lenient, folder)["items"]
+    with pytest.raises(IngestError):
+        ingest(lenient, item)
+    assert "line 1:" in (folder / "quarantine" / "closed.url.reason.txt").read_text()

@@ -5,91 +5,16 @@ falling back to the extractive summariser (or failing clearly when asked to)."""
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
 from bluelabel.agents import AgentContext, AgentInput, get_agent
 from bluelabel.agents.llm import LlmError, LlmSummarizer, chunks, parse_answer
 from bluelabel.samples import SAMPLE_PARAGRAPHS
-
-ANSWER = "SUMMARY: The document explains how Airflow schedules work.\nKEY POINTS:\n- one\n- two\n"
-
-
-class _OpenAI(BaseHTTPRequestHandler):
-    """``POST /v1/chat/completions`` in the OpenAI shape; records what it was asked."""
-
-    mode: ClassVar[str] = "ok"
-    requests: ClassVar[list[dict[str, Any]]] = []
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).requests.append(
-            {"path": self.path, "auth": self.headers["Authorization"], "body": body}
-        )
-        if self.mode == "error":
-            self._send(500, {"error": {"message": "model overloaded", "type": "server_error"}})
-            return
-        if self.mode == "hang":
-            time.sleep(5)
-        prompt = body["messages"][-1]["content"]
-        text = ANSWER if "PART SUMMARIES" not in prompt else ANSWER.replace("explains", "combines")
-        self._send(
-            200,
-            {
-                "id": "chatcmpl-1",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": body["model"],
-                "choices": [
-                    {
-                        "index": 0,
-                        "finish_reason": "stop",
-                        "message": {"role": "assistant", "content": text},
-                    }
-                ],
-                "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
-            },
-        )
-
-    def _send(self, status: int, data: dict[str, Any]) -> None:
-        raw = json.dumps(data).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def llm_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _OpenAI)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-
-
-@pytest.fixture
-def llm_conn(llm_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A real Airflow connection of the provider's type ``pydanticai``, from the environment."""
-    conn = {
-        "conn_type": "pydanticai",
-        "host": llm_server,
-        "password": "test-key",
-        "extra": {"model": "openai-chat:tiny-test-model"},
-    }
-    monkeypatch.setenv("AIRFLOW_CONN_BLUELABEL_LLM_TEST", json.dumps(conn))
-    _OpenAI.mode = "ok"
-    _OpenAI.requests = []
-    return "bluelabel_llm_test"
+from tests.conftest import LLM_ANSWER as ANSWER
+from tests.conftest import OpenAICompatible as _OpenAI
 
 
 def store_text(context: AgentContext, text: str, title: str = "Scheduling notes") -> str:
