@@ -41,7 +41,7 @@ def test_a_tampered_or_expired_token_is_refused_even_after_its_valid_twin(
     tampered = f"{header}.{payload}.{signature[:-4]}AAAA"
     assert get(base + "/bluelabel/api/metrics", tampered)[0] in (401, 403)
     claims = jwt.decode(token, options={"verify_signature": False})
-    expired = jwt.encode({**claims, "exp": 1}, "wrong-secret", algorithm="HS512")
+    expired = jwt.encode({**claims, "exp": 1}, "a-wrong-secret-" * 5, algorithm="HS512")
     assert get(base + "/bluelabel/api/metrics", expired)[0] in (401, 403)
 
 
