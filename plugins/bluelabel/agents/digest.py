@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from bluelabel.agents.models import AgentContext, AgentInput
+from bluelabel.agents.models import AgentContext, AgentInput, whole_number
 from bluelabel.agents.summarize import summarize
 from bluelabel.errors import AgentInputError, NothingToDigest
 from bluelabel.store import DocumentRecord, KnowledgeStore
@@ -139,7 +139,7 @@ def summarize_record(
     return data
 
 
-def _item(record: DocumentRecord, summary: Mapping[str, Any]) -> DigestItem:
+def digest_item(record: DocumentRecord, summary: Mapping[str, Any]) -> DigestItem:
     metadata = {
         k: v
         for k, v in record.metadata.items()
@@ -305,7 +305,7 @@ class DigestAgent:
         limit = _positive_int(request.option("limit", 10), "limit")
         sentences = _positive_int(request.option("sentences", 3), "sentences")
         n_points = _positive_int(request.option("key_points", 5), "key_points", allow_zero=True)
-        sections, warnings = _sections(request.option("sections", DEFAULT_SECTIONS))
+        sections, warnings = parse_sections(request.option("sections", DEFAULT_SECTIONS))
         store = context.store
 
         records = self._select(request, context, limit)
@@ -313,7 +313,7 @@ class DigestAgent:
             raise NothingToDigest("no new documents to digest")
         summarizer = summarizer_for(request, context)
         items = [
-            _item(
+            digest_item(
                 r,
                 summarize_record(
                     r, store, sentences=sentences, key_points=n_points, summarizer=summarizer
@@ -407,18 +407,10 @@ def _time_option(request: AgentInput, name: str) -> datetime | None:
 
 
 def _positive_int(value: Any, name: str, *, allow_zero: bool = False) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise AgentInputError(f"digest: {name} must be a whole number, got {value!r}") from None
-    if number < (0 if allow_zero else 1):
-        raise AgentInputError(
-            f"digest: {name} must be {'>= 0' if allow_zero else '>= 1'}, got {number}"
-        )
-    return number
+    return whole_number(value, name, agent="digest", allow_zero=allow_zero)
 
 
-def _sections(value: Any) -> tuple[list[str], list[str]]:
+def parse_sections(value: Any) -> tuple[list[str], list[str]]:
     if isinstance(value, str) or not isinstance(value, Sequence):
         raise AgentInputError("digest: sections must be a list of section names")
     chosen: list[str] = []

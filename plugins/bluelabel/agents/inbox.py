@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bluelabel import settings
-from bluelabel.agents.models import AgentContext, AgentInput
+from bluelabel.agents.models import AgentContext, AgentInput, whole_number
 from bluelabel.errors import AgentInputError, BluelabelError, IngestError
 
 if TYPE_CHECKING:
@@ -183,7 +183,9 @@ class InboxAgent:
         inbox = Inbox(inbox_location(request))
         check_inbox_allowed(inbox, context)
         inbox.require()
-        max_files = _int_option(request, "max_files", DEFAULT_MAX_FILES)
+        max_files = whole_number(
+            request.option("max_files", DEFAULT_MAX_FILES), "max_files", agent=self.name
+        )
         settle = float(request.option("settle_seconds", 0) or 0)
         skip_known = _bool_option(request, "skip_known", True)
         items: list[dict[str, Any]] = []
@@ -312,17 +314,6 @@ def _ingest_url_file(
         "url_count": len(results),
         "content_length": sum(int(r.get("content_length") or 0) for r in results),
     }
-
-
-def _int_option(request: AgentInput, name: str, default: int) -> int:
-    value = request.option(name, default)
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise AgentInputError(f"inbox: {name} must be a whole number, got {value!r}") from None
-    if number < 1:
-        raise AgentInputError(f"inbox: {name} must be >= 1, got {number}")
-    return number
 
 
 def _bool_option(request: AgentInput, name: str, default: bool) -> bool:

@@ -23,6 +23,20 @@ AGENT_INPUT_KEYS = frozenset(
 )
 
 
+def whole_number(value: Any, name: str, *, agent: str, allow_zero: bool = False) -> int:
+    """An option that must be a whole number >= 1 (>= 0 with ``allow_zero``); templated
+    options arrive as strings ("10"), which are accepted."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise AgentInputError(f"{agent}: {name} must be a whole number, got {value!r}") from None
+    if number < (0 if allow_zero else 1):
+        raise AgentInputError(
+            f"{agent}: {name} must be {'>= 0' if allow_zero else '>= 1'}, got {number}"
+        )
+    return number
+
+
 @dataclass(frozen=True)
 class AgentInput:
     """What an agent is asked to do: the original ``AgentInput`` plus the step's ``config``."""

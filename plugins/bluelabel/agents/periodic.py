@@ -17,15 +17,14 @@ from typing import Any
 from bluelabel import settings
 from bluelabel.agents.digest import (
     DEFAULT_SECTIONS,
-    _item,
-    _positive_int,
-    _sections,
+    digest_item,
     html_items,
     markdown_items,
+    parse_sections,
     summarize_record,
     summarizer_for,
 )
-from bluelabel.agents.models import AgentContext, AgentInput
+from bluelabel.agents.models import AgentContext, AgentInput, whole_number
 from bluelabel.errors import AgentInputError
 from bluelabel.store import DocumentRecord, write_file
 from bluelabel.timeparse import TimeParseError, parse_time
@@ -97,10 +96,13 @@ class PeriodicDigestAgent:
 
     def run(self, request: AgentInput, context: AgentContext) -> dict[str, Any]:
         since, until = _period(request)
-        limit = _positive_int(request.option("limit", DEFAULT_DETAILED), "limit")
-        sentences = _positive_int(request.option("sentences", 3), "sentences")
-        n_points = _positive_int(request.option("key_points", 3), "key_points", allow_zero=True)
-        sections, warnings = _sections(request.option("sections", DEFAULT_SECTIONS))
+        option = request.option
+        limit = whole_number(option("limit", DEFAULT_DETAILED), "limit", agent=self.name)
+        sentences = whole_number(option("sentences", 3), "sentences", agent=self.name)
+        n_points = whole_number(
+            option("key_points", 3), "key_points", agent=self.name, allow_zero=True
+        )
+        sections, warnings = parse_sections(request.option("sections", DEFAULT_SECTIONS))
         formats = request.option("formats", list(OUTBOX_FORMATS))
         if isinstance(formats, str):
             formats = [formats]
@@ -113,7 +115,7 @@ class PeriodicDigestAgent:
         records = store.query(limit=None, since=since, until=until)
         summarizer = summarizer_for(request, context)
         items = [
-            _item(
+            digest_item(
                 r,
                 summarize_record(
                     r, store, sentences=sentences, key_points=n_points, summarizer=summarizer
