@@ -122,10 +122,13 @@ def test_pdf_workflow_triggered_through_the_rest_api(airflow_running: Api) -> No
     assert value["format"] == "html" and "Triggered through REST" in value["digest"]
 
 
-def test_batch_workflow_maps_under_the_scheduler(airflow_running: Api) -> None:
+def test_batch_workflow_maps_under_the_scheduler_and_its_asset_runs_the_periodic_digest(
+    airflow_running: Api,
+) -> None:
     folder = AIRFLOW_HOME / "inbox" / "rest-batch"
     shutil.rmtree(folder, ignore_errors=True)
     good, broken = fill_inbox(folder, 3, corrupt=1, batch="rest")
+    airflow_running("PATCH", "/api/v2/dags/periodic_digest", {"is_paused": False})
     run = trigger(airflow_running, "batch_ingestion", {"inbox": str(folder), "settle_seconds": 0})
     assert run["state"] == "success", run
     tis = airflow_running(
@@ -136,6 +139,31 @@ def test_batch_workflow_maps_under_the_scheduler(airflow_running: Api) -> None:
     assert states == {**{n: "success" for n in good}, broken[0]: "failed"}
     assert sorted(p.name for p in (folder / "processed").iterdir()) == sorted(good)
     assert (folder / "quarantine" / f"{broken[0]}.reason.txt").exists()
+
+    # The batch digest updated bluelabel://knowledge-store; the scheduler runs the digest
+    # scheduled on that asset, which publishes to the outbox.
+    deadline = time.monotonic() + 120
+    while not (
+        asset_runs := [
+            r
+            for r in runs_of(airflow_running, "periodic_digest")
+            if r["run_type"] == "asset_triggered"
+        ]
+    ):
+        assert time.monotonic() < deadline, "the asset did not trigger periodic_digest"
+        time.sleep(2)
+    digest_run = wait_for_run(airflow_running, "periodic_digest", asset_runs[0]["dag_run_id"])
+    assert digest_run["state"] == "success", digest_run
+    entry = airflow_running(
+        "GET",
+        f"/api/v2/dags/periodic_digest/dagRuns/{digest_run['dag_run_id']}/taskInstances"
+        "/periodic_digest/xcomEntries/return_value?deserialize=true",
+    )
+    value = entry["value"] if isinstance(entry["value"], dict) else json.loads(entry["value"])
+    markdown = Path(value["paths"]["markdown"])
+    assert markdown.parent == AIRFLOW_HOME / "bluelabel" / "outbox"
+    assert "Batch document 0" in markdown.read_text()
+    assert "batch_ingestion" in {w["dag_id"] for w in value["workflows"]}
 
 
 def test_pdf_workflow_triggered_from_the_ui_form(airflow_running: Api, browser) -> None:  # type: ignore[no-untyped-def]
