@@ -94,21 +94,44 @@ def _index_time(name: str) -> datetime | None:
         return None
 
 
+def storage_path(location: str | os.PathLike[str] | StorePath) -> StorePath:
+    """A folder or URL as a path: plain paths and ``file://`` URLs are local ``Path``s; other
+    URLs (``s3://...``) are Airflow ``ObjectStoragePath``s, imported only when used."""
+    if isinstance(location, str) and "://" in location and not location.startswith("file://"):
+        from airflow.sdk import ObjectStoragePath
+
+        return ObjectStoragePath(location)
+    if isinstance(location, (str, os.PathLike)):
+        return Path(str(location).removeprefix("file://")).expanduser()
+    return location
+
+
+def write_atomic(target: StorePath, data: bytes) -> None:
+    """Replace ``target`` with ``data`` in one step: readers see the old or the new bytes."""
+    if isinstance(target, Path):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+    else:  # object stores replace an object in one PUT
+        _parent(target).mkdir(parents=True, exist_ok=True)  # needed by file://, no-op on s3
+        with target.open("wb") as handle:  # type: ignore[no-untyped-call]
+            handle.write(data)
+
+
 class KnowledgeStore:
     """Content-addressed document store. Safe for concurrent writers of the same document."""
 
     def __init__(self, location: str | os.PathLike[str] | StorePath | None = None) -> None:
-        location = default_store_location() if location is None else location
-        self.root: StorePath
-        if isinstance(location, str) and "://" in location and not location.startswith("file://"):
-            # Remote stores need Airflow's ObjectStoragePath; imported only when used.
-            from airflow.sdk import ObjectStoragePath
-
-            self.root = ObjectStoragePath(location)
-        elif isinstance(location, (str, os.PathLike)):
-            self.root = Path(str(location).removeprefix("file://")).expanduser()
-        else:
-            self.root = location
+        self.root = storage_path(default_store_location() if location is None else location)
         self.is_local = isinstance(self.root, Path)
         self.location = str(self.root)
 
@@ -138,23 +161,7 @@ class KnowledgeStore:
             path.unlink(missing_ok=True)
 
     def _write_atomic(self, target: StorePath, data: bytes) -> None:
-        if isinstance(target, Path):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-                raise
-        else:  # object stores replace an object in one PUT
-            _parent(target).mkdir(parents=True, exist_ok=True)  # needed by file://, no-op on s3
-            with target.open("wb") as handle:  # type: ignore[no-untyped-call]
-                handle.write(data)
+        write_atomic(target, data)
 
     def _move_in(self, staged: Path, target: StorePath) -> None:
         if isinstance(target, Path):
@@ -298,8 +305,8 @@ class KnowledgeStore:
                     continue
                 try:
                     found.append(json.loads(path.read_text(encoding="utf-8")))
-                except (OSError, ValueError):
-                    continue  # a record being replaced; the next read sees it
+                except (OSError, ValueError) as exc:  # written atomically: never half a record
+                    raise StoreError(f"cannot read run record {path}: {exc}") from exc
         return found
 
     # ----------------------------------------------------------------- summaries cache
@@ -322,9 +329,8 @@ def _safe(text: str) -> str:
 
 def write_file(location: str, name: str, text: str) -> str:
     """Write ``text`` atomically as ``<location>/<name>`` (a folder or an object-store URL)."""
-    store = KnowledgeStore(location)
-    target = store.root / name
-    store._write_atomic(target, text.encode("utf-8"))
+    target = storage_path(location) / name
+    write_atomic(target, text.encode("utf-8"))
     return str(target)
 
 

@@ -88,6 +88,17 @@ def wait_for_run(api: Api, dag_id: str, run_id: str, timeout: float = 300) -> di
         time.sleep(2)
 
 
+def result_of(api: Api, dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
+    """A task's result (its return_value XCom), read through the REST API."""
+    entry = api(
+        "GET",
+        f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}"
+        "/xcomEntries/return_value?deserialize=true",
+    )
+    value = entry["value"]
+    return dict(value if isinstance(value, dict) else json.loads(value))
+
+
 def trigger(api: Api, dag_id: str, conf: dict[str, Any]) -> dict[str, Any]:
     api("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
     run = api("POST", f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": conf})
@@ -113,12 +124,7 @@ def test_pdf_workflow_triggered_through_the_rest_api(airflow_running: Api) -> No
     pdf.write_bytes(build_pdf(sample_pages(2), metadata={"Title": "Triggered through REST"}))
     run = trigger(airflow_running, "pdf_ingestion_digest", {"source": str(pdf), "format": "html"})
     assert run["state"] == "success", run
-    entry = airflow_running(
-        "GET",
-        f"/api/v2/dags/pdf_ingestion_digest/dagRuns/{run['dag_run_id']}/taskInstances/digest"
-        "/xcomEntries/return_value?deserialize=true",
-    )
-    value = entry["value"] if isinstance(entry["value"], dict) else json.loads(entry["value"])
+    value = result_of(airflow_running, "pdf_ingestion_digest", run["dag_run_id"], "digest")
     assert value["format"] == "html" and "Triggered through REST" in value["digest"]
 
 
@@ -154,12 +160,9 @@ def test_batch_workflow_maps_under_the_scheduler_and_its_asset_runs_the_periodic
         time.sleep(2)
     digest_run = wait_for_run(airflow_running, "periodic_digest", asset_runs[0]["dag_run_id"])
     assert digest_run["state"] == "success", digest_run
-    entry = airflow_running(
-        "GET",
-        f"/api/v2/dags/periodic_digest/dagRuns/{digest_run['dag_run_id']}/taskInstances"
-        "/periodic_digest/xcomEntries/return_value?deserialize=true",
+    value = result_of(
+        airflow_running, "periodic_digest", digest_run["dag_run_id"], "periodic_digest"
     )
-    value = entry["value"] if isinstance(entry["value"], dict) else json.loads(entry["value"])
     markdown = Path(value["paths"]["markdown"])
     assert markdown.parent == AIRFLOW_HOME / "bluelabel" / "outbox"
     assert "Batch document 0" in markdown.read_text()

@@ -94,7 +94,6 @@ def summarizer_for(request: AgentInput, context: AgentContext) -> Any:
         raise AgentInputError(
             "summarizer: llm needs llm_conn_id (an Airflow connection of type pydanticai)"
         )
-    fallback = request.option("fallback", True)
     summarizer = LlmSummarizer(
         conn_id=conn_id,
         model_id=request.option("llm_model"),
@@ -105,7 +104,7 @@ def summarizer_for(request: AgentInput, context: AgentContext) -> Any:
             request.option("chunk_overlap", DEFAULT_CHUNK_OVERLAP), "chunk_overlap", allow_zero=True
         ),
         timeout=float(request.option("llm_timeout", DEFAULT_TIMEOUT_S)),
-        fallback=fallback not in (False, "false", "False", 0, "0"),
+        fallback=request.flag("fallback", True),
         prompts_path=request.option("prompts"),
     )
     summarizer.prepare()
@@ -309,7 +308,7 @@ class DigestAgent:
         store = context.store
 
         records = self._select(request, context, limit)
-        if not records and request.option("skip_if_empty", False):
+        if not records and request.flag("skip_if_empty"):
             raise NothingToDigest("no new documents to digest")
         summarizer = summarizer_for(request, context)
         items = [
@@ -348,7 +347,7 @@ class DigestAgent:
     ) -> list[DocumentRecord]:
         ids = request.option("content_ids")
         if ids is None and (context.upstream or context.from_upstream):
-            new_only = bool(request.option("exclude_deduplicated", False))
+            new_only = request.flag("exclude_deduplicated")
             ids = _ids_from(context.upstream, new_only=new_only)
         if (
             ids is None

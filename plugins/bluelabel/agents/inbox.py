@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from bluelabel import settings
 from bluelabel.agents.models import AgentContext, AgentInput, whole_number
 from bluelabel.errors import AgentInputError, BluelabelError, IngestError
+from bluelabel.store import storage_path
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
@@ -42,16 +43,8 @@ class Inbox:
     """A folder (``Path``) or object-store prefix (``ObjectStoragePath``) of incoming files."""
 
     def __init__(self, location: str | os.PathLike[str] | ObjectStoragePath) -> None:
-        text = str(location)
-        self.root: Path | ObjectStoragePath
-        if not isinstance(location, (str, Path)):  # an ObjectStoragePath given as such
-            self.root = location  # type: ignore[assignment]
-        elif "://" in text and not text.startswith("file://"):
-            from airflow.sdk import ObjectStoragePath
-
-            self.root = ObjectStoragePath(text)
-        else:
-            self.root = Path(text.removeprefix("file://")).expanduser().resolve()
+        root = storage_path(location)
+        self.root = root.resolve() if isinstance(root, Path) else root
         self.location = str(self.root)
         self.is_local = isinstance(self.root, Path)
 
@@ -187,7 +180,7 @@ class InboxAgent:
             request.option("max_files", DEFAULT_MAX_FILES), "max_files", agent=self.name
         )
         settle = float(request.option("settle_seconds", 0) or 0)
-        skip_known = _bool_option(request, "skip_known", True)
+        skip_known = request.flag("skip_known", True)
         items: list[dict[str, Any]] = []
         duplicates: list[dict[str, str]] = []
         quarantined: list[dict[str, str]] = []
@@ -314,10 +307,3 @@ def _ingest_url_file(
         "url_count": len(results),
         "content_length": sum(int(r.get("content_length") or 0) for r in results),
     }
-
-
-def _bool_option(request: AgentInput, name: str, default: bool) -> bool:
-    value = request.option(name, default)
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)

@@ -88,6 +88,13 @@ class AgentInput:
                 return layer[key]
         return default
 
+    def flag(self, key: str, default: bool = False) -> bool:
+        """A yes/no setting; templated values arrive as text ("false", "0", "no" are off)."""
+        value = self.option(key, default)
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        return bool(value)
+
 
 class TaskLog(Protocol):
     """What agents log through: a stdlib ``logging.Logger`` or an Airflow task logger."""

@@ -680,6 +680,7 @@ def _build(
     metadata = dict(data.get("metadata") or {})
     steps = []
     for raw in data["steps"]:
+        expand_from, expand_key = _expand_of(raw.get("expand"))
         input_file = raw.get("input_file")
         resolved = None
         input_data = None
@@ -698,8 +699,8 @@ def _build(
                 config=dict(raw.get("config") or {}),
                 outputs=tuple(raw.get("outputs") or ()),
                 task_args={k: raw[k] for k in _STEP_TASK_ARGS if k in raw},
-                expand_from=_expand_of(raw.get("expand"))[0],
-                expand_key=_expand_of(raw.get("expand"))[1],
+                expand_from=expand_from,
+                expand_key=expand_key,
                 outlets=tuple(raw.get("outlets") or ()),
             )
         )
