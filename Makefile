@@ -28,14 +28,14 @@ test: install
 	$(PY) -m pytest -q
 
 demo: install
-	$(PY) -m bluelabel.demo
+	$(PY) -m devtools.demo
 
 # Interactive: airflow standalone on http://127.0.0.1:8080 with the DAGs and plugin loaded.
 airflow: install
-	$(PY) -m bluelabel.local
+	$(PY) -m devtools.local
 
 lint: install
-	$(VENV)/bin/ruff check plugins tests benchmarks dags
+	$(VENV)/bin/ruff check plugins tests benchmarks dags devtools
 	$(VENV)/bin/mypy
 
 bench: install

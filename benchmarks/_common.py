@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-SHARED_PDFS = Path(__file__).resolve().parents[2] / "shared" / "bench" / "original-pdfs"
+REPO = Path(__file__).resolve().parents[1]
+SHARED_PDFS = REPO.parent / "shared" / "bench" / "original-pdfs"
 
 # Appended to every measured snippet: wall time and peak RSS of the process and its children.
 _FOOTER = """
@@ -25,7 +26,11 @@ def run_snippet(body: str, *args: str) -> dict[str, float]:
     """Run ``body`` (which sets ``_elapsed`` and ``_extra``) in a fresh interpreter."""
     code = body + _FOOTER
     out = subprocess.run(
-        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True
+        [sys.executable, "-c", code, *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,  # snippets import devtools/ from the repository root
     ).stdout
     result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     return result

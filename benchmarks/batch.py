@@ -155,8 +155,8 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=200, help="files in the batch")
     parser.add_argument("--corrupt", type=int, default=10, help="of which broken PDFs")
     args = parser.parse_args()
-    sys.path.insert(0, str(REPO / "plugins"))
-    from bluelabel.samples import fill_inbox
+    sys.path.insert(0, str(REPO))  # devtools/ sits at the repository root
+    from devtools.samples import fill_inbox
 
     home = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     # Not the configured inbox, which the hourly schedule's own run (made on unpausing) reads:

@@ -16,9 +16,12 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+# devtools/ (PDFs built in code) lives beside benchmarks/, outside the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from bluelabel.agents.ingestion import content_id_of_text
-from bluelabel.samples import SAMPLE_PARAGRAPHS
 from bluelabel.store import DocumentRecord, KnowledgeStore
+from devtools.samples import SAMPLE_PARAGRAPHS
 
 
 def fill(store: KnowledgeStore, count: int) -> None:

@@ -72,7 +72,7 @@ _extra = {}
 
 
 def generated(pages: int, folder: Path) -> Path:
-    from bluelabel.samples import build_pdf, sample_pages
+    from devtools.samples import build_pdf, sample_pages
 
     path = folder / f"generated_{pages}p.pdf"
     path.write_bytes(build_pdf(sample_pages(pages)))

@@ -55,7 +55,7 @@ def main() -> None:
     from airflow.providers.standard.operators.python import PythonOperator
     from airflow.sdk import DAG
 
-    from bluelabel.samples import build_pdf, sample_pages
+    from devtools.samples import build_pdf, sample_pages
 
     logging.disable(logging.INFO)
     pdf_dag = DagBag(dag_folder=str(REPO / "dags" / "pdf_ingestion_digest.py")).dags[

@@ -12,12 +12,15 @@ import tempfile
 import time
 from pathlib import Path
 
+# devtools/ (PDFs built in code) lives beside benchmarks/, outside the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import SHARED_PDFS
 
 from bluelabel.agents.pdf import extract_pdf_text
 from bluelabel.agents.summarize import summarize
-from bluelabel.samples import build_pdf, sample_pages
+from devtools.samples import build_pdf, sample_pages
 
 
 def main() -> None:

@@ -47,8 +47,8 @@ from typing import Any, ClassVar
 import pytest
 
 from bluelabel.agents import AgentContext
-from bluelabel.samples import build_pdf, sample_pages
 from bluelabel.store import KnowledgeStore
+from devtools.samples import build_pdf, sample_pages
 
 SHARED = REPO.parent / "shared"
 

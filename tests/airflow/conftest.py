@@ -15,7 +15,7 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from bluelabel.samples import build_pdf, sample_pages
+from devtools.samples import build_pdf, sample_pages
 from tests.conftest import AIRFLOW_HOME, REPO, run_dag
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bluelabel.samples import build_pdf, fill_inbox, sample_pages
+from devtools.samples import build_pdf, fill_inbox, sample_pages
 from tests.airflow.conftest import task_states, xcom
 from tests.conftest import REPO, run_dag
 

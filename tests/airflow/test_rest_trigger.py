@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from bluelabel.samples import build_pdf, fill_inbox, sample_pages
+from devtools.samples import build_pdf, fill_inbox, sample_pages
 from tests.airflow.conftest import ARTIFACTS, log_in
 from tests.conftest import AIRFLOW_HOME
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bluelabel.samples import build_pdf, sample_pages
+from devtools.samples import build_pdf, sample_pages
 
 BLUELABEL = str(Path(sys.executable).parent / "bluelabel")
 

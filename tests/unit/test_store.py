@@ -11,8 +11,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from bluelabel.samples import build_pdf, sample_pages
 from bluelabel.store import DocumentRecord, KnowledgeStore, default_store_location
+from devtools.samples import build_pdf, sample_pages
 
 
 def record(content_id: str, when: datetime, **extra: object) -> DocumentRecord:

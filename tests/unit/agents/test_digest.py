@@ -9,7 +9,7 @@ import pytest
 
 from bluelabel.agents import AgentContext, AgentInput, get_agent
 from bluelabel.errors import AgentInputError
-from bluelabel.samples import SAMPLE_PARAGRAPHS
+from devtools.samples import SAMPLE_PARAGRAPHS
 
 
 def ingest_text(

@@ -12,8 +12,8 @@ import pytest
 from bluelabel.agents import AgentContext, AgentInput, get_agent
 from bluelabel.agents.inbox import Inbox
 from bluelabel.errors import IngestError
-from bluelabel.samples import fill_inbox
 from bluelabel.store import KnowledgeStore
+from devtools.samples import fill_inbox
 
 
 def scan(context: AgentContext, inbox: Path | str, **config: object) -> dict:

@@ -12,7 +12,7 @@ import pytest
 
 from bluelabel.agents import AgentContext, AgentInput, get_agent
 from bluelabel.agents.llm import LlmError, LlmSummarizer, chunks, parse_answer
-from bluelabel.samples import SAMPLE_PARAGRAPHS
+from devtools.samples import SAMPLE_PARAGRAPHS
 from tests.conftest import LLM_ANSWER as ANSWER
 from tests.conftest import OpenAICompatible as _OpenAI
 

@@ -10,7 +10,7 @@ import pytest
 from bluelabel.agents import AgentContext, AgentInput, get_agent
 from bluelabel.agents.pdf import clean_page_text, extract_pdf_text, parse_pdf_date
 from bluelabel.errors import IngestError
-from bluelabel.samples import build_pdf, sample_pages
+from devtools.samples import build_pdf, sample_pages
 from tests.conftest import stored_files
 
 

@@ -11,7 +11,7 @@ import pytest
 from bluelabel.agents import AgentContext, AgentInput, get_agent
 from bluelabel.agents.periodic import workflow_stats
 from bluelabel.errors import AgentInputError
-from bluelabel.samples import SAMPLE_PARAGRAPHS
+from devtools.samples import SAMPLE_PARAGRAPHS
 
 
 def record(

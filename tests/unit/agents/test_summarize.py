@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from bluelabel.agents.summarize import summarize
-from bluelabel.samples import SAMPLE_PARAGRAPHS
+from devtools.samples import SAMPLE_PARAGRAPHS
 
 TEXT = " ".join(SAMPLE_PARAGRAPHS)
 

@@ -1,6 +1,6 @@
 """``make demo``: run the shipped PDF workflow end to end through Airflow and show the digest.
 
-Uses the project-local Airflow home (``bluelabel.local``): generates a small PDF into its
+Uses the project-local Airflow home (``devtools.local``): generates a small PDF into its
 inbox, runs ``airflow dags test pdf_ingestion_digest`` with that PDF as the trigger input, then
 reads the digest task's XCom from the metadata DB and prints where the digest is.
 """
@@ -12,8 +12,8 @@ import os
 import sys
 import time
 
-from bluelabel import local
-from bluelabel.samples import build_pdf, sample_pages
+from devtools import local
+from devtools.samples import build_pdf, sample_pages
 
 DAG_ID = "pdf_ingestion_digest"
 
