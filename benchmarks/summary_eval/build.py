@@ -1,0 +1,269 @@
+"""Build the summary evaluation sets from real PDFs that carry their own abstract.
+
+Usage:
+    apt-get install -y --no-install-recommends texlive-latex-extra-doc texlive-humanities-doc \
+        texlive-latex-recommended-doc texlive-pictures-doc texlive-science-doc \
+        texlive-publishers-doc texlive-metapost-doc
+    python benchmarks/summary_eval/build.py [--out DIR] [--limit N]
+
+Each Debian documentation package is a pool of PDFs (LaTeX package manuals, papers, class
+guides). A PDF qualifies when one of its first three pages has an abstract: a line "Abstract"
+(or "Summary") followed by the abstract's text, or a line starting "Abstract." / "Abstract:".
+The abstract ends at the first heading, "Contents", "Keywords", footnote or page end. The body
+is extracted the way the product extracts it (``extract_pdf_text``: PDFium, pages joined by
+form feeds), the abstract is REMOVED from the body and kept as the reference summary.
+
+The dev set and the held-out set come from different Debian packages (``DEV_PACKAGES``,
+``HELDOUT_PACKAGES``), so no LaTeX package is in both. One PDF per LaTeX package (the one
+named after it first), English only (the ROUGE tokenizer is ASCII), abstracts of 25-400
+words, bodies of at least 400 words, no placeholder text, no abstract seen twice. Documents
+are drawn in a fixed pseudo-random order (SHA-1 of the path), so a run gives the same sets.
+
+Writes ``dev.jsonl`` and ``heldout.jsonl`` (one document a line: id, package, path, pages,
+title, outline, abstract, body) to ``benchmarks/summary_eval/data/`` (gitignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bluelabel.agents.pdf import extract_pdf_text
+from bluelabel.agents.summarize.outline import outline_from_pdfium
+from bluelabel.errors import BluelabelError
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_OUT = HERE / "data"
+DEV_PACKAGES = ("texlive-latex-extra-doc", "texlive-humanities-doc")
+HELDOUT_PACKAGES = (
+    "texlive-latex-recommended-doc",
+    "texlive-pictures-doc",
+    "texlive-science-doc",
+    "texlive-publishers-doc",
+    "texlive-metapost-doc",
+)
+TEXLIVE_DOC = "/usr/share/doc/texlive-doc/"
+MAX_PAGES = 400
+ABSTRACT_WORDS = (25, 400)
+MIN_BODY_WORDS = 400
+
+_HEADING_LINE = re.compile(r"^\s*(abstract|summary)\s*[.:]?\s*$", re.IGNORECASE)
+_INLINE = re.compile(r"^\s*(abstract|summary)\s*[.:\u2014\u2013-]\s*(\S.*)$", re.IGNORECASE)
+#: Lines that end an abstract: headings, the table of contents, keywords, footnotes.
+_STOP = re.compile(
+    r"""^\s*(
+        (?i:(table\s+of\s+)?contents\b | keywords?\b | key\s*words\b | index\s+terms\b)
+      | (?i:(introduction|overview|preface|motivation|license|licence|copyright|acknowledg\w*
+            |r\u00e9sum\u00e9|zusammenfassung|resumen|sommario|riassunto)[.:]?\s*$)
+      | (\d+(\.\d+)*|[IVX]+|[A-Z])\.?\s+[A-Z][^.]{0,70}$
+      | (part|chapter)\s+[\dIVX]+\b
+      | [\u2217*\u2020\u2021\u00a7\u00b6]
+      | \d+[A-Z][a-z]
+      | \d+\s*$
+    )""",
+    re.VERBOSE,
+)
+_PLACEHOLDER = re.compile(r"lorem ipsum|dolor sit amet|\bblindtext\b|\bdummy text\b", re.I)
+_ENGLISH = frozenset(
+    {
+        "the", "of", "and", "to", "in", "is", "a", "that", "for", "it", "as", "with",
+        "by", "this", "on", "are", "be", "can", "which", "an", "from", "or"
+    }
+)
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+@dataclass(frozen=True)
+class Found:
+    abstract: str
+    body: str
+
+
+def find_abstract(text: str) -> Found | None:
+    """The abstract of the first three pages and the text without it, or None."""
+    pages = text.split("\f")
+    head = "\f".join(pages[:3])
+    lines = head.split("\n")
+    offsets = []
+    position = 0
+    for line in lines:
+        offsets.append(position)
+        position += len(line) + 1
+    for number, line in enumerate(lines):
+        inline = _INLINE.match(line)
+        if _HEADING_LINE.match(line):
+            first = number + 1
+            taken: list[str] = []
+        elif inline:
+            first = number + 1
+            taken = [inline.group(2)]
+        else:
+            continue
+        end = first
+        while end < len(lines):
+            candidate = lines[end]
+            if "\f" in candidate and taken:
+                before, _ = candidate.split("\f", 1)
+                if before.strip():
+                    taken.append(before)
+                break
+            if not candidate.strip():
+                if taken:
+                    break
+            elif _STOP.match(candidate) and taken:
+                break
+            else:
+                taken.append(candidate)
+            end += 1
+        abstract = re.sub(r"\s+", " ", " ".join(taken)).strip()
+        words = len(abstract.split())
+        if not ABSTRACT_WORDS[0] <= words <= ABSTRACT_WORDS[1]:
+            continue
+        start_char = offsets[number]
+        end_char = offsets[end] if end < len(lines) else len(head)
+        if end < len(lines) and "\f" in lines[end]:
+            end_char = offsets[end] + lines[end].index("\f")
+        body = text[:start_char] + text[end_char:]
+        return Found(abstract=abstract, body=body)
+    return None
+
+
+def is_english(text: str) -> bool:
+    words = [w.lower() for w in _WORD.findall(text)]
+    return bool(words) and sum(w in _ENGLISH for w in words) / len(words) >= 0.15
+
+
+def package_pdfs(package: str) -> list[Path]:
+    try:
+        listing = subprocess.run(
+            ["dpkg", "-L", package], check=True, capture_output=True, text=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        sys.exit(
+            f"{package} is not installed: apt-get install -y --no-install-recommends {package}"
+        )
+    return sorted(Path(p) for p in listing.splitlines() if p.endswith(".pdf"))
+
+
+def group_of(path: Path) -> str:
+    """The LaTeX package a PDF documents: texlive-doc/<area>/<package>/..."""
+    text = str(path)
+    if text.startswith(TEXLIVE_DOC):
+        parts = text[len(TEXLIVE_DOC) :].split("/")
+        return "/".join(parts[:2])
+    return str(path.parent)
+
+
+def ordered_groups(pdfs: Iterable[Path]) -> list[tuple[str, list[Path]]]:
+    groups: dict[str, list[Path]] = {}
+    for pdf in pdfs:
+        groups.setdefault(group_of(pdf), []).append(pdf)
+    for group, members in groups.items():
+        name = group.rsplit("/", 1)[-1]
+        # The manual named after the package first, then the others in path order.
+        members.sort(key=lambda p: (p.stem != name, not p.stem.startswith(name), str(p)))
+    return sorted(groups.items(), key=lambda item: hashlib.sha1(item[0].encode()).hexdigest())
+
+
+def document(pdf: Path, package: str, scratch: Path) -> tuple[dict[str, object] | None, str]:
+    import pypdfium2 as pdfium
+
+    try:
+        handle = pdfium.PdfDocument(str(pdf))
+    except pdfium.PdfiumError:
+        return None, "unreadable"
+    try:
+        pages = len(handle)
+        if pages > MAX_PAGES:
+            return None, "too long"
+        outline = outline_from_pdfium(handle)
+        title = (handle.get_metadata_dict(skip_empty=True) or {}).get("Title")
+    finally:
+        handle.close()
+    out = scratch / "text.txt"
+    try:
+        extract_pdf_text(pdf, out, workers=1)
+    except BluelabelError:
+        return None, "extraction failed"
+    text = out.read_text(encoding="utf-8")
+    found = find_abstract(text)
+    if found is None:
+        return None, "no abstract"
+    if _PLACEHOLDER.search(found.abstract):
+        return None, "placeholder"
+    if not is_english(found.abstract) or not is_english(found.body[:20000]):
+        return None, "not English"
+    if len(found.body.split()) < MIN_BODY_WORDS:
+        return None, "short body"
+    return {
+        "id": group_of(pdf),
+        "package": package,
+        "path": str(pdf),
+        "pages": pages,
+        "title": title or None,
+        "outline": [[e.level, e.title, e.page] for e in outline],
+        "abstract": found.abstract,
+        "body": found.body,
+    }, "ok"
+
+
+def build(
+    packages: Iterable[str], limit: int, scratch: Path
+) -> tuple[list[dict[str, object]], Counter[str]]:
+    docs: list[dict[str, object]] = []
+    reasons: Counter[str] = Counter()
+    seen_abstracts: set[str] = set()
+    groups = []
+    for package in packages:
+        groups.extend((package, g, members) for g, members in ordered_groups(package_pdfs(package)))
+    groups.sort(key=lambda item: hashlib.sha1(item[1].encode()).hexdigest())
+    for package, _, members in groups:
+        if len(docs) >= limit:
+            break
+        for pdf in members[:4]:
+            doc, reason = document(pdf, package, scratch)
+            reasons[reason] += 1
+            if doc is None:
+                continue
+            key = re.sub(r"\W+", "", str(doc["abstract"]).lower())[:200]
+            if key in seen_abstracts:
+                reasons["duplicate abstract"] += 1
+                continue
+            seen_abstracts.add(key)
+            docs.append(doc)
+            break
+    return docs, reasons
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--limit", type=int, default=80, help="documents per set")
+    parser.add_argument("--dev-packages", nargs="+", default=list(DEV_PACKAGES))
+    parser.add_argument("--heldout-packages", nargs="+", default=list(HELDOUT_PACKAGES))
+    args = parser.parse_args()
+    if set(args.dev_packages) & set(args.heldout_packages):
+        sys.exit("a package cannot be in both the dev and the held-out set")
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="summary-eval-") as scratch:
+        for name, packages in (("dev", args.dev_packages), ("heldout", args.heldout_packages)):
+            docs, reasons = build(packages, args.limit, Path(scratch))
+            target = args.out / f"{name}.jsonl"
+            with target.open("w", encoding="utf-8") as sink:
+                for doc in docs:
+                    sink.write(json.dumps(doc, ensure_ascii=False) + "\n")
+            tried = ", ".join(f"{k}: {v}" for k, v in reasons.most_common())
+            print(f"{target}: {len(docs)} documents from {', '.join(packages)} ({tried})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""Extractive summaries: deterministic, offline, bounded time on any length of text.
+
+``summarize`` reads a stored document's text (PDF pages separated by form feeds) through a
+text model that keeps only prose (``textmodel``), finds its title, sections and outline
+(``structure``), splits sentences without cutting URLs, abbreviations or numbers
+(``sentences``) and ranks them by TF-IDF centroid similarity with structural priors and MMR
+redundancy control (``scoring``). The abstract or introduction, when there is one, is where
+the summary comes from first; key points are spread across sections.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bluelabel.agents.summarize.language import detect_language, stem, stopwords, terms
+from bluelabel.agents.summarize.outline import OutlineEntry, outline_from_pdfium
+from bluelabel.agents.summarize.scoring import Candidate, rank, select
+from bluelabel.agents.summarize.sentences import (
+    lowercase_start_allowed,
+    split_sentences,
+    why_not_prose,
+)
+from bluelabel.agents.summarize.structure import (
+    Section,
+    detect_title,
+    sections_of,
+    what_inside,
+)
+from bluelabel.agents.summarize.textmodel import TextModel, build_text_model
+
+__all__ = ["OutlineEntry", "Summary", "outline_from_pdfium", "summarize"]
+
+#: The one-line gist is cut (on a word boundary) to this many characters.
+GIST_CHARS = 200
+#: Sentences considered when a document is huge (the opening and a spread of the rest).
+MAX_CANDIDATES = 6_000
+_FALLBACK_CHARS = 400
+_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)")
+_KEYWORD = re.compile(r"[^\W\d_]{3,}")
+
+
+@dataclass
+class Summary:
+    """What a digest shows of one document."""
+
+    summary: str
+    key_points: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    #: sentences in the whole text (sentence ends counted, so also for sampled documents)
+    sentence_count: int = 0
+    #: one line for batch and periodic digests
+    gist: str = ""
+    #: the top-level sections of a long document; empty for a short one
+    what_inside: list[str] = field(default_factory=list)
+    #: the detected title (metadata, first heading or first line)
+    title: str | None = None
+    #: the summary's sentences, in document order (``summary`` is them joined)
+    summary_sentences: list[str] = field(default_factory=list)
+    #: the heading of the section the summary's best sentence comes from, when known
+    summary_section: str | None = None
+    #: ISO 639-1 code of the language the stopwords were chosen for
+    language: str = "en"
+
+
+def summarize(
+    text: str,
+    *,
+    sentences: int = 3,
+    key_points: int = 5,
+    keywords: int = 8,
+    title: str | None = None,
+    outline: Sequence[OutlineEntry] = (),
+) -> Summary:
+    """The ``sentences`` best sentences of ``text`` (in document order), ``key_points``
+    more from across its sections, its ``keywords``, a one-line gist, its title and, for a
+    long document, "What's inside". ``title`` is the metadata title if any; ``outline`` the
+    PDF bookmarks. The same input always gives the same summary."""
+    counts = {"sentences": sentences, "key_points": key_points, "keywords": keywords}
+    for name, value in counts.items():
+        if value < 0:
+            raise ValueError(f"summarize: {name} must be 0 or more, got {value}")
+    model = build_text_model(text, [(e.title, e.level + 1) for e in outline])
+    sections = sections_of(model)
+    language = detect_language(" ".join(b.text for b in model.blocks[:200]))
+    stop = stopwords(language)
+    detected_title = detect_title(title, model)
+    names = _names(detected_title, model, outline)
+    candidates = _candidates(sections, stop, names)
+    words = len(text.split()) if len(text) < 2_000_000 else len(text) // 6
+    inside = what_inside(outline, model, words, detected_title)
+    count = len(_SENTENCE_END.findall(text))
+    if not candidates:
+        fallback = _fallback(model, text)
+        return Summary(
+            summary=fallback,
+            keywords=_keywords(model, sections, stop, keywords),
+            sentence_count=count,
+            gist=_gist(fallback),
+            what_inside=inside,
+            title=detected_title,
+            summary_sentences=[fallback] if fallback else [],
+            language=language,
+        )
+    ranking = rank(candidates, Counter(terms(detected_title or "", stop)))
+    picked = select(candidates, ranking, sentences)
+    points = select(candidates, ranking, key_points, exclude=picked, spread_sections=True)
+    chosen = [candidates[i].text for i in sorted(picked)]
+    best = candidates[picked[0]] if picked else None
+    return Summary(
+        summary=" ".join(chosen),
+        key_points=[candidates[i].text for i in sorted(points)],
+        keywords=_keywords(model, sections, stop, keywords),
+        sentence_count=count,
+        gist=_gist(best.text if best else candidates[0].text),
+        what_inside=inside,
+        title=detected_title,
+        summary_sentences=chosen,
+        summary_section=sections[best.section].title if best else None,
+        language=language,
+    )
+
+
+def _names(title: str | None, model: TextModel, outline: Sequence[OutlineEntry]) -> frozenset[str]:
+    """Words of the title and headings: the names a sentence may start with in lower case."""
+    texts = [title or "", *model.first_lines[:2], *(e.title for e in outline)]
+    texts.extend(b.text for b in model.blocks if b.kind == "heading")
+    return frozenset(w.lower() for text in texts for w in re.findall(r"[^\W_]+", text))
+
+
+def _candidates(
+    sections: Sequence[Section], stop: frozenset[str], names: frozenset[str]
+) -> list[Candidate]:
+    candidates: list[Candidate] = []
+    seen: set[str] = set()
+    for number, section in enumerate(sections):
+        rank_in_section = 0
+        for block in section.blocks:
+            for sentence in split_sentences(block.text):
+                if sentence in seen or why_not_prose(sentence):
+                    continue
+                if not lowercase_start_allowed(sentence, names):
+                    continue
+                seen.add(sentence)
+                bag = Counter(terms(sentence, stop))
+                if not bag:
+                    continue
+                candidates.append(
+                    Candidate(
+                        text=sentence,
+                        order=len(candidates),
+                        section=number,
+                        role=section.role,
+                        rank_in_section=rank_in_section,
+                        front=section.front,
+                        terms=bag,
+                    )
+                )
+                rank_in_section += 1
+                if len(candidates) >= MAX_CANDIDATES:
+                    return candidates
+    return candidates
+
+
+def _keywords(
+    model: TextModel, sections: Sequence[Section], stop: frozenset[str], wanted: int
+) -> list[str]:
+    """The most frequent content words of the prose (headings count double), shown in
+    their most frequent form."""
+    if wanted <= 0:
+        return []
+    words: Counter[str] = Counter()
+    for block in model.blocks:
+        found = _KEYWORD.findall(block.text.lower())
+        words.update(found * 2 if block.kind == "heading" else found)
+    counts: Counter[str] = Counter()
+    forms: dict[str, Counter[str]] = {}
+    for word, n in words.items():
+        if word in stop:
+            continue
+        key = stem(word)
+        counts[key] += n
+        forms.setdefault(key, Counter())[word] += n
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [forms[key].most_common(1)[0][0] for key, _ in ranked[:wanted]]
+
+
+def _gist(sentence: str) -> str:
+    if len(sentence) <= GIST_CHARS:
+        return sentence
+    cut = sentence.rfind(" ", 0, GIST_CHARS - 1)
+    return sentence[: cut if cut > GIST_CHARS // 2 else GIST_CHARS - 1].rstrip(",;:") + "…"
+
+
+def _fallback(model: TextModel, text: str) -> str:
+    """No prose sentence at all: the start of the first paragraph, else of the text."""
+    for block in model.blocks:
+        if block.kind == "text":
+            return block.text[:_FALLBACK_CHARS].strip()
+    return " ".join(text[: _FALLBACK_CHARS * 4].split())[:_FALLBACK_CHARS]

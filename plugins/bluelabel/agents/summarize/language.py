@@ -1,0 +1,101 @@
+"""Terms for scoring: the document's language, its stopwords, and CJK text in bigrams.
+
+Stopwords come from ``stopwordsiso`` (stopwords-iso, 58 languages). The language is the one
+whose stopwords are most frequent in a sample of the text; English stopwords are always added,
+since technical documents in any language quote English. Chinese and Japanese have no spaces
+between words, so runs of CJK characters become overlapping character bigrams, which match
+the way words repeat without needing a dictionary; nothing is ever cut inside a character.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+#: Words of document furniture that carry no topic (on top of the language's stopwords).
+_FURNITURE_WORDS = frozenset(
+    {
+        "page", "pages", "figure", "figures", "fig", "table", "tables", "section",
+        "sections", "chapter", "chapters", "appendix", "see", "also", "et", "al", "etc",
+        "ie", "eg", "vs", "cf", "http", "https", "www", "com", "org", "html", "pdf",
+        "tex", "sty"
+    }
+)
+#: Words stopwords-iso lists for English that are topics in technical documents.
+_ENGLISH_CONTENT = frozenset(
+    {
+        "caption", "computer", "information", "problem", "problems", "invention",
+        "members", "numbers", "homepage", "microsoft", "netscape", "research"
+    }
+)
+_CJK_RANGES = (
+    "\u3040-\u30ff"  # hiragana, katakana
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK ideographs
+    "\uac00-\ud7af"  # hangul syllables
+)
+_TOKEN = re.compile(rf"[{_CJK_RANGES}]+|[^\W\d_]{{2,}}")
+_CJK = re.compile(rf"[{_CJK_RANGES}]")
+_SAMPLE_CHARS = 20_000
+
+
+@lru_cache(maxsize=1)
+def _all_stopwords() -> dict[str, frozenset[str]]:
+    import stopwordsiso
+
+    return {lang: frozenset(stopwordsiso.stopwords(lang)) for lang in sorted(stopwordsiso.langs())}
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of the language whose stopwords are most frequent in ``text``'s start
+    ("en" when nothing matches); "zh"/"ja"/"ko" when CJK characters dominate."""
+    sample = text[:_SAMPLE_CHARS]
+    cjk = len(_CJK.findall(sample))
+    if cjk > 0.2 * max(1, len(sample.replace(" ", ""))):
+        kana = len(re.findall(r"[\u3040-\u30ff]", sample))
+        hangul = len(re.findall(r"[\uac00-\ud7af]", sample))
+        return "ja" if kana > 0.1 * cjk else "ko" if hangul > 0.5 * cjk else "zh"
+    words = Counter(re.findall(r"[^\W\d_]+", sample.lower()))
+    best, best_hits = "en", 0
+    for lang, stop in _all_stopwords().items():
+        hits = sum(n for word, n in words.items() if word in stop)
+        if hits > best_hits:
+            best, best_hits = lang, hits
+    return best
+
+
+@lru_cache(maxsize=16)
+def stopwords(lang: str) -> frozenset[str]:
+    """The stopwords used for ``lang``: its own, English's, and document furniture words."""
+    table = _all_stopwords()
+    english = table.get("en", frozenset()) - _ENGLISH_CONTENT
+    return table.get(lang, frozenset()) | english | _FURNITURE_WORDS
+
+
+def terms(text: str, stop: frozenset[str]) -> list[str]:
+    """The content terms of ``text``: lower-case words not in ``stop``, lightly stemmed,
+    and CJK runs as character bigrams."""
+    out: list[str] = []
+    for token in _TOKEN.findall(text.lower()):
+        if _CJK.match(token):
+            if len(token) == 1:
+                out.append(token)
+            else:
+                out.extend(token[i : i + 2] for i in range(len(token) - 1))
+        elif token not in stop:
+            out.append(stem(token))
+    return [t for t in out if t not in stop]
+
+
+def stem(word: str) -> str:
+    """A light plural/verb-ending stemmer: enough to match "captions" with "caption"."""
+    if len(word) > 4:
+        if word.endswith("ies"):
+            return word[:-3] + "y"
+        if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            return word[:-1]
+    if len(word) > 6:
+        for suffix in ("ing", "ed"):
+            if word.endswith(suffix):
+                return word[: -len(suffix)]
+    return word

@@ -1,0 +1,145 @@
+"""Sentence splitting that keeps URLs, abbreviations, initials, decimals and versions whole.
+
+A full stop, question or exclamation mark ends a sentence when whitespace and an upper-case
+letter, a digit or an opening quote follow it, unless the word it ends is an abbreviation
+(e.g., i.e., Fig., et al.), an initial ("D. E. Knuth"), or part of a URL. Decimals and
+version numbers ("3.14", "v2.5g") never have whitespace after the point, so they never split.
+CJK sentence ends (。！？) split without whitespace.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Abbreviations that never end a sentence (lower case, without the final point).
+ABBREVIATIONS = frozenset(
+    {
+        "e.g", "eg", "i.e", "ie", "cf", "viz", "vs", "al", "approx", "resp", "incl",
+        "esp", "ca", "dr", "mr", "mrs", "ms", "prof", "jr", "sr", "st", "inc", "ltd",
+        "co", "corp", "dept", "univ", "w.r.t", "wrt", "a.k.a", "aka", "z.b", "d.h",
+        "u.a", "bzw", "vgl", "ggf", "usw", "bspw", "s.o", "s.u", "p.ex", "c.-à-d",
+        "env"
+    }
+)
+#: Abbreviations that do not end a sentence when a number follows ("Fig. 3", "pp. 12").
+NUMBER_ABBREVIATIONS = frozenset(
+    {
+        "fig", "figs", "eq", "eqs", "sec", "secs", "ch", "chap", "no", "nos", "vol",
+        "vols", "p", "pp", "art", "ref", "refs", "tab", "thm", "def", "ex", "v", "ver",
+        "nr", "abb", "s"
+    }
+)
+_CANDIDATE = re.compile(r"[.!?]+[\"'”’)\]]*\s+|[。！？]+[」』）\"'”’]*\s*")
+_URLISH = re.compile(r"(?:https?://|www\.|ftp://)\S*$|\S+@\S+\.\S*$", re.IGNORECASE)
+_OPENERS = "\"'“‘([¿¡"
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of one paragraph, in order, whitespace-normalised."""
+    sentences: list[str] = []
+    start = 0
+    for match in _CANDIDATE.finditer(text):
+        end = match.end()
+        if end >= len(text):
+            break
+        if match.group()[0] in "。！？" or _ends_sentence(text, start, match.start(), end):
+            piece = text[start:end].strip()
+            if piece:
+                sentences.append(piece)
+            start = end
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences
+
+
+def _ends_sentence(text: str, start: int, point: int, after: int) -> bool:
+    """Whether the punctuation at ``point`` (whitespace up to ``after``) ends a sentence."""
+    following = text[after : after + 2].lstrip(_OPENERS)[:1]
+    if not following or not (following.isupper() or following.isdigit()):
+        return False
+    if text[point] != ".":
+        return True
+    word_start = text.rfind(" ", start, point) + 1
+    word = text[word_start:point].lstrip(_OPENERS)
+    if _URLISH.search(text[word_start : point + 1]):
+        return not text[point - 4 : point + 1].lower().endswith("www.")
+    lower = word.lower()
+    if lower in ABBREVIATIONS:
+        return False
+    if lower in NUMBER_ABBREVIATIONS and following.isdigit():
+        return False
+    if len(word) == 1 and word.isupper():
+        return False  # an initial: "D. E. Knuth"
+    return not re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", word)  # "U.S", "e.g" written out
+
+
+# --- which sentences may be shown ----------------------------------------------------------
+
+MIN_WORDS = 6
+MAX_WORDS = 60
+MAX_CHARS = 420
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_END = re.compile(r"[.!?。！？][\"'”’)\]」』）]*$")
+_FRAGMENT_START = re.compile(
+    r"^(?:and|or|but|nor|the|a|an|of|to|in|into|which|that|with|for|is|are|was|were|as|by|"
+    r"from|on|at|then|so|also|than|its|their|this|these|it|be|been|not|if|when|where|while)\b"
+)
+_BIBLIOGRAPHY = re.compile(
+    r"\bdoi\b|doi\.org|\b10\.\d{4,}/|\[\d{1,3}\]\s+[A-Z][a-z]+|\bpp\.\s?\d|\bvol\.\s?\d|"
+    r"\bIn Proc(?:eedings|\.)|\bISBN\b|\bISSN\b|\barXiv:",
+    re.IGNORECASE,
+)
+_AUTHOR_LIST = re.compile(r"\b[A-Z]\.\s?(?:[A-Z]\.\s?)?[A-Z][a-z]+,")
+_PAGE_OF = re.compile(r"\bpage\s+\d+\s+(?:of|/)\s+\d+", re.IGNORECASE)
+_GARBLED = re.compile(r"[\ufffd\ufffe\uffff\x00-\x08\x0b-\x1f\ue000-\uf8ff]")
+_NUMERIC = re.compile(r"^[\d.,:;/()%+\-–−]+$")
+_CUT_URL = re.compile(r"(?:https?://(?:www\.)?|\bwww\.)[.,;:]?$")
+_CODE_SYMBOL = re.compile(r"[\\{}\[\]<>=;#$%^&|~@_]")
+_MACRO = re.compile(r"\\[A-Za-z@]+")
+
+
+def word_count(sentence: str) -> int:
+    """Words, counting two CJK characters as one word (CJK has no spaces)."""
+    cjk = len(_CJK_CHAR.findall(sentence))
+    return len(sentence.split()) + cjk // 2
+
+
+def why_not_prose(sentence: str) -> str | None:
+    """Why ``sentence`` may not be shown as a summary sentence or key point, or None."""
+    words = word_count(sentence)
+    if words < MIN_WORDS:
+        return "too short"
+    if words > MAX_WORDS or len(sentence) > MAX_CHARS:
+        return "too long"
+    if not _END.search(sentence):
+        return "unfinished"
+    if _FRAGMENT_START.match(sentence):
+        return "fragment"
+    if _GARBLED.search(sentence):
+        return "garbled"
+    if _BIBLIOGRAPHY.search(sentence) or len(_AUTHOR_LIST.findall(sentence)) >= 2:
+        return "bibliography"
+    if _PAGE_OF.search(sentence) or _CUT_URL.search(sentence.rstrip(".")):
+        return "furniture"
+    tokens = sentence.split()
+    if sum(bool(_NUMERIC.match(t)) for t in tokens) >= 0.3 * len(tokens):
+        return "numbers"
+    symbols = len(_CODE_SYMBOL.findall(sentence))
+    macros = len(_MACRO.findall(sentence))
+    if symbols >= 0.08 * len(sentence.replace(" ", "")) or macros >= 3 or "#1" in sentence:
+        return "code"
+    if macros >= 2 and "{" in sentence:
+        return "code"
+    if not (sentence[0].isalnum() or sentence[0] in _OPENERS):
+        return "fragment"  # "! pdfTeX error", "), and ..."
+    return None
+
+
+def lowercase_start_allowed(sentence: str, names: frozenset[str]) -> bool:
+    """A sentence may start in lower case only with a name ("powerdot is a class"): a word
+    of the title or the headings, or one with a digit or symbol in it ("pdf14", "units.sty")."""
+    first = sentence.split(maxsplit=1)[0].strip(",:;")
+    if not first[:1].islower():
+        return True
+    return first.lower() in names or not first.isalpha()

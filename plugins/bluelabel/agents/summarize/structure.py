@@ -1,0 +1,145 @@
+"""A document's structure: its title, its sections and their roles, and "What's inside".
+
+The title is the document's metadata title when it is a real one, else the first heading
+that is not a generic section name, else the first line that reads like a title. Sections
+run from one heading to the next; the text before the first heading is the front matter
+(title, authors, dates) when headings follow. "What's inside" lists the top-level sections
+of long documents, from the PDF outline when there is one, else from the headings found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bluelabel.agents.summarize.outline import OutlineEntry, clean_title
+from bluelabel.agents.summarize.sections import Role, section_name
+from bluelabel.agents.summarize.textmodel import Block, TextModel, normal_title
+
+#: Documents from this many pages (or words) up get a "What's inside" list.
+LONG_DOCUMENT_PAGES = 6
+LONG_DOCUMENT_WORDS = 3_000
+MAX_INSIDE = 8
+_NOT_INSIDE: frozenset[Role | None] = frozenset({"contents", "references", "index", "abstract"})
+
+_GENERIC_TITLE = re.compile(
+    r"^(untitled|title|document|slide \d+|presentation|pdf|none|unknown|no title|"
+    r"microsoft (word|powerpoint|excel)\b.*|.*\.(dvi|tex|pdf|docx?|odt|ps|rtf|txt|html?))$",
+    re.IGNORECASE,
+)
+_DATE_LIKE = re.compile(
+    r"^(?:\w+\s+)?(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{4})\b|^(?:january|february|march|april|"
+    r"may|june|july|august|september|october|november|december)\b",
+    re.IGNORECASE,
+)
+_VERSION_LINE = re.compile(r"^(?:v|version|rev|revision|release)\s?\d", re.IGNORECASE)
+_CONTACT = re.compile(r"@|https?://|www\.", re.IGNORECASE)
+_MARKS = re.compile(r"[\u2217*\u2020\u2021\u00a7\u00b6\d,\s]+$")
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
+_NUMBER_PREFIX = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*|[A-Z](?=\s)|[IVX]{1,5}(?=\s))\.?\s+")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the text blocks under it. ``role`` is None for ordinary sections;
+    ``front`` marks the text before the first heading of a document that has headings."""
+
+    title: str | None
+    role: Role | None
+    level: int
+    page: int
+    blocks: list[Block] = field(default_factory=list)
+    front: bool = False
+
+
+def sections_of(model: TextModel) -> list[Section]:
+    """The model's blocks grouped under their headings, in document order."""
+    has_headings = any(b.kind == "heading" for b in model.blocks)
+    sections = [Section(None, None, 0, 0, [], front=has_headings)]
+    for block in model.blocks:
+        if block.kind == "heading":
+            sections.append(Section(block.text, section_name(block.text), block.level, block.page))
+        else:
+            sections[-1].blocks.append(block)
+    return [s for s in sections if s.blocks or s.title]
+
+
+def usable_title(title: str | None) -> str | None:
+    """``title`` cleaned, or None when it is missing or a placeholder ("Untitled", a file name)."""
+    if not title:
+        return None
+    text = clean_title(title, 200)
+    if len(text) < 3 or not re.search(r"[^\W\d_]{2}", text) or _GENERIC_TITLE.match(text):
+        return None
+    return text
+
+
+def detect_title(metadata_title: str | None, model: TextModel) -> str | None:
+    """Metadata title, else the first non-generic heading before any prose, else the first
+    line of the first page that reads like a title."""
+    title = usable_title(metadata_title)
+    if title:
+        return title
+    for block in model.blocks:
+        if block.kind == "text":
+            break
+        if section_name(block.text) is None:
+            return usable_title(_NUMBER_PREFIX.sub("", block.text))
+    lines = model.first_lines
+    for number, line in enumerate(lines):
+        candidate = _MARKS.sub("", _MARKDOWN_HEADING.sub("", line)).strip()
+        if not _title_like(candidate):
+            continue
+        following = lines[number + 1] if number + 1 < len(lines) else ""
+        if following[:1].islower() and len(candidate) + len(following) < 160:
+            candidate = f"{candidate} {_MARKS.sub('', following).strip()}"
+        return usable_title(candidate)
+    return None
+
+
+def _title_like(line: str) -> bool:
+    words = line.split()
+    return (
+        3 <= len(line) <= 160
+        and len(words) <= 20
+        and sum(ch.isalpha() for ch in line) >= 3
+        and not _DATE_LIKE.match(line)
+        and not _VERSION_LINE.match(line)
+        and not _CONTACT.search(line)
+        and section_name(line) is None
+        and not line.endswith((".", ",", ";"))
+    )
+
+
+def what_inside(
+    outline: Sequence[OutlineEntry], model: TextModel, words: int, title: str | None
+) -> list[str]:
+    """The top-level sections of a long document (empty for a short one)."""
+    if model.page_count < LONG_DOCUMENT_PAGES and words < LONG_DOCUMENT_WORDS:
+        return []
+    entries = [(e.level, e.title) for e in outline] or [
+        (b.level, b.text) for b in model.blocks if b.kind == "heading"
+    ]
+    skip = normal_title(title or "")
+    usable = [
+        (level, _NUMBER_PREFIX.sub("", text).strip())
+        for level, text in entries
+        if section_name(text) not in _NOT_INSIDE and normal_title(text) != skip
+    ]
+    if not usable:
+        return []
+    levels = sorted({level for level, _ in usable})
+    chosen = levels[0]
+    for level in levels:  # the shallowest level that says something (one root is no list)
+        chosen = level
+        if sum(1 for lv, _ in usable if lv == level) >= 3:
+            break
+    seen: set[str] = set()
+    inside: list[str] = []
+    for level, text in usable:
+        key = normal_title(text)
+        if level == chosen and text and key not in seen:
+            seen.add(key)
+            inside.append(text)
+    return inside[:MAX_INSIDE] if len(inside) >= 2 else []

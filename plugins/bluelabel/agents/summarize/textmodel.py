@@ -1,0 +1,417 @@
+"""The text model: what of a stored document is prose, and how it is laid out.
+
+Stored text is what the extractor saw: page furniture (running headers and footers, page
+numbers), tables of contents and indexes, bibliographies, code listings, table cells and
+footnotes are all in it, one visual line per line, pages separated by form feeds. This
+module drops those lines, rebuilds paragraphs from the visual lines and marks headings, so
+that scoring only ever sees prose. Each rule is a small function of a line (and, for
+furniture, of the lines at the same place on other pages).
+
+Time is linear in the text and bounded: documents longer than ``ANALYSED_CHARS`` are read in
+full only where it is cheap (furniture); the prose model is built from the opening pages plus
+pages spread evenly over the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bluelabel.agents.summarize.sections import (
+    DROPPED_SECTIONS,
+    REFERENCE_SECTIONS,
+    TOC_SECTIONS,
+    section_name,
+)
+
+#: Characters of the document the prose model reads (opening pages first, then a spread).
+ANALYSED_CHARS = 250_000
+#: Lines at the top and at the bottom of a page where running headers and footers live.
+FURNITURE_LINES = 3
+MAX_LINE_CHARS = 2_000
+
+BlockKind = Literal["heading", "text"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A heading or a paragraph of prose. ``page`` is 0-based; ``level`` 1 is a chapter."""
+
+    kind: BlockKind
+    text: str
+    page: int
+    level: int = 0
+
+
+@dataclass
+class TextModel:
+    blocks: list[Block]
+    page_count: int
+    #: the first lines of the first page (title candidates), furniture removed
+    first_lines: list[str]
+    #: why lines were dropped: rule -> count
+    dropped: Counter[str] = field(default_factory=Counter)
+    #: True when only part of a long document was read for prose
+    sampled: bool = False
+
+
+# --- line rules ------------------------------------------------------------------------------
+
+_SPACE = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+")
+_BARE_PAGE_NUMBER = re.compile(
+    r"^(?:page\s*)?(?:[-–—]\s*)?(?:\d{1,5}|[ivxlcdm]{1,7})(?:\s*[-–—])?"
+    r"(?:\s*(?:of|/|von|de|sur)\s*\d{1,5})?$",
+    re.IGNORECASE,
+)
+_LEADING_NUMBER = re.compile(r"^(\d{1,5})\b")
+_TRAILING_NUMBER = re.compile(r"\b(\d{1,5})$")
+_DOT_LEADERS = re.compile(r"(?:\.\s?){4,}|(?:…\s?){2,}|(?:·\s?){4,}")
+_TOC_ENTRY = re.compile(
+    r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[A-Z](?:\.\d{1,3})+|[A-Z]|[IVXLC]{1,6}\.?)\s+"
+    r"\S.{0,120}?\s(?:\d{1,4}|[ivxlc]{1,6})$"
+)
+_INDEX_ENTRY = re.compile(r"^\S.{0,80}?\s\d{1,4}(?:[-–]\d{1,4})?(?:,\s?\d{1,4}(?:[-–]\d{1,4})?)+$")
+_REFERENCE_ENTRY = re.compile(r"^\[(?:\d{1,3}|[A-Z][A-Za-z+\-]{0,10}\d{0,4}[a-z]?)\]\s")
+_FOOTNOTE = re.compile(r"^(?:[\u2217*\u2020\u2021\u00a7\u00b6]|\d{1,2}(?=[A-Z][a-z]|https?:))")
+_CODE_CHAR = re.compile(r"[\\{}\[\]<>=;#$%^&|~@_]")
+_MACRO = re.compile(r"\\[A-Za-z@]+")
+_LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
+_MATH_CHAR = re.compile(r"[\u2200-\u22ff\u27c0-\u27ef\u2980-\u2aff\U0001d400-\U0001d7ff±×÷∞^]")
+_LISTING_NUMBER = re.compile(r"^(\d{1,5})\s")
+_NUMBERED_CODE = re.compile(r"^\d{1,5}\s+[\\%{}<>@#]")
+_NUMERIC_TOKEN = re.compile(r"(?:^|(?<=\s))[\d.,:;/()%+\-–−×x]+(?=\s|$)")
+_BULLET = re.compile(r"^(?:[•◦▪▸▶►‣⁃∙·○●■□–—*-]|\(?[a-z0-9]{1,2}[.)])\s+")
+_NUMBERED_HEADING = re.compile(
+    r"^(?P<number>\d{1,2}(?:\.\d{1,2}){0,3}|[A-Z](?:\.\d{1,2}){0,3}|[IVX]{1,5})\.?\s+"
+    r"(?P<title>[A-Z\\\"“‘'(][^.!?;]{1,80})$"
+)
+_NAMED_HEADING = re.compile(
+    r"^(?P<number>(?i:part|chapter|appendix|teil|kapitel|chapitre|partie)\s+"
+    r"(?:\d{1,3}|[IVX]{1,5}|[A-Z])\.?)(?:\s*[:.–—-]?\s*(?P<title>[^.!?]{0,80}))?$"
+)
+_TERMINAL = re.compile(r"[.!?:;。！？…][\"'”’)\]]*$")
+_URL_TAIL = re.compile(r"(?:https?://|www\.)\S*[./\-_#?=&~]$")
+
+
+def furniture_key(line: str) -> str:
+    return _DIGITS.sub("#", _SPACE.sub(" ", line.lower())).strip()
+
+
+def is_page_number(line: str) -> bool:
+    return bool(_BARE_PAGE_NUMBER.match(line))
+
+
+def is_toc_line(line: str) -> bool:
+    """A table-of-contents or list-of-figures entry: dot leaders, or a numbered title that
+    ends with a page number."""
+    return bool(_DOT_LEADERS.search(line)) or (
+        len(line) < 160 and bool(_TOC_ENTRY.match(line)) and len(line.split()) <= 16
+    )
+
+
+def is_index_line(line: str) -> bool:
+    """An index entry: a term and two or more page numbers ("caption, 3, 17")."""
+    return len(line) < 160 and bool(_INDEX_ENTRY.match(line))
+
+
+def is_reference_line(line: str) -> bool:
+    """A bibliography entry label at the start of a line: "[4] ", "[Knu84] "."""
+    return bool(_REFERENCE_ENTRY.match(line))
+
+
+def is_footnote(line: str) -> bool:
+    """A footnote: starts with a footnote mark or a number glued to its text ("1This ...")."""
+    return bool(_FOOTNOTE.match(line))
+
+
+def is_code(line: str) -> bool:
+    """Source code, markup or a macro listing: symbol-heavy, or more macros than words."""
+    nonspace = len(line) - line.count(" ")
+    if nonspace == 0:
+        return False
+    symbols = len(_CODE_CHAR.findall(line))
+    if symbols >= 3 and symbols >= 0.12 * nonspace:
+        return True
+    macros = len(_MACRO.findall(line))
+    if macros >= 2:
+        words = len(_LETTER_WORD.findall(_MACRO.sub(" ", line)))
+        return macros * 3 >= words
+    return line.startswith(("\\", "%", "<*", "</")) and macros + symbols >= 2
+
+
+def is_table_debris(line: str) -> bool:
+    """Table cells, figure labels and formulas: mostly numbers, one-letter tokens or math."""
+    tokens = line.count(" ") + 1
+    if tokens >= 3 and len(_NUMERIC_TOKEN.findall(line)) * 2 >= tokens:
+        return True
+    if tokens >= 4 and len(line) - tokens + 1 <= 2.2 * tokens:
+        return True
+    nonspace = len(line) - line.count(" ")
+    return nonspace > 0 and len(_MATH_CHAR.findall(line)) >= max(2, 0.3 * nonspace)
+
+
+def heading_of(line: str, outline_titles: dict[str, int]) -> tuple[str, int] | None:
+    """(title, level) when ``line`` is a heading: an outline title, a numbered or named
+    heading ("2.1 Options", "Appendix A"), or a known section name alone on its line."""
+    if len(line) > 90 or len(line.split()) > 10 or line.endswith((",", ";")):
+        return None
+    level = outline_titles.get(normal_title(line))
+    if level is not None:
+        return line, level
+    match = _NUMBERED_HEADING.match(line)
+    if match and _LETTER_WORD.search(match.group("title")) and not line[-1].isdigit():
+        number = match.group("number")
+        if number.isupper() and len(number) > 1 and not set(number) <= set("IVX"):
+            return None
+        return line, number.count(".") + 1
+    match = _NAMED_HEADING.match(line)
+    if match:
+        return line, 1
+    if section_name(line) is not None:
+        return line, 1
+    return None
+
+
+def normal_title(text: str) -> str:
+    """A heading or outline title reduced for matching: no numbering, case or punctuation."""
+    text = re.sub(r"^[\dIVXA-Z]{1,5}(?:\.\d{1,3})*\.?\s+(?=\S)", "", text.strip())
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+# --- the model -------------------------------------------------------------------------------
+
+
+def analysed_pages(pages: Sequence[str], budget: int = ANALYSED_CHARS) -> list[int]:
+    """Indexes of the pages to read for prose: all of them when the text fits the budget,
+    else the opening pages (half the budget) and pages spread evenly over the rest."""
+    total = sum(len(p) for p in pages)
+    if total <= budget:
+        return list(range(len(pages)))
+    chosen: list[int] = []
+    used = 0
+    index = 0
+    while index < len(pages) and used < budget // 2:
+        chosen.append(index)
+        used += len(pages[index])
+        index += 1
+    rest = list(range(index, len(pages)))
+    if rest:
+        mean = max(1, sum(len(pages[i]) for i in rest) // len(rest))
+        wanted = max(1, (budget - used) // mean)
+        step = max(1, len(rest) // wanted)
+        chosen.extend(rest[::step][:wanted])
+    return chosen
+
+
+def furniture(pages: Sequence[list[str]], indexes: Sequence[int]) -> tuple[set[str], int | None]:
+    """The running headers and footers (line keys repeated at the top or bottom of many
+    pages) and the offset of printed page numbers from page indexes, when one prevails."""
+    if len(pages) < 3:
+        return set(), None
+    counts: Counter[str] = Counter()
+    offsets: Counter[int] = Counter()
+    for index, lines in zip(indexes, pages, strict=True):
+        edge = lines[:FURNITURE_LINES] + lines[-FURNITURE_LINES:]
+        counts.update({furniture_key(line) for line in edge})
+        for line in (lines[0], lines[-1]) if len(lines) > 1 else lines:
+            for pattern in (_LEADING_NUMBER, _TRAILING_NUMBER):
+                found = pattern.search(line)
+                if found:
+                    offsets[int(found.group(1)) - index] += 1
+    threshold = max(3, min(8, len(pages) // 5))
+    repeated = {key for key, n in counts.items() if n >= threshold and key}
+    offset = None
+    if offsets:
+        best, n = offsets.most_common(1)[0]
+        offset = best if n >= max(3, len(pages) // 3) else None
+    return repeated, offset
+
+
+def _page_lines(page: str) -> list[str]:
+    lines = []
+    for raw in page.split("\n"):
+        line = _SPACE.sub(" ", raw[:MAX_LINE_CHARS]).strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+def _is_running_line(line: str, index: int, offset: int | None, repeated: set[str]) -> bool:
+    if is_page_number(line) or furniture_key(line) in repeated:
+        return True
+    if offset is None:
+        return False
+    printed = str(index + offset)
+    trailing = _TRAILING_NUMBER.search(line)
+    if trailing and trailing.group(1) == printed:
+        return True
+    leading = _LEADING_NUMBER.match(line)
+    rest = line[len(printed) :].strip()
+    return bool(leading and leading.group(1) == printed and rest.isupper())
+
+
+def _joins_tight(previous: str, line: str) -> bool:
+    """Whether ``line`` continues ``previous`` without a space: a hyphenated word or a
+    URL wrapped at the margin."""
+    if previous.endswith("-") and len(previous) > 1 and previous[-2].isalpha():
+        return line[:1].islower()
+    return bool(_URL_TAIL.search(previous[-300:])) and not line[:1].isupper()
+
+
+class _Builder:
+    """Turns classified lines into blocks (paragraphs and headings)."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.parts: list[str] = []
+        self.page = 0
+
+    @property
+    def open(self) -> bool:
+        return bool(self.parts)
+
+    def add(self, line: str, page: int) -> None:
+        if not self.parts:
+            self.page = page
+        elif not _joins_tight(self.parts[-1], line):
+            self.parts.append(" ")
+        self.parts.append(line)
+
+    def flush(self) -> None:
+        if self.parts:
+            self.blocks.append(Block("text", "".join(self.parts), self.page))
+        self.parts = []
+
+    def heading(self, title: str, level: int, page: int) -> None:
+        self.flush()
+        self.blocks.append(Block("heading", title, page, level))
+
+    def open_sentence(self) -> bool:
+        return bool(self.parts) and not _TERMINAL.search(self.parts[-1])
+
+
+def build_text_model(text: str, outline_titles: Iterable[tuple[str, int]] = ()) -> TextModel:
+    """The prose, headings and title candidates of ``text`` (pages separated by ``\\f``)."""
+    raw_pages = text.split("\f")
+    chosen = analysed_pages(raw_pages)
+    pages = [_page_lines(raw_pages[i]) for i in chosen]
+    repeated, offset = furniture(pages, chosen)
+    titles = {normal_title(t): level for t, level in outline_titles if normal_title(t)}
+    model = TextModel(
+        blocks=[], page_count=len(raw_pages), first_lines=[], sampled=len(chosen) < len(pages)
+    )
+    document_width = _line_width([line for lines in pages[:50] for line in lines])
+    builder = _Builder()
+    mode: str | None = None  # a "toc", "references" or "dropped" section being skipped
+    for index, all_lines in zip(chosen, pages, strict=True):
+        lines = _without_furniture(all_lines, index, offset, repeated, model.dropped)
+        if index == 0:
+            model.first_lines = lines[:8]
+        if builder.open and not (builder.open_sentence() and _starts_lower(lines)):
+            builder.flush()  # a paragraph continues on the next page only mid-sentence
+        width = _line_width(lines) if len(lines) >= 8 else document_width
+        previous_number: int | None = None
+        for position, line in enumerate(lines):
+            listing = _LISTING_NUMBER.match(line)
+            number = int(listing.group(1)) if listing else None
+            in_listing = (
+                number is not None
+                and previous_number is not None
+                and 0 < number - previous_number <= 2
+            )
+            previous_number = number  # a listing numbers every line: only neighbours count
+            following = lines[position + 1] if position + 1 < len(lines) else ""
+            heading = None
+            if not in_listing and not following[:1].islower():  # else a wrapped sentence
+                heading = heading_of(line, titles)
+            if heading is not None:
+                mode, heading = _section_mode(heading, mode, following)
+            if heading is not None:
+                builder.heading(heading[0], heading[1], index)
+                continue
+            reason = _drop_reason(line, mode, in_listing, position, len(lines))
+            if reason:
+                model.dropped[reason] += 1
+                builder.flush()
+                continue
+            if mode == "toc":
+                mode = None  # prose after a table of contents ends it
+            bullet = _BULLET.match(line)
+            if bullet:
+                builder.flush()
+                line = line[bullet.end() :]
+            builder.add(line, index)
+            if len(line) < 0.6 * width:
+                builder.flush()  # only a paragraph's last line (or a title) stops short
+    builder.flush()
+    model.blocks = builder.blocks
+    model.sampled = len(chosen) < len(raw_pages)
+    return model
+
+
+def _without_furniture(
+    lines: list[str], index: int, offset: int | None, repeated: set[str], dropped: Counter[str]
+) -> list[str]:
+    kept = []
+    for position, line in enumerate(lines):
+        edge = position < FURNITURE_LINES or position >= len(lines) - FURNITURE_LINES
+        if edge and _is_running_line(line, index, offset, repeated):
+            dropped["furniture"] += 1
+        else:
+            kept.append(line)
+    return kept
+
+
+def _section_mode(
+    heading: tuple[str, int], mode: str | None, following: str
+) -> tuple[str | None, tuple[str, int] | None]:
+    """The skipping mode after ``heading``, and the heading (None when, inside a table of
+    contents, it is an entry whose page number wrapped onto the ``following`` line)."""
+    role = section_name(heading[0])
+    if role in TOC_SECTIONS:
+        return "toc", heading
+    if role in REFERENCE_SECTIONS:
+        return "references", heading
+    if role in DROPPED_SECTIONS:
+        return "dropped", heading
+    if mode == "toc" and is_toc_line(following):
+        return mode, None
+    return None, heading
+
+
+def _drop_reason(
+    line: str, mode: str | None, in_listing: bool, position: int, page_lines: int
+) -> str | None:
+    if mode == "references":
+        return "references"
+    if mode == "dropped":
+        return "index"
+    if is_toc_line(line) or (mode == "toc" and not _TERMINAL.search(line)):
+        return "toc"
+    if is_index_line(line):
+        return "index"
+    if is_reference_line(line):
+        return "references"
+    if in_listing or is_code(line) or _NUMBERED_CODE.match(line):
+        return "code"
+    if is_table_debris(line):
+        return "table"
+    if is_footnote(line) and position >= page_lines // 2:
+        return "footnote"
+    return None
+
+
+def _line_width(lines: Sequence[str]) -> int:
+    """The page's full line length: the 80th percentile of its line lengths."""
+    if not lines:
+        return 0
+    lengths = sorted(len(line) for line in lines)
+    return lengths[min(len(lengths) - 1, int(len(lengths) * 0.8))]
+
+
+def _starts_lower(lines: Sequence[str]) -> bool:
+    return bool(lines) and lines[0][:1].islower()
