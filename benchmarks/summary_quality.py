@@ -52,18 +52,122 @@ _NAIVE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\f")
 _WORDS = re.compile(r"[a-z]{2,}")
 _BASELINE_STOPWORDS = frozenset(
     {
-        "a", "about", "above", "after", "again", "against", "all", "also", "am", "an",
-        "and", "any", "are", "as", "at", "be", "because", "been", "before", "being",
-        "below", "between", "both", "but", "by", "can", "could", "did", "do", "does",
-        "doing", "down", "during", "each", "few", "for", "from", "further", "had",
-        "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i",
-        "if", "in", "into", "is", "it", "its", "just", "me", "more", "most", "my", "no",
-        "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our",
-        "out", "over", "own", "same", "she", "should", "so", "some", "such", "than",
-        "that", "the", "their", "them", "then", "there", "these", "they", "this",
-        "those", "through", "to", "too", "under", "until", "up", "very", "was", "we",
-        "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will",
-        "with", "would", "you", "your"
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
     }
 )
 
@@ -87,8 +191,10 @@ def lead(doc: dict[str, Any], budget: int) -> str:
 
 def centroid(doc: dict[str, Any], budget: int) -> str:
     sentences = [s for s in naive_sentences(doc["body"]) if 5 <= len(s.split()) <= 100]
-    bags = [Counter(w for w in _WORDS.findall(s.lower()) if w not in _BASELINE_STOPWORDS)
-            for s in sentences]
+    bags = [
+        Counter(w for w in _WORDS.findall(s.lower()) if w not in _BASELINE_STOPWORDS)
+        for s in sentences
+    ]
     df: Counter[str] = Counter()
     for bag in bags:
         df.update(bag.keys())
@@ -209,18 +315,24 @@ JUNK_RULES: dict[str, tuple[str, Callable[[str], bool]]] = {
     ),
     "numbers/table": (
         "40%+ of the tokens are numbers",
-        lambda s: sum(bool(re.fullmatch(r"[\d.,:/()%+-]+", t)) for t in s.split())
-        >= 0.4 * max(1, len(s.split())),
+        lambda s: (
+            sum(bool(re.fullmatch(r"[\d.,:/()%+-]+", t)) for t in s.split())
+            >= 0.4 * max(1, len(s.split()))
+        ),
     ),
     "fragment": (
         "under 4 words, no closing punctuation, or starts lowercase with a function word",
-        lambda s: len(s.split()) < 4
-        or not re.search(r"[.!?:;)\"'”’。！？]$", s)
-        or bool(_FRAGMENT_START.match(s)),
+        lambda s: (
+            len(s.split()) < 4
+            or not re.search(r"[.!?:;)\"'”’。！？]$", s)
+            or bool(_FRAGMENT_START.match(s))
+        ),
     ),
     "run-on": ("over 80 words (a table or merged text)", lambda s: len(s.split()) > 80),
-    "furniture": ("'Page N of M' or a bare page number", lambda s: bool(
-        re.search(r"\bpage\s+\d+\s+(of|/)\s+\d+", s, re.I))),
+    "furniture": (
+        "'Page N of M' or a bare page number",
+        lambda s: bool(re.search(r"\bpage\s+\d+\s+(of|/)\s+\d+", s, re.I)),
+    ),
     "garbled": (
         "replacement or control characters",
         lambda s: bool(re.search(r"[\ufffd\ufffe\x00-\x08\x0b-\x1f]", s)),
@@ -317,9 +429,7 @@ def main() -> None:
         )
     best = max(scores["lead"].mean("r2"), scores["centroid"].mean("r2"))
     mine = scores[args.summarizer].mean("r2")
-    wins = sum(
-        r[args.summarizer]["r2"] > max(r["lead"]["r2"], r["centroid"]["r2"]) for r in rows
-    )
+    wins = sum(r[args.summarizer]["r2"] > max(r["lead"]["r2"], r["centroid"]["r2"]) for r in rows)
     print(
         f"ROUGE-2 {args.summarizer} / best baseline: {mine / best if best else 0:.2f}x "
         f"(better than both baselines on {wins} of {len(rows)} documents)"

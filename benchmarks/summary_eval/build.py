@@ -75,8 +75,28 @@ _STOP = re.compile(
 _PLACEHOLDER = re.compile(r"lorem ipsum|dolor sit amet|\bblindtext\b|\bdummy text\b", re.I)
 _ENGLISH = frozenset(
     {
-        "the", "of", "and", "to", "in", "is", "a", "that", "for", "it", "as", "with",
-        "by", "this", "on", "are", "be", "can", "which", "an", "from", "or"
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "is",
+        "a",
+        "that",
+        "for",
+        "it",
+        "as",
+        "with",
+        "by",
+        "this",
+        "on",
+        "are",
+        "be",
+        "can",
+        "which",
+        "an",
+        "from",
+        "or",
     }
 )
 _WORD = re.compile(r"[A-Za-z]+")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from bluelabel.agents.summarize.language import detect_language, stem, stopwords, terms
 from bluelabel.agents.summarize.outline import OutlineEntry, outline_from_pdfium
 from bluelabel.agents.summarize.scoring import Candidate, rank, select
+from bluelabel.agents.summarize.sections import section_name
 from bluelabel.agents.summarize.sentences import (
     lowercase_start_allowed,
     split_sentences,
@@ -105,7 +106,10 @@ def summarize(
             language=language,
         )
     ranking = rank(candidates, Counter(terms(detected_title or "", stop)))
-    picked = select(candidates, ranking, sentences)
+    # An author's abstract is the summary the document already has: its sentences first.
+    abstract = [i for i, c in enumerate(candidates) if c.role == "abstract"]
+    picked = select(candidates, ranking, sentences, among=abstract) if abstract else []
+    picked += select(candidates, ranking, sentences - len(picked), exclude=picked)
     points = select(candidates, ranking, key_points, exclude=picked, spread_sections=True)
     chosen = [candidates[i].text for i in sorted(picked)]
     best = candidates[picked[0]] if picked else None
@@ -173,6 +177,8 @@ def _keywords(
         return []
     words: Counter[str] = Counter()
     for block in model.blocks:
+        if block.kind == "heading" and section_name(block.text):
+            continue  # "Abstract", "Introduction": names of the parts, not of the topic
         found = _KEYWORD.findall(block.text.lower())
         words.update(found * 2 if block.kind == "heading" else found)
     counts: Counter[str] = Counter()

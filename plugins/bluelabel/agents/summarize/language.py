@@ -16,17 +16,53 @@ from functools import lru_cache
 #: Words of document furniture that carry no topic (on top of the language's stopwords).
 _FURNITURE_WORDS = frozenset(
     {
-        "page", "pages", "figure", "figures", "fig", "table", "tables", "section",
-        "sections", "chapter", "chapters", "appendix", "see", "also", "et", "al", "etc",
-        "ie", "eg", "vs", "cf", "http", "https", "www", "com", "org", "html", "pdf",
-        "tex", "sty"
+        "page",
+        "pages",
+        "figure",
+        "figures",
+        "fig",
+        "table",
+        "tables",
+        "section",
+        "sections",
+        "chapter",
+        "chapters",
+        "appendix",
+        "see",
+        "also",
+        "et",
+        "al",
+        "etc",
+        "ie",
+        "eg",
+        "vs",
+        "cf",
+        "http",
+        "https",
+        "www",
+        "com",
+        "org",
+        "html",
+        "pdf",
+        "tex",
+        "sty",
     }
 )
 #: Words stopwords-iso lists for English that are topics in technical documents.
 _ENGLISH_CONTENT = frozenset(
     {
-        "caption", "computer", "information", "problem", "problems", "invention",
-        "members", "numbers", "homepage", "microsoft", "netscape", "research"
+        "caption",
+        "computer",
+        "information",
+        "problem",
+        "problems",
+        "invention",
+        "members",
+        "numbers",
+        "homepage",
+        "microsoft",
+        "netscape",
+        "research",
     }
 )
 _CJK_RANGES = (
@@ -68,8 +104,8 @@ def detect_language(text: str) -> str:
 def stopwords(lang: str) -> frozenset[str]:
     """The stopwords used for ``lang``: its own, English's, and document furniture words."""
     table = _all_stopwords()
-    english = table.get("en", frozenset()) - _ENGLISH_CONTENT
-    return table.get(lang, frozenset()) | english | _FURNITURE_WORDS
+    words = table.get(lang, frozenset()) | table.get("en", frozenset())
+    return (words - _ENGLISH_CONTENT) | _FURNITURE_WORDS
 
 
 def terms(text: str, stop: frozenset[str]) -> list[str]:

@@ -24,7 +24,7 @@ CENTROID_TERMS = 100
 MMR_POOL = 300
 LAMBDA = 0.7
 ROLE_BOOST: dict[Role | None, float] = {
-    "abstract": 1.0,
+    "abstract": 3.0,
     "introduction": 1.2,
     "conclusion": 0.2,
     "implementation": -0.5,
@@ -72,7 +72,8 @@ def rank(candidates: Sequence[Candidate], title_terms: Counter[str] | None = Non
     for c in candidates:
         for t, tf in c.terms.items():
             total[t] = total.get(t, 0.0) + tf * idf[t]
-    heaviest = sorted(total.items(), key=lambda item: (-item[1], item[0]))[:CENTROID_TERMS]
+    # equal weights: the term met first in the document goes first (a stable sort)
+    heaviest = sorted(total.items(), key=lambda item: -item[1])[:CENTROID_TERMS]
     centroid = _unit(dict(heaviest))
     title = _unit({t: idf.get(t, 1.0) for t in (title_terms or {})})
     scores = []
@@ -91,23 +92,28 @@ def select(
     wanted: int,
     *,
     exclude: Sequence[int] = (),
+    among: Sequence[int] | None = None,
     spread_sections: bool = False,
 ) -> list[int]:
-    """Indexes of ``wanted`` candidates picked by MMR, in the order picked. Candidates in
-    ``exclude`` count as already picked (for redundancy) but are not returned;
-    ``spread_sections`` discounts candidates from sections already used."""
+    """Indexes of ``wanted`` candidates picked by MMR, in the order picked, from ``among``
+    (default: all). Candidates in ``exclude`` count as already picked (for redundancy) but
+    are not returned; ``spread_sections`` discounts candidates from sections already used."""
     if wanted <= 0:
         return []
-    pool = sorted(range(len(candidates)), key=lambda i: (-ranking.scores[i], i))[:MMR_POOL]
-    pool = [i for i in pool if i not in set(exclude)]
+    eligible = range(len(candidates)) if among is None else among
+    excluded = set(exclude)
+    pool = sorted(eligible, key=lambda i: (-ranking.scores[i], i))[:MMR_POOL]
+    pool = [i for i in pool if i not in excluded]
     top = max((ranking.scores[i] for i in pool), default=0.0) or 1.0
     picked: list[int] = []
     chosen_vectors = [ranking.vectors[i] for i in exclude]
     used_sections: Counter[int] = Counter(candidates[i].section for i in exclude)
     # the redundancy of a candidate is its highest similarity to anything chosen so far
-    redundancy = {i: max((_dot(ranking.vectors[i], v) for v in chosen_vectors), default=0.0)
-                  for i in pool}
+    redundancy = {
+        i: max((_dot(ranking.vectors[i], v) for v in chosen_vectors), default=0.0) for i in pool
+    }
     while pool and len(picked) < wanted:
+
         def value(i: int) -> float:
             relevance = ranking.scores[i] / top
             if spread_sections:

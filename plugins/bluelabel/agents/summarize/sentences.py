@@ -14,19 +14,81 @@ import re
 #: Abbreviations that never end a sentence (lower case, without the final point).
 ABBREVIATIONS = frozenset(
     {
-        "e.g", "eg", "i.e", "ie", "cf", "viz", "vs", "al", "approx", "resp", "incl",
-        "esp", "ca", "dr", "mr", "mrs", "ms", "prof", "jr", "sr", "st", "inc", "ltd",
-        "co", "corp", "dept", "univ", "w.r.t", "wrt", "a.k.a", "aka", "z.b", "d.h",
-        "u.a", "bzw", "vgl", "ggf", "usw", "bspw", "s.o", "s.u", "p.ex", "c.-à-d",
-        "env"
+        "e.g",
+        "eg",
+        "i.e",
+        "ie",
+        "cf",
+        "viz",
+        "vs",
+        "al",
+        "approx",
+        "resp",
+        "incl",
+        "esp",
+        "ca",
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "prof",
+        "jr",
+        "sr",
+        "st",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "dept",
+        "univ",
+        "w.r.t",
+        "wrt",
+        "a.k.a",
+        "aka",
+        "z.b",
+        "d.h",
+        "u.a",
+        "bzw",
+        "vgl",
+        "ggf",
+        "usw",
+        "bspw",
+        "s.o",
+        "s.u",
+        "p.ex",
+        "c.-à-d",
+        "env",
     }
 )
 #: Abbreviations that do not end a sentence when a number follows ("Fig. 3", "pp. 12").
 NUMBER_ABBREVIATIONS = frozenset(
     {
-        "fig", "figs", "eq", "eqs", "sec", "secs", "ch", "chap", "no", "nos", "vol",
-        "vols", "p", "pp", "art", "ref", "refs", "tab", "thm", "def", "ex", "v", "ver",
-        "nr", "abb", "s"
+        "fig",
+        "figs",
+        "eq",
+        "eqs",
+        "sec",
+        "secs",
+        "ch",
+        "chap",
+        "no",
+        "nos",
+        "vol",
+        "vols",
+        "p",
+        "pp",
+        "art",
+        "ref",
+        "refs",
+        "tab",
+        "thm",
+        "def",
+        "ex",
+        "v",
+        "ver",
+        "nr",
+        "abb",
+        "s",
     }
 )
 _CANDIDATE = re.compile(r"[.!?]+[\"'”’)\]]*\s+|[。！？]+[」』）\"'”’]*\s*")
@@ -102,7 +164,7 @@ _MACRO = re.compile(r"\\[A-Za-z@]+")
 def word_count(sentence: str) -> int:
     """Words, counting two CJK characters as one word (CJK has no spaces)."""
     cjk = len(_CJK_CHAR.findall(sentence))
-    return len(sentence.split()) + cjk // 2
+    return len(_CJK_CHAR.sub(" ", sentence).split()) + cjk // 2
 
 
 def why_not_prose(sentence: str) -> str | None:
@@ -120,7 +182,7 @@ def why_not_prose(sentence: str) -> str | None:
         return "garbled"
     if _BIBLIOGRAPHY.search(sentence) or len(_AUTHOR_LIST.findall(sentence)) >= 2:
         return "bibliography"
-    if _PAGE_OF.search(sentence) or _CUT_URL.search(sentence.rstrip(".")):
+    if _PAGE_OF.search(sentence) or _CUT_URL.search(sentence):
         return "furniture"
     tokens = sentence.split()
     if sum(bool(_NUMERIC.match(t)) for t in tokens) >= 0.3 * len(tokens):

@@ -13,9 +13,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bluelabel.agents.summarize.lines import is_code, normal_title
 from bluelabel.agents.summarize.outline import OutlineEntry, clean_title
 from bluelabel.agents.summarize.sections import Role, section_name
-from bluelabel.agents.summarize.textmodel import Block, TextModel, normal_title
+from bluelabel.agents.summarize.textmodel import Block, TextModel
 
 #: Documents from this many pages (or words) up get a "What's inside" list.
 LONG_DOCUMENT_PAGES = 6
@@ -125,7 +126,9 @@ def what_inside(
     usable = [
         (level, _NUMBER_PREFIX.sub("", text).strip())
         for level, text in entries
-        if section_name(text) not in _NOT_INSIDE and normal_title(text) != skip
+        if section_name(text) not in _NOT_INSIDE
+        and normal_title(text) != skip
+        and not (text.startswith("\\") or is_code(text))
     ]
     if not usable:
         return []

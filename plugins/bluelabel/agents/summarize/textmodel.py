@@ -5,7 +5,7 @@ numbers), tables of contents and indexes, bibliographies, code listings, table c
 footnotes are all in it, one visual line per line, pages separated by form feeds. This
 module drops those lines, rebuilds paragraphs from the visual lines and marks headings, so
 that scoring only ever sees prose. Each rule is a small function of a line (and, for
-furniture, of the lines at the same place on other pages).
+furniture, of the lines at the same place on other pages): see ``lines``.
 
 Time is linear in the text and bounded: documents longer than ``ANALYSED_CHARS`` are read in
 full only where it is cheap (furniture); the prose model is built from the opening pages plus
@@ -14,12 +14,27 @@ pages spread evenly over the rest.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bluelabel.agents.summarize.lines import (
+    BULLET,
+    LEADING_NUMBER,
+    LISTING_NUMBER,
+    SPACE,
+    TERMINAL,
+    TRAILING_NUMBER,
+    drop_reason,
+    furniture_key,
+    heading_of,
+    is_page_number,
+    is_toc_line,
+    joins_tight,
+    normal_title,
+    runs_on,
+)
 from bluelabel.agents.summarize.sections import (
     DROPPED_SECTIONS,
     REFERENCE_SECTIONS,
@@ -58,130 +73,6 @@ class TextModel:
     sampled: bool = False
 
 
-# --- line rules ------------------------------------------------------------------------------
-
-_SPACE = re.compile(r"\s+")
-_DIGITS = re.compile(r"\d+")
-_BARE_PAGE_NUMBER = re.compile(
-    r"^(?:page\s*)?(?:[-–—]\s*)?(?:\d{1,5}|[ivxlcdm]{1,7})(?:\s*[-–—])?"
-    r"(?:\s*(?:of|/|von|de|sur)\s*\d{1,5})?$",
-    re.IGNORECASE,
-)
-_LEADING_NUMBER = re.compile(r"^(\d{1,5})\b")
-_TRAILING_NUMBER = re.compile(r"\b(\d{1,5})$")
-_DOT_LEADERS = re.compile(r"(?:\.\s?){4,}|(?:…\s?){2,}|(?:·\s?){4,}")
-_TOC_ENTRY = re.compile(
-    r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[A-Z](?:\.\d{1,3})+|[A-Z]|[IVXLC]{1,6}\.?)\s+"
-    r"\S.{0,120}?\s(?:\d{1,4}|[ivxlc]{1,6})$"
-)
-_INDEX_ENTRY = re.compile(r"^\S.{0,80}?\s\d{1,4}(?:[-–]\d{1,4})?(?:,\s?\d{1,4}(?:[-–]\d{1,4})?)+$")
-_REFERENCE_ENTRY = re.compile(r"^\[(?:\d{1,3}|[A-Z][A-Za-z+\-]{0,10}\d{0,4}[a-z]?)\]\s")
-_FOOTNOTE = re.compile(r"^(?:[\u2217*\u2020\u2021\u00a7\u00b6]|\d{1,2}(?=[A-Z][a-z]|https?:))")
-_CODE_CHAR = re.compile(r"[\\{}\[\]<>=;#$%^&|~@_]")
-_MACRO = re.compile(r"\\[A-Za-z@]+")
-_LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
-_MATH_CHAR = re.compile(r"[\u2200-\u22ff\u27c0-\u27ef\u2980-\u2aff\U0001d400-\U0001d7ff±×÷∞^]")
-_LISTING_NUMBER = re.compile(r"^(\d{1,5})\s")
-_NUMBERED_CODE = re.compile(r"^\d{1,5}\s+[\\%{}<>@#]")
-_NUMERIC_TOKEN = re.compile(r"(?:^|(?<=\s))[\d.,:;/()%+\-–−×x]+(?=\s|$)")
-_BULLET = re.compile(r"^(?:[•◦▪▸▶►‣⁃∙·○●■□–—*-]|\(?[a-z0-9]{1,2}[.)])\s+")
-_NUMBERED_HEADING = re.compile(
-    r"^(?P<number>\d{1,2}(?:\.\d{1,2}){0,3}|[A-Z](?:\.\d{1,2}){0,3}|[IVX]{1,5})\.?\s+"
-    r"(?P<title>[A-Z\\\"“‘'(][^.!?;]{1,80})$"
-)
-_NAMED_HEADING = re.compile(
-    r"^(?P<number>(?i:part|chapter|appendix|teil|kapitel|chapitre|partie)\s+"
-    r"(?:\d{1,3}|[IVX]{1,5}|[A-Z])\.?)(?:\s*[:.–—-]?\s*(?P<title>[^.!?]{0,80}))?$"
-)
-_TERMINAL = re.compile(r"[.!?:;。！？…][\"'”’)\]]*$")
-_URL_TAIL = re.compile(r"(?:https?://|www\.)\S*[./\-_#?=&~]$")
-
-
-def furniture_key(line: str) -> str:
-    return _DIGITS.sub("#", _SPACE.sub(" ", line.lower())).strip()
-
-
-def is_page_number(line: str) -> bool:
-    return bool(_BARE_PAGE_NUMBER.match(line))
-
-
-def is_toc_line(line: str) -> bool:
-    """A table-of-contents or list-of-figures entry: dot leaders, or a numbered title that
-    ends with a page number."""
-    return bool(_DOT_LEADERS.search(line)) or (
-        len(line) < 160 and bool(_TOC_ENTRY.match(line)) and len(line.split()) <= 16
-    )
-
-
-def is_index_line(line: str) -> bool:
-    """An index entry: a term and two or more page numbers ("caption, 3, 17")."""
-    return len(line) < 160 and bool(_INDEX_ENTRY.match(line))
-
-
-def is_reference_line(line: str) -> bool:
-    """A bibliography entry label at the start of a line: "[4] ", "[Knu84] "."""
-    return bool(_REFERENCE_ENTRY.match(line))
-
-
-def is_footnote(line: str) -> bool:
-    """A footnote: starts with a footnote mark or a number glued to its text ("1This ...")."""
-    return bool(_FOOTNOTE.match(line))
-
-
-def is_code(line: str) -> bool:
-    """Source code, markup or a macro listing: symbol-heavy, or more macros than words."""
-    nonspace = len(line) - line.count(" ")
-    if nonspace == 0:
-        return False
-    symbols = len(_CODE_CHAR.findall(line))
-    if symbols >= 3 and symbols >= 0.12 * nonspace:
-        return True
-    macros = len(_MACRO.findall(line))
-    if macros >= 2:
-        words = len(_LETTER_WORD.findall(_MACRO.sub(" ", line)))
-        return macros * 3 >= words
-    return line.startswith(("\\", "%", "<*", "</")) and macros + symbols >= 2
-
-
-def is_table_debris(line: str) -> bool:
-    """Table cells, figure labels and formulas: mostly numbers, one-letter tokens or math."""
-    tokens = line.count(" ") + 1
-    if tokens >= 3 and len(_NUMERIC_TOKEN.findall(line)) * 2 >= tokens:
-        return True
-    if tokens >= 4 and len(line) - tokens + 1 <= 2.2 * tokens:
-        return True
-    nonspace = len(line) - line.count(" ")
-    return nonspace > 0 and len(_MATH_CHAR.findall(line)) >= max(2, 0.3 * nonspace)
-
-
-def heading_of(line: str, outline_titles: dict[str, int]) -> tuple[str, int] | None:
-    """(title, level) when ``line`` is a heading: an outline title, a numbered or named
-    heading ("2.1 Options", "Appendix A"), or a known section name alone on its line."""
-    if len(line) > 90 or len(line.split()) > 10 or line.endswith((",", ";")):
-        return None
-    level = outline_titles.get(normal_title(line))
-    if level is not None:
-        return line, level
-    match = _NUMBERED_HEADING.match(line)
-    if match and _LETTER_WORD.search(match.group("title")) and not line[-1].isdigit():
-        number = match.group("number")
-        if number.isupper() and len(number) > 1 and not set(number) <= set("IVX"):
-            return None
-        return line, number.count(".") + 1
-    match = _NAMED_HEADING.match(line)
-    if match:
-        return line, 1
-    if section_name(line) is not None:
-        return line, 1
-    return None
-
-
-def normal_title(text: str) -> str:
-    """A heading or outline title reduced for matching: no numbering, case or punctuation."""
-    text = re.sub(r"^[\dIVXA-Z]{1,5}(?:\.\d{1,3})*\.?\s+(?=\S)", "", text.strip())
-    return re.sub(r"[\W_]+", "", text.lower())
-
-
 # --- the model -------------------------------------------------------------------------------
 
 
@@ -218,7 +109,7 @@ def furniture(pages: Sequence[list[str]], indexes: Sequence[int]) -> tuple[set[s
         edge = lines[:FURNITURE_LINES] + lines[-FURNITURE_LINES:]
         counts.update({furniture_key(line) for line in edge})
         for line in (lines[0], lines[-1]) if len(lines) > 1 else lines:
-            for pattern in (_LEADING_NUMBER, _TRAILING_NUMBER):
+            for pattern in (LEADING_NUMBER, TRAILING_NUMBER):
                 found = pattern.search(line)
                 if found:
                     offsets[int(found.group(1)) - index] += 1
@@ -234,32 +125,26 @@ def furniture(pages: Sequence[list[str]], indexes: Sequence[int]) -> tuple[set[s
 def _page_lines(page: str) -> list[str]:
     lines = []
     for raw in page.split("\n"):
-        line = _SPACE.sub(" ", raw[:MAX_LINE_CHARS]).strip()
+        line = SPACE.sub(" ", raw[:MAX_LINE_CHARS]).strip()
         if line:
             lines.append(line)
     return lines
 
 
 def _is_running_line(line: str, index: int, offset: int | None, repeated: set[str]) -> bool:
-    if is_page_number(line) or furniture_key(line) in repeated:
+    if is_page_number(line):
         return True
+    if furniture_key(line) in repeated:
+        return index > 0  # the title page's first line is the title the headers repeat
     if offset is None:
         return False
     printed = str(index + offset)
-    trailing = _TRAILING_NUMBER.search(line)
+    trailing = TRAILING_NUMBER.search(line)
     if trailing and trailing.group(1) == printed:
         return True
-    leading = _LEADING_NUMBER.match(line)
+    leading = LEADING_NUMBER.match(line)
     rest = line[len(printed) :].strip()
     return bool(leading and leading.group(1) == printed and rest.isupper())
-
-
-def _joins_tight(previous: str, line: str) -> bool:
-    """Whether ``line`` continues ``previous`` without a space: a hyphenated word or a
-    URL wrapped at the margin."""
-    if previous.endswith("-") and len(previous) > 1 and previous[-2].isalpha():
-        return line[:1].islower()
-    return bool(_URL_TAIL.search(previous[-300:])) and not line[:1].isupper()
 
 
 class _Builder:
@@ -277,7 +162,7 @@ class _Builder:
     def add(self, line: str, page: int) -> None:
         if not self.parts:
             self.page = page
-        elif not _joins_tight(self.parts[-1], line):
+        elif not joins_tight(self.parts[-1], line):
             self.parts.append(" ")
         self.parts.append(line)
 
@@ -291,7 +176,7 @@ class _Builder:
         self.blocks.append(Block("heading", title, page, level))
 
     def open_sentence(self) -> bool:
-        return bool(self.parts) and not _TERMINAL.search(self.parts[-1])
+        return bool(self.parts) and not TERMINAL.search(self.parts[-1])
 
 
 def build_text_model(text: str, outline_titles: Iterable[tuple[str, int]] = ()) -> TextModel:
@@ -316,7 +201,7 @@ def build_text_model(text: str, outline_titles: Iterable[tuple[str, int]] = ()) 
         width = _line_width(lines) if len(lines) >= 8 else document_width
         previous_number: int | None = None
         for position, line in enumerate(lines):
-            listing = _LISTING_NUMBER.match(line)
+            listing = LISTING_NUMBER.match(line)
             number = int(listing.group(1)) if listing else None
             in_listing = (
                 number is not None
@@ -326,26 +211,31 @@ def build_text_model(text: str, outline_titles: Iterable[tuple[str, int]] = ()) 
             previous_number = number  # a listing numbers every line: only neighbours count
             following = lines[position + 1] if position + 1 < len(lines) else ""
             heading = None
-            if not in_listing and not following[:1].islower():  # else a wrapped sentence
-                heading = heading_of(line, titles)
+            if not in_listing and (not following[:1].islower() or section_name(line)):
+                heading = heading_of(line, titles)  # (a line running on in lower case is prose)
             if heading is not None:
                 mode, heading = _section_mode(heading, mode, following)
             if heading is not None:
                 builder.heading(heading[0], heading[1], index)
                 continue
-            reason = _drop_reason(line, mode, in_listing, position, len(lines))
+            reason = drop_reason(line, mode, in_listing, position, len(lines))
             if reason:
                 model.dropped[reason] += 1
                 builder.flush()
                 continue
             if mode == "toc":
                 mode = None  # prose after a table of contents ends it
-            bullet = _BULLET.match(line)
+            bullet = BULLET.match(line)
             if bullet:
                 builder.flush()
                 line = line[bullet.end() :]
+            if index == 0 and furniture_key(line) in repeated:
+                builder.flush()  # the title, repeated by the running headers: a block alone
+                builder.add(line, index)
+                builder.flush()
+                continue
             builder.add(line, index)
-            if len(line) < 0.6 * width:
+            if len(line) < 0.6 * width and not runs_on(line):
                 builder.flush()  # only a paragraph's last line (or a title) stops short
     builder.flush()
     model.blocks = builder.blocks
@@ -381,28 +271,6 @@ def _section_mode(
     if mode == "toc" and is_toc_line(following):
         return mode, None
     return None, heading
-
-
-def _drop_reason(
-    line: str, mode: str | None, in_listing: bool, position: int, page_lines: int
-) -> str | None:
-    if mode == "references":
-        return "references"
-    if mode == "dropped":
-        return "index"
-    if is_toc_line(line) or (mode == "toc" and not _TERMINAL.search(line)):
-        return "toc"
-    if is_index_line(line):
-        return "index"
-    if is_reference_line(line):
-        return "references"
-    if in_listing or is_code(line) or _NUMBERED_CODE.match(line):
-        return "code"
-    if is_table_debris(line):
-        return "table"
-    if is_footnote(line) and position >= page_lines // 2:
-        return "footnote"
-    return None
 
 
 def _line_width(lines: Sequence[str]) -> int:
