@@ -4,10 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
+# The React views (ui/) are built into the package; rebuilt only when ui/ changes.
+UI_BUNDLE := plugins/bluelabel/web/static/bluelabel.js
+UI_SOURCES := $(shell find ui/src -type f) ui/package.json ui/vite.config.ts ui/tsconfig.json
 
 .PHONY: install test demo airflow lint bench clean
 
-install: $(STAMP)
+install: $(STAMP) $(UI_BUNDLE)
 
 # Pinned set: constraints.txt (regenerate with `make lock`). uv when present, else pip.
 $(STAMP): pyproject.toml constraints.txt
@@ -20,6 +23,14 @@ $(STAMP): pyproject.toml constraints.txt
 	  $(PY) -m pip install -q -c constraints.txt -e ".[dev]"; \
 	fi
 	@touch $@
+
+# npm ci when the lockfile changed (node_modules/.package-lock.json is npm's own record).
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make: npm (Node.js >= 20.19) is needed to build ui/" >&2; exit 1; }
+	cd ui && npm ci --no-audit --no-fund --loglevel=error
+
+$(UI_BUNDLE): ui/node_modules/.package-lock.json $(UI_SOURCES)
+	cd ui && npm run --silent build
 
 lock:
 	uv pip compile pyproject.toml --extra test --extra dev --python-version 3.11 -q -o constraints.txt
@@ -49,4 +60,4 @@ bench: install
 	$(PY) benchmarks/batch.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache airflow_home
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache airflow_home ui/node_modules $(UI_BUNDLE)

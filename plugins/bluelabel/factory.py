@@ -90,6 +90,7 @@ def build_dag(workflow: Workflow) -> DAG:
     end = pendulum.parse(workflow.end_date) if workflow.end_date else None
     dag = DAG(
         dag_id=workflow.dag_id,
+        dag_display_name=workflow.name,
         description=workflow.description,
         schedule=_schedule(workflow),
         start_date=start,  # type: ignore[arg-type]

@@ -10,8 +10,9 @@ from airflow.plugins_manager import AirflowPlugin
 
 from bluelabel import settings
 from bluelabel.metrics import listener
-from bluelabel.operators.links import SourceDocumentLink
-from bluelabel.web.app import app as metrics_app
+from bluelabel.operators.links import DigestLink, SourceDocumentLink
+from bluelabel.web.app import app as web_app
+from bluelabel.web.react_apps import PREFIX, react_apps
 
 
 def knowledge_store() -> str:
@@ -22,17 +23,7 @@ def knowledge_store() -> str:
 class BluelabelPlugin(AirflowPlugin):
     name = "bluelabel"
     macros = [knowledge_store]  # noqa: RUF012 (AirflowPlugin declares these as lists)
-    operator_extra_links = [SourceDocumentLink()]  # noqa: RUF012
+    operator_extra_links = [SourceDocumentLink(), DigestLink()]  # noqa: RUF012
     listeners = [listener]  # noqa: RUF012
-    fastapi_apps = [  # noqa: RUF012
-        {"app": metrics_app, "url_prefix": "/bluelabel", "name": "Bluelabel metrics"}
-    ]
-    external_views = [  # noqa: RUF012
-        {
-            "name": "Bluelabel metrics",
-            "href": "/bluelabel/",
-            "destination": "nav",
-            "category": "browse",
-        },
-        {"name": "Bluelabel metrics", "href": "/bluelabel/?dag_id={DAG_ID}", "destination": "dag"},
-    ]
+    fastapi_apps = [{"app": web_app, "url_prefix": PREFIX, "name": "Bluelabel"}]  # noqa: RUF012
+    react_apps = react_apps()

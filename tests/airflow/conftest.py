@@ -188,3 +188,23 @@ def log_in(browser: object, base: str) -> None:
     password = browser.find_element(By.NAME, "password")  # type: ignore[attr-defined]
     password.send_keys("test-password", Keys.ENTER)
     WebDriverWait(browser, 30).until(lambda d: "/auth/login" not in d.current_url)
+
+
+def http_get(
+    url: str, token: str | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    """(status, headers, body) of a GET, without following redirects."""
+
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    request_headers = dict(headers or {})
+    if token:
+        request_headers["Authorization"] = f"Bearer {token}"
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(urllib.request.Request(url, headers=request_headers), timeout=30) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
@@ -113,6 +113,8 @@ class AgentContext:
     ``base_dir``: relative file paths resolve against it.
     ``upstream``: results of the steps this one takes its input from (fan-in order); with
     ``from_upstream`` set, an empty ``upstream`` means those steps produced nothing.
+    ``progress``: ``progress(stage, done, total)`` reports how far the work is (pages of a PDF,
+    documents of a batch); call it as often as is natural, the receiver throttles.
     """
 
     store: KnowledgeStore
@@ -123,3 +125,4 @@ class AgentContext:
     #: the step takes its input from upstream steps (even if they produced nothing)
     from_upstream: bool = False
     log: TaskLog = field(default_factory=lambda: logging.getLogger("bluelabel"))
+    progress: Callable[[str, int, int], None] = field(default=lambda stage, done, total: None)

@@ -7,17 +7,18 @@ Results go to XCom (``return_value``) as small JSON: ids and metadata, never doc
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow.sdk import BaseOperator
+from airflow.sdk import BaseOperator, BaseOperatorLink
 from airflow.sdk.exceptions import AirflowSkipException
 
 from bluelabel import settings
 from bluelabel.agents import AgentContext, AgentInput, get_agent
 from bluelabel.errors import BluelabelError, NothingToDigest, OutputContractError
-from bluelabel.operators.links import SourceDocumentLink
+from bluelabel.operators.links import DigestLink, SourceDocumentLink
+from bluelabel.operators.progress import publisher_for
 from bluelabel.store import KnowledgeStore
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ class AgentOperator(BaseOperator):
     template_fields: Sequence[str] = ("input_data", "config", "store")
     template_fields_renderers: ClassVar[dict[str, str]] = {"input_data": "json", "config": "json"}
     ui_color = "#dbeafe"
+    operator_extra_links: Collection[BaseOperatorLink] = (DigestLink(),)
 
     def __init__(
         self,
@@ -98,6 +100,8 @@ class AgentOperator(BaseOperator):
         self.store = store
         self.root = str(root) if root else None
         self.last_metrics: dict[str, Any] | None = None
+        #: where the digest this task produced is (for the "Open digest" link), if it made one
+        self.digest_location: str | None = None
 
     def _request(self, context: Context) -> AgentInput:
         data = dict(self.input_data)
@@ -121,6 +125,7 @@ class AgentOperator(BaseOperator):
             upstream = [r for r in (pulled if isinstance(pulled, list) else [pulled]) if r]
         root = Path(self.root) if self.root else None
         allowed = settings.allowed_roots()
+        publisher = publisher_for(context)
         agent_context = AgentContext(
             store=KnowledgeStore(self.store or settings.store_location()),
             base_dir=root,
@@ -130,6 +135,8 @@ class AgentOperator(BaseOperator):
             from_upstream=bool(self.input_from),
             log=self.log,
         )
+        if publisher is not None:
+            agent_context.progress = publisher
         loaded = time.perf_counter()
         agent = get_agent(self.agent)
         initialised = time.perf_counter()
@@ -141,6 +148,9 @@ class AgentOperator(BaseOperator):
             # One line a person can act on; the traceback adds nothing for bad input.
             self.log.error("%s failed: %s", self.agent, exc)
             raise
+        finally:
+            if publisher is not None:
+                publisher.close()  # the final value, whatever the outcome
         finished = time.perf_counter()
         missing = [key for key in self.outputs if key not in result]
         if missing:
@@ -161,6 +171,8 @@ class AgentOperator(BaseOperator):
             "pages": result.get("page_count"),
             "bytes": result.get("source_bytes"),
         }
+        location = result.get("html_path") or result.get("digest_path")
+        self.digest_location = location if isinstance(location, str) else None
         if self.map_output is not None:
             return self._mappable(result, context)
         return _small(result)
@@ -210,7 +222,7 @@ class IngestOperator(AgentOperator):
 
     template_fields: Sequence[str] = (*AgentOperator.template_fields, "source", "text")
     ui_color = "#dcfce7"
-    operator_extra_links = (SourceDocumentLink(),)
+    operator_extra_links: Collection[BaseOperatorLink] = (SourceDocumentLink(),)
 
     def __init__(
         self,

@@ -2,6 +2,8 @@
 
 In Airflow 3 the task runner calls ``get_link`` in the worker when the task finishes and
 stores the URL in XCom under the link's ``xcom_key``; the API server only reads that XCom.
+The worker has the operator object that just ran at hand, so the links read what its
+``execute`` left on it.
 """
 
 from __future__ import annotations
@@ -27,3 +29,23 @@ class SourceDocumentLink(BaseOperatorLink):
         if isinstance(source, str) and source.startswith(("http://", "https://")):
             return source
         return ""
+
+
+class DigestLink(BaseOperatorLink):
+    """Opens the digest a task produced, rendered in its task instance's **Digest** tab."""
+
+    name = "Open digest"
+
+    def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
+        from bluelabel.operators.agent import AgentOperator
+        from bluelabel.web.react_apps import ui_path
+
+        if not isinstance(operator, AgentOperator) or not operator.digest_location:
+            return ""
+        return ui_path(
+            "bluelabel-task-digest",
+            dag_id=ti_key.dag_id,
+            run_id=ti_key.run_id,
+            task_id=ti_key.task_id,
+            map_index=ti_key.map_index,
+        )

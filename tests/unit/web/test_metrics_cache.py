@@ -9,14 +9,17 @@ from typing import Any
 
 import pytest
 
-from bluelabel.web import app as web
+from bluelabel.web import metrics_routes as web
+
+#: Scans wait for this: a test clears it to hold a refresh while it reads.
+GATE = threading.Event()
 
 
 @pytest.fixture
 def scans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Count the DB scans; each returns its own number as the figures."""
     calls: list[int] = []
-    release = threading.Event()
+    release = GATE
     release.set()
 
     def load(session: Any, **kwargs: Any) -> list[int]:
@@ -26,7 +29,7 @@ def scans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(web, "load_task_runs", load)
     monkeypatch.setattr(web, "aggregate", lambda runs: {"scan": runs[0]})
-    monkeypatch.setattr(web, "_readable_dags", lambda user: frozenset({"a"}))
+    monkeypatch.setattr(web, "readable_dag_ids", lambda user: frozenset({"a"}))
     monkeypatch.setattr(web, "_CACHE_SECONDS", 0.2)
     monkeypatch.setattr(web, "_cache", {})
     monkeypatch.setattr(web, "_refreshing", set())
@@ -45,18 +48,20 @@ def scans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_fresh_entries_are_shared(scans: list[int]) -> None:
-    first = web._aggregates(None, None, None, None)
-    second = web._aggregates(None, None, None, None)
+    first = web.aggregates(None, None, None, None)
+    second = web.aggregates(None, None, None, None)
     assert first is second and scans == [1]
 
 
 def test_expired_entries_are_served_while_one_thread_refreshes(scans: list[int]) -> None:
-    web._aggregates(None, None, None, None)
+    web.aggregates(None, None, None, None)
     time.sleep(0.3)  # expired
-    stale = [web._aggregates(None, None, None, None).data["scan"] for _ in range(5)]
+    GATE.clear()  # the refresh scan is slow
+    stale = [web.aggregates(None, None, None, None).data["scan"] for _ in range(5)]
     assert stale == [1] * 5  # nobody waited for the scan
+    GATE.set()
     deadline = time.monotonic() + 5
-    while web._aggregates(None, None, None, None).data["scan"] == 1:
+    while web.aggregates(None, None, None, None).data["scan"] == 1:
         assert time.monotonic() < deadline
         time.sleep(0.01)
     assert scans == [1, 2]  # one refresh for all those readers
@@ -65,7 +70,7 @@ def test_expired_entries_are_served_while_one_thread_refreshes(scans: list[int])
 def test_long_unused_queries_are_recomputed_before_answering(
     scans: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    web._aggregates(None, None, None, None)
+    web.aggregates(None, None, None, None)
     monkeypatch.setattr(web, "_STALE_SECONDS", 0.0)
     time.sleep(0.3)
-    assert web._aggregates(None, None, None, None).data["scan"] == 2
+    assert web.aggregates(None, None, None, None).data["scan"] == 2

@@ -1,0 +1,96 @@
+"""Who is asking, and what they may read: Airflow's own FastAPI dependencies, plus one cache.
+
+Plugin apps are mounted without Airflow's authentication, so every route depends on one of
+these. Routes take Airflow's ``requires_access_dag`` / ``requires_access_view`` and its
+``SessionDep`` directly (as Airflow's own routes do); :data:`CachedUserDep` exists only for the
+metrics endpoint, whose load target is below the cost of Airflow's per-request revocation
+lookup (see :func:`cached_user`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Annotated, Any
+
+import jwt
+from airflow.api_fastapi.auth.managers.models.resource_details import AccessView, DagAccessEntity
+from airflow.api_fastapi.common.db.common import SessionDep
+from airflow.api_fastapi.core_api.security import (
+    GetUserDep,
+    bearer_scheme,
+    get_user,
+    requires_access_dag,
+    requires_access_view,
+    resolve_user_from_token,
+)
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials
+
+__all__ = [
+    "CachedUserDep",
+    "DagAccessEntity",
+    "GetUserDep",
+    "SessionDep",
+    "WebsiteAccess",
+    "readable_dag_ids",
+    "requires_access_dag",
+]
+
+#: The knowledge store belongs to the deployment, not to one DAG: whoever may use the Airflow
+#: UI may browse it (Airflow's ``WEBSITE`` view permission).
+WebsiteAccess = Depends(requires_access_view(AccessView.WEBSITE))
+
+_AUTH_CACHE_SECONDS = float(os.environ.get("AIRFLOW__BLUELABEL__AUTH_CACHE_SECONDS", "5"))
+_READABLE_CACHE_SECONDS = float(os.environ.get("AIRFLOW__BLUELABEL__METRICS_CACHE_SECONDS", "5"))
+#: bearer token -> (monotonic time until which it is trusted, its user)
+_tokens: dict[str, tuple[float, Any]] = {}
+_readable: dict[str, tuple[float, frozenset[str]]] = {}
+
+
+async def cached_user(
+    request: Request,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Any:
+    """Airflow's authentication, with a bearer token's verdict kept for a few seconds.
+
+    Every token is checked by Airflow's own ``get_user`` path (signature, expiry, revocation,
+    user) the first time it is seen; for ``AIRFLOW__BLUELABEL__AUTH_CACHE_SECONDS`` (default
+    5, never past the token's ``exp``; ``0`` turns it off) the same token string is then
+    trusted without repeating the revocation lookup, a synchronous metadata-DB query that
+    costs as much as the rest of the request. So a token revoked by a logout still reads the
+    metrics for at most that long. UI sessions (the cookie) always take Airflow's path.
+    """
+    if bearer is None or bearer.scheme.lower() != "bearer" or _AUTH_CACHE_SECONDS <= 0:
+        return await get_user(request, None, bearer)
+    token = bearer.credentials
+    now = time.monotonic()
+    hit = _tokens.get(token)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    user = await resolve_user_from_token(token)  # raises 401/403 as Airflow does
+    until = now + _AUTH_CACHE_SECONDS
+    expires = jwt.decode(token, options={"verify_signature": False}).get("exp")
+    if isinstance(expires, (int, float)):
+        until = min(until, now + (expires - time.time()))
+    if len(_tokens) > 10_000:
+        _tokens.clear()
+    _tokens[token] = (until, user)
+    return user
+
+
+CachedUserDep = Annotated[Any, Depends(cached_user)]
+
+
+def readable_dag_ids(user: Any) -> frozenset[str]:
+    """The DAG ids this user may read, asked of the auth manager at most once per cache period
+    (it costs a metadata-DB query; the user's token is still verified on every request)."""
+    from airflow.api_fastapi.app import get_auth_manager
+
+    key = f"{type(user).__name__}:{user.get_id()}"
+    cached = _readable.get(key)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    dags = frozenset(get_auth_manager().get_authorized_dag_ids(user=user, method="GET"))
+    _readable[key] = (time.monotonic() + _READABLE_CACHE_SECONDS, dags)
+    return dags

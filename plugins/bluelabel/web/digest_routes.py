@@ -1,0 +1,221 @@
+"""Digests as HTML: the one a DAG run produced (``/api/runs/{dag_id}/{run_id}/digest``) and the
+files in the store's ``digests/`` and the outbox (``/api/digests``).
+
+The HTML is the digest renderer's own file (the task result's ``html_path``); this module only
+finds and serves it. A path from a task result is only read below the knowledge store or the
+outbox: a result in XCom is written by DAG code, and must not make the API server serve any
+file it can read.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+
+from bluelabel import settings
+from bluelabel.store import storage_path
+from bluelabel.web.deps import DagAccessEntity, SessionDep, WebsiteAccess, requires_access_dag
+
+router = APIRouter()
+
+#: Digest pages may style themselves and show inline images; nothing else (no scripts).
+DIGEST_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+    "X-Content-Type-Options": "nosniff",
+}
+#: A digest file larger than this is not served (the renderer's files are far smaller).
+MAX_DIGEST_BYTES = 20 * 1024 * 1024
+_SUFFIX_FORMAT = {".html": "html", ".md": "markdown", ".json": "json"}
+
+
+def _roots() -> dict[str, str]:
+    return {
+        "store": str(storage_path(settings.store_location()) / "digests"),
+        "outbox": settings.outbox_location(),
+    }
+
+
+def _inside_roots(location: str) -> bool:
+    for root in _roots().values():
+        if "://" in root and not root.startswith("file://"):
+            if location.startswith(root.rstrip("/") + "/"):
+                return True
+            continue
+        try:
+            if Path(location).resolve().is_relative_to(Path(root).resolve()):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
+def _read(location: str) -> str:
+    path = storage_path(location)
+    try:
+        with path.open("rb") as handle:
+            data: bytes = handle.read(MAX_DIGEST_BYTES + 1)
+    except FileNotFoundError:
+        raise HTTPException(404, f"the digest file {location} is gone") from None
+    if len(data) > MAX_DIGEST_BYTES:
+        raise HTTPException(413, f"the digest file {location} is over {MAX_DIGEST_BYTES} bytes")
+    return data.decode("utf-8", errors="replace")
+
+
+def as_html(text: str, fmt: str, title: str) -> str:
+    """A digest file as a page: HTML as it is; markdown and JSON as preformatted text (until
+    every digest result carries its renderer's ``html_path``)."""
+    if fmt == "html":
+        return text
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        "<style>body{font:15px/1.5 system-ui,sans-serif;margin:1.5rem;color:#1f2937}"
+        "pre{white-space:pre-wrap;word-wrap:break-word}"
+        "@media (prefers-color-scheme:dark){body{background:#111827;color:#e5e7eb}}</style>"
+        f"</head><body><pre>{html.escape(text)}</pre></body></html>"
+    )
+
+
+def _page(text: str, fmt: str, title: str) -> HTMLResponse:
+    return HTMLResponse(as_html(text, fmt, title), headers=DIGEST_HEADERS)
+
+
+class RunDigest(BaseModel):
+    task_id: str
+    map_index: int
+    format: str
+    location: str
+
+
+def _run_digests(session: Any, dag_id: str, run_id: str, task_id: str | None) -> list[RunDigest]:
+    """The digests a run's tasks reported in their results (``html_path``, else
+    ``digest_path``), newest first."""
+    from airflow.models.xcom import XComModel
+    from sqlalchemy import select
+
+    query = (
+        select(XComModel)
+        .where(
+            XComModel.dag_id == dag_id,
+            XComModel.run_id == run_id,
+            XComModel.key == "return_value",
+        )
+        .order_by(XComModel.timestamp.desc())
+    )
+    if task_id:
+        query = query.where(XComModel.task_id == task_id)
+    found = []
+    for row in session.scalars(query):
+        value = XComModel.deserialize_value(row)
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                continue
+        if not isinstance(value, dict):
+            continue
+        location = value.get("html_path") or value.get("digest_path")
+        if not isinstance(location, str) or not location:
+            continue
+        fmt = "html" if value.get("html_path") else str(value.get("format") or "markdown")
+        found.append(
+            RunDigest(task_id=row.task_id, map_index=row.map_index, format=fmt, location=location)
+        )
+    return found
+
+
+_RUN_ACCESS = [Depends(requires_access_dag("GET", DagAccessEntity.XCOM))]
+
+
+@router.get("/api/runs/{dag_id}/{run_id}/digests", dependencies=_RUN_ACCESS)
+def run_digests(
+    dag_id: str, run_id: str, session: SessionDep, task_id: str | None = Query(None)
+) -> list[RunDigest]:
+    """Which digests this run produced (task, format, where the file is)."""
+    return _run_digests(session, dag_id, run_id, task_id)
+
+
+@router.get(
+    "/api/runs/{dag_id}/{run_id}/digest", dependencies=_RUN_ACCESS, response_class=HTMLResponse
+)
+def run_digest(
+    dag_id: str,
+    run_id: str,
+    session: SessionDep,
+    task_id: str | None = Query(None, description="the digest of this task (default: newest)"),
+    map_index: int | None = Query(None),
+) -> HTMLResponse:
+    """The run's digest as an HTML page (the newest, or that of ``task_id``)."""
+    digests = [
+        d
+        for d in _run_digests(session, dag_id, run_id, task_id)
+        if map_index is None or d.map_index == map_index
+    ]
+    if not digests:
+        which = f"task {task_id!r} of " if task_id else ""
+        raise HTTPException(
+            404,
+            f"{which}run {run_id!r} of DAG {dag_id!r} produced no digest "
+            "(no task result with html_path or digest_path)",
+        )
+    digest = digests[0]
+    if not _inside_roots(digest.location):
+        raise HTTPException(
+            403,
+            f"the digest of task {digest.task_id!r} is at {digest.location}, outside the "
+            "knowledge store and the outbox; it is not served",
+        )
+    return _page(_read(digest.location), digest.format, f"Digest of {dag_id} / {run_id}")
+
+
+class DigestFile(BaseModel):
+    folder: str
+    """``store`` (the store's ``digests/``) or ``outbox`` (the periodic digest's)."""
+    name: str
+    format: str
+    bytes: int | None
+
+
+#: At most this many digest files are listed (the newest, by name: names start with a time).
+MAX_LISTED = 500
+
+
+@router.get("/api/digests", dependencies=[WebsiteAccess])
+def list_digests() -> list[DigestFile]:
+    """The digest files of the store and the outbox, newest first."""
+    files: list[DigestFile] = []
+    for folder, root in _roots().items():
+        try:
+            entries: list[Any] = list(storage_path(root).iterdir())
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            fmt = _SUFFIX_FORMAT.get(Path(entry.name).suffix)
+            if fmt is None or entry.name.startswith("."):
+                continue
+            size = entry.stat().st_size if isinstance(entry, Path) else None
+            files.append(DigestFile(folder=folder, name=entry.name, format=fmt, bytes=size))
+    files.sort(key=lambda f: _sortable(f.name), reverse=True)
+    return files[:MAX_LISTED]
+
+
+def _sortable(name: str) -> str:
+    # store: 20250101T120000-<hash>.md; outbox: digest-20250101-20250108T120000.md
+    return name.removeprefix("digest-")
+
+
+@router.get(
+    "/api/digests/{folder}/{name}", dependencies=[WebsiteAccess], response_class=HTMLResponse
+)
+def get_digest(folder: str, name: str) -> HTMLResponse:
+    """One digest file as an HTML page."""
+    roots = _roots()
+    fmt = _SUFFIX_FORMAT.get(Path(name).suffix)
+    if folder not in roots or fmt is None or "/" in name or name.startswith("."):
+        raise HTTPException(404, f"no digest {folder}/{name}")
+    return _page(_read(str(storage_path(roots[folder]) / name)), fmt, name)

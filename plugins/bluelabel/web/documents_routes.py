@@ -1,0 +1,251 @@
+"""``/api/documents`` (search and filters over the knowledge store), one document, its facets.
+
+Answers come from the API server's :class:`~bluelabel.web.search_index.SearchIndex`, which a
+background thread keeps up to date with the store (every
+``AIRFLOW__BLUELABEL__SEARCH_SYNC_SECONDS``, default 2): new documents are searchable within
+that time plus their indexing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel
+
+from bluelabel import settings
+from bluelabel.errors import StoreError
+from bluelabel.store import DocumentRecord, KnowledgeStore
+from bluelabel.timeparse import TimeParseError, parse_time
+from bluelabel.web.deps import GetUserDep, WebsiteAccess, readable_dag_ids
+from bluelabel.web.search_index import SearchIndex
+
+log = logging.getLogger(__name__)
+router = APIRouter(dependencies=[WebsiteAccess])
+
+SYNC_SECONDS = float(os.environ.get("AIRFLOW__BLUELABEL__SEARCH_SYNC_SECONDS", "2"))
+#: The first request of a process waits this long for the first sync, then gets what is there.
+FIRST_SYNC_WAIT_SECONDS = 10.0
+
+_indexes: dict[str, tuple[SearchIndex, threading.Event]] = {}
+_indexes_lock = threading.Lock()
+
+
+def _keep_in_sync(index: SearchIndex, first: threading.Event) -> None:
+    while True:
+        try:
+            added = index.sync()
+            if added:
+                log.info("bluelabel: indexed %d new document(s) of %s", added, index.store)
+        except Exception:  # a broken entry must not stop the index for every other document
+            log.exception("bluelabel: syncing the search index of %s failed", index.store)
+        first.set()
+        time.sleep(SYNC_SECONDS)
+
+
+def search_index() -> SearchIndex:
+    """This process's index of the configured store, kept in sync by one daemon thread."""
+    location = settings.store_location()
+    with _indexes_lock:
+        entry = _indexes.get(location)
+        if entry is None:
+            index = SearchIndex(KnowledgeStore(location))
+            entry = (index, threading.Event())
+            _indexes[location] = entry
+            threading.Thread(
+                target=_keep_in_sync,
+                args=entry,
+                name="bluelabel-search-sync",
+                daemon=True,
+            ).start()
+    entry[1].wait(FIRST_SYNC_WAIT_SECONDS)
+    return entry[0]
+
+
+class Segment(BaseModel):
+    text: str
+    match: bool
+
+
+class DocumentItem(BaseModel):
+    content_id: str
+    title: str
+    content_type: str
+    source: str
+    ingested_at: str
+    tags: list[str]
+    page_count: int | None
+    content_length: int
+    summary: str
+    snippet: list[Segment]
+
+
+class DocumentList(BaseModel):
+    items: list[DocumentItem]
+    total: int
+    offset: int
+    limit: int
+    indexed: int
+    """Documents in the search index (the store's documents, up to the last sync)."""
+
+
+class Facets(BaseModel):
+    types: dict[str, int]
+    tags: dict[str, int]
+
+
+class Ingest(BaseModel):
+    """One ingest of a document by a task (the store's provenance)."""
+
+    dag_id: str
+    run_id: str
+    task_id: str
+    map_index: int = -1
+    at: str | None = None
+
+
+class DocumentDetail(BaseModel):
+    content_id: str
+    title: str
+    content_type: str
+    source: str
+    ingested_at: str
+    tags: list[str]
+    page_count: int | None
+    content_length: int
+    source_bytes: int | None
+    text_layer: bool
+    warnings: list[str]
+    metadata: dict[str, Any]
+    summary: str
+    key_points: list[str]
+    keywords: list[str]
+    ingests: list[Ingest]
+    text_preview: str
+
+
+def _title(record: DocumentRecord) -> str:
+    return record.title or record.source
+
+
+def _time(value: str | None, name: str) -> datetime | None:
+    try:
+        return parse_time(value, name)
+    except TimeParseError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+
+
+@router.get("/api/documents")
+def list_documents(
+    q: str | None = Query(None, max_length=500, description="words; all must match"),
+    type: str | None = Query(None, max_length=40),
+    tag: str | None = Query(None, max_length=200),
+    source: str | None = Query(None, max_length=500, description="part of the source"),
+    since: str | None = Query(None, description="ISO time or an age such as 7d"),
+    until: str | None = Query(None),
+    limit: int = Query(25, ge=1, le=100),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> DocumentList:
+    """Documents matching the words and filters: by relevance with words, else newest first."""
+    page = search_index().search(
+        q=q,
+        content_type=type,
+        tag=tag,
+        source=source,
+        since=_time(since, "since"),
+        until=_time(until, "until"),
+        limit=limit,
+        offset=offset,
+    )
+    items = [
+        DocumentItem(
+            content_id=h.record.content_id,
+            title=_title(h.record),
+            content_type=h.record.content_type,
+            source=h.record.source,
+            ingested_at=h.record.ingested_at,
+            tags=h.record.tags,
+            page_count=h.record.page_count,
+            content_length=h.record.content_length,
+            summary=h.summary,
+            snippet=[Segment(text=t, match=m) for t, m in h.snippet],
+        )
+        for h in page.hits
+    ]
+    return DocumentList(
+        items=items, total=page.total, offset=offset, limit=limit, indexed=page.indexed
+    )
+
+
+@router.get("/api/documents/facets")
+def document_facets() -> Facets:
+    """How many documents there are of each type and tag (the choices of the filters)."""
+    return Facets(**search_index().facets())
+
+
+#: Characters of the text shown on the document page.
+TEXT_PREVIEW_CHARS = 4000
+
+
+@router.get("/api/documents/{content_id}")
+def get_document(content_id: str, user: GetUserDep) -> DocumentDetail:
+    """A stored document: its record, summary and key points, and the runs that ingested it
+    (those of DAGs the user may read)."""
+    from bluelabel.agents.digest import summarize_record
+
+    if not content_id.replace("-", "").replace("_", "").isalnum() or len(content_id) > 200:
+        raise HTTPException(422, f"not a content id: {content_id[:80]!r}")
+    index = search_index()
+    store = index.store
+    try:
+        record = store.get(content_id)
+    except StoreError as exc:
+        raise HTTPException(500, str(exc)) from None
+    if record is None:
+        raise HTTPException(404, f"document {content_id} is not in the knowledge store")
+    try:
+        summary = summarize_record(record, store, sentences=3, key_points=5)
+    except (StoreError, OSError) as exc:  # e.g. a read-only store: no cache, but a summary
+        log.warning("bluelabel: summary of %s not cached: %s", content_id, exc)
+        summary = {"summary": index.summary_of(content_id) or "", "key_points": []}
+    try:
+        with store.text_path(content_id).open("r", encoding="utf-8") as handle:
+            preview = handle.read(TEXT_PREVIEW_CHARS)
+    except FileNotFoundError:
+        preview = ""
+    return DocumentDetail(
+        content_id=record.content_id,
+        title=_title(record),
+        content_type=record.content_type,
+        source=record.source,
+        ingested_at=record.ingested_at,
+        tags=record.tags,
+        page_count=record.page_count,
+        content_length=record.content_length,
+        source_bytes=record.source_bytes,
+        text_layer=record.text_layer,
+        warnings=record.warnings,
+        metadata=record.metadata,
+        summary=summary.get("summary") or "",
+        key_points=list(summary.get("key_points") or []),
+        keywords=list(summary.get("keywords") or []),
+        ingests=_ingests(store, content_id, readable_dag_ids(user)),
+        text_preview=preview,
+    )
+
+
+def _ingests(store: KnowledgeStore, content_id: str, readable: frozenset[str]) -> list[Ingest]:
+    # KnowledgeStore.provenance is being added by the lead; until it is there, no runs.
+    provenance = getattr(store, "provenance", None)
+    if provenance is None:
+        return []
+    return [
+        Ingest(**{k: v for k, v in entry.items() if k in Ingest.model_fields})
+        for entry in provenance(content_id)
+        if entry.get("dag_id") in readable
+    ]

@@ -1,0 +1,245 @@
+"""``/api/metrics`` (aggregates per workflow and step, cached for load), ``/api/runs/.../metrics``
+(one run's steps) and ``/report`` (the performance audit).
+
+The figures come from the metrics module; this module only caches and serves them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from pydantic import BaseModel
+
+from bluelabel.metrics.aggregate import TimeParseError, aggregate, load_task_runs, parse_time
+from bluelabel.metrics.report import build_report, render_html, render_markdown
+from bluelabel.web.deps import (
+    CachedUserDep,
+    DagAccessEntity,
+    SessionDep,
+    readable_dag_ids,
+    requires_access_dag,
+)
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+_CACHE_SECONDS = float(os.environ.get("AIRFLOW__BLUELABEL__METRICS_CACHE_SECONDS", "5"))
+#: An expired entry is still served, while one background thread recomputes it, for this long.
+_STALE_SECONDS = 60.0
+
+
+@dataclass
+class _Entry:
+    expires: float
+    data: dict[str, Any]
+    body: bytes  # the JSON response, encoded once for every reader
+
+
+_cache: dict[tuple[Any, ...], _Entry] = {}
+_cache_lock = threading.Lock()
+_key_locks: dict[tuple[Any, ...], threading.Lock] = {}
+_refreshing: set[tuple[Any, ...]] = set()
+
+
+def _window(since: str | None, until: str | None) -> tuple[Any, Any]:
+    try:
+        return parse_time(since, "since"), parse_time(until, "until")
+    except TimeParseError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from None
+
+
+def _compute(key: tuple[Any, ...], dag_ids: frozenset[str], start: Any, end: Any) -> _Entry:
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        data = aggregate(load_task_runs(session, dag_ids=dag_ids, since=start, until=end))
+    entry = _Entry(time.monotonic() + _CACHE_SECONDS, data, json.dumps(data).encode())
+    with _cache_lock:
+        if len(_cache) > 256:
+            _cache.clear()
+            _key_locks.clear()
+        _cache[key] = entry
+    return entry
+
+
+def _refresh_in_background(
+    key: tuple[Any, ...], dag_ids: frozenset[str], start: Any, end: Any
+) -> None:
+    try:
+        _compute(key, dag_ids, start, end)
+    except Exception:
+        log.exception("bluelabel: refreshing the metrics aggregates failed")
+    finally:
+        with _cache_lock:
+            _refreshing.discard(key)
+
+
+def aggregates(user: Any, dag_id: str | None, since: str | None, until: str | None) -> _Entry:
+    """Aggregates for this query, shared by every reader for a few seconds
+    (``AIRFLOW__BLUELABEL__METRICS_CACHE_SECONDS``, default 5).
+
+    When they expire, readers keep getting the previous figures (for up to a minute) while
+    one background thread recomputes them: no request waits for the scan. Only a query seen
+    for the first time, or not for a minute, is computed while its first reader waits (the
+    others wait for that one rather than all scanning the DB at once)."""
+    start, end = _window(since, until)
+    allowed = readable_dag_ids(user)
+    dag_ids = frozenset(allowed & {dag_id} if dag_id else allowed)
+    # Relative ages ("7d") are keyed by their text, absolute times by their value.
+    key = (dag_ids, since if since and not since[0].isdigit() else start, until)
+    with _cache_lock:
+        entry = _cache.get(key)
+        now = time.monotonic()
+        if entry and entry.expires > now:
+            return entry
+        if entry and now - entry.expires < _STALE_SECONDS:
+            if key not in _refreshing:
+                _refreshing.add(key)
+                threading.Thread(
+                    target=_refresh_in_background,
+                    args=(key, dag_ids, start, end),
+                    name="bluelabel-metrics-refresh",
+                    daemon=True,
+                ).start()
+            return entry
+        key_lock = _key_locks.setdefault(key, threading.Lock())
+    with key_lock:
+        with _cache_lock:
+            entry = _cache.get(key)
+            if entry and entry.expires > time.monotonic():
+                return entry
+        return _compute(key, dag_ids, start, end)
+
+
+@router.get("/api/metrics")
+def metrics(
+    user: CachedUserDep,
+    dag_id: str | None = Query(None),
+    since: str | None = Query(None),
+    until: str | None = Query(None),
+) -> Response:
+    """Per-workflow and per-step aggregates: runs, success rate, duration avg/min/max/p50/p95,
+    peak memory avg/max, pages/s."""
+    return Response(aggregates(user, dag_id, since, until).body, media_type="application/json")
+
+
+class StepTry(BaseModel):
+    """One try of one task instance of a run, as Airflow and the listener saw it."""
+
+    task_id: str
+    map_index: int
+    try_number: int
+    state: str
+    start: str | None
+    duration_ms: float | None
+    """Airflow's start-to-end time of the try."""
+    agent_ms: float | None
+    """The agent's own share (input load + init + run), when the task ran an agent."""
+    cpu_ms: float | None
+    peak_memory_mb: float | None
+    memory_delta_mb: float | None
+    pages: int | None
+    breakdown: dict[str, float]
+
+
+class RunMetrics(BaseModel):
+    dag_id: str
+    run_id: str
+    state: str | None
+    wall_ms: float | None
+    """The run's span: first task start to last task end."""
+    cpu_ms: float
+    peak_memory_mb: float | None
+    pages: int
+    steps: list[StepTry]
+
+
+_BREAKDOWN_KEYS = ("input_load_ms", "agent_init_ms", "agent_run_ms")
+
+
+@router.get(
+    "/api/runs/{dag_id}/{run_id}/metrics",
+    dependencies=[Depends(requires_access_dag("GET", DagAccessEntity.TASK_INSTANCE))],
+)
+def run_metrics(dag_id: str, run_id: str, session: SessionDep) -> RunMetrics:
+    """Wall, CPU, peak memory, pages and the step breakdown of one DAG run, every try."""
+    from airflow.models.dagrun import DagRun
+
+    from bluelabel.web import run_tries
+
+    run = session.query(DagRun).filter_by(dag_id=dag_id, run_id=run_id).one_or_none()
+    if run is None:
+        raise HTTPException(404, f"DAG run {run_id!r} of {dag_id!r} not found")
+    tries = run_tries.load(session, run)
+    steps = []
+    for t in tries:
+        record = t.record or {}
+        breakdown = {
+            k.removesuffix("_ms"): float(record[k])
+            for k in _BREAKDOWN_KEYS
+            if isinstance(record.get(k), (int, float))
+        }
+        steps.append(
+            StepTry(
+                task_id=t.task_id,
+                map_index=t.map_index,
+                try_number=t.try_number,
+                state=t.state,
+                start=t.start.isoformat() if t.start else None,
+                duration_ms=t.duration_ms,
+                agent_ms=round(sum(breakdown.values()), 3) if breakdown else None,
+                cpu_ms=_number(record.get("cpu_ms")),
+                peak_memory_mb=_number(record.get("maxrss_peak_mb")),
+                memory_delta_mb=_number(record.get("maxrss_delta_mb")),
+                pages=record.get("pages") if isinstance(record.get("pages"), int) else None,
+                breakdown=breakdown,
+            )
+        )
+    starts = [t.start for t in tries if t.start]
+    ends = [t.end for t in tries if t.end]
+    peaks = [s.peak_memory_mb for s in steps if s.peak_memory_mb is not None]
+    return RunMetrics(
+        dag_id=dag_id,
+        run_id=run_id,
+        state=str(run.state) if run.state else None,
+        wall_ms=round((max(ends) - min(starts)).total_seconds() * 1000, 3)
+        if starts and ends
+        else None,
+        cpu_ms=round(sum(s.cpu_ms or 0 for s in steps), 3),
+        peak_memory_mb=max(peaks) if peaks else None,
+        pages=sum(s.pages or 0 for s in steps),
+        steps=steps,
+    )
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+@router.get("/report")
+def report(
+    user: CachedUserDep,
+    dag_id: str | None = Query(None),
+    since: str | None = Query("7d"),
+    format: str = Query("html"),
+) -> Any:
+    """The performance audit report, as HTML (default) or markdown (``format=md``)."""
+    from airflow.utils.session import create_session
+
+    start, _ = _window(since, None)
+    allowed = readable_dag_ids(user)
+    dag_ids = allowed & {dag_id} if dag_id else allowed
+    with create_session() as session:
+        runs = load_task_runs(session, dag_ids=dag_ids, since=start)
+    data = build_report(runs, since=start, dag_ids=[dag_id] if dag_id else None)
+    if format == "md":
+        return PlainTextResponse(render_markdown(data), media_type="text/markdown")
+    return HTMLResponse(render_html(data))

@@ -1,0 +1,232 @@
+"""The progress of running tasks, read from the task state store and fanned out to listeners.
+
+One poller thread per API-server process, whatever the number of listeners: while anyone
+listens it reads, every :data:`POLL_SECONDS`, the progress rows of the task instances that are
+running (found through the task instance state index, so the cost does not grow with history),
+and hands the changed values to the event loop in one call, which puts each on the queues of
+the listeners it concerns. When a task stops running, its row is read once more: the final
+value a task writes just before it ends is never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from bluelabel.operators.progress import PROGRESS_KEY
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = float(os.environ.get("AIRFLOW__BLUELABEL__PROGRESS_POLL_SECONDS", "0.02"))
+#: A listener that does not keep up loses its oldest events beyond this many.
+QUEUE_SIZE = 1000
+
+TaskKey = tuple[str, str, str, int]  # dag_id, run_id, task_id, map_index
+
+
+@dataclass(eq=False)
+class Listener:
+    """One client's subscription: the events it may see, and where they go."""
+
+    queue: asyncio.Queue[dict[str, Any]]
+    dag_ids: frozenset[str]  # the DAGs this user may read
+    dag_id: str | None = None
+    run_id: str | None = None
+
+    def wants(self, event: dict[str, Any]) -> bool:
+        return (
+            event["dag_id"] in self.dag_ids
+            and (self.dag_id is None or event["dag_id"] == self.dag_id)
+            and (self.run_id is None or event["run_id"] == self.run_id)
+        )
+
+    def offer(self, event: dict[str, Any]) -> None:
+        if self.queue.full():
+            self.queue.get_nowait()
+        self.queue.put_nowait(event)
+
+
+def event_of(key: TaskKey, value: Any, updated_at: Any) -> dict[str, Any] | None:
+    """The SSE event of one progress row, or ``None`` for a value that is not progress."""
+    try:
+        data = json.loads(value) if isinstance(value, (str, bytes)) else value
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not {"stage", "done", "total"} <= data.keys():
+        return None
+    dag_id, run_id, task_id, map_index = key
+    return {
+        "dag_id": dag_id,
+        "run_id": run_id,
+        "task_id": task_id,
+        "map_index": map_index,
+        "stage": str(data["stage"]),
+        "done": data["done"],
+        "total": data["total"],
+        "final": bool(data.get("final")),
+        "try_number": data.get("try_number"),
+        "published_at": data.get("at"),
+        "updated_at": updated_at.isoformat() if hasattr(updated_at, "isoformat") else None,
+    }
+
+
+@dataclass
+class ProgressFeed:
+    """The process's one poller and its listeners."""
+
+    interval: float = POLL_SECONDS
+    listeners: set[Listener] = field(default_factory=set)
+    #: the newest event of each task seen running (also the snapshot for new listeners)
+    latest: dict[TaskKey, dict[str, Any]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _thread: threading.Thread | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+    polls: int = 0
+
+    # -------------------------------------------------------------- listeners (event loop)
+    def subscribe(self, listener: Listener) -> None:
+        self._loop = asyncio.get_running_loop()
+        with self._lock:
+            self.listeners.add(listener)
+            snapshot = [e for e in self.latest.values() if listener.wants(e)]
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._poll_forever, name="bluelabel-progress-feed", daemon=True
+                )
+                self._thread.start()
+        for event in snapshot:
+            listener.offer(event)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        with self._lock:
+            self.listeners.discard(listener)
+
+    def _dispatch(self, events: list[dict[str, Any]]) -> None:
+        for listener in list(self.listeners):
+            for event in events:
+                if listener.wants(event):
+                    listener.offer(event)
+
+    # -------------------------------------------------------------- the poller (its thread)
+    def _poll_forever(self) -> None:
+        from airflow import settings as airflow_settings
+
+        engine = airflow_settings.engine
+        assert engine is not None, "the API server configures Airflow's engine at start-up"
+        connection = None
+        while True:
+            with self._lock:
+                if not self.listeners:
+                    self._thread = None
+                    self.latest.clear()  # nobody listens: the next poller starts afresh
+                    break
+            started = time.monotonic()
+            try:
+                if connection is None:
+                    connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                events = self.poll(connection)
+            except Exception:
+                log.exception("bluelabel: polling task progress failed; retrying")
+                if connection is not None:
+                    connection.close()
+                connection = None
+                events = []
+                time.sleep(1)
+            if events and self._loop is not None and not self._loop.is_closed():
+                self._loop.call_soon_threadsafe(self._dispatch, events)
+            time.sleep(max(0.0, self.interval - (time.monotonic() - started)))
+        if connection is not None:
+            connection.close()
+
+    def poll(self, connection: Any) -> list[dict[str, Any]]:
+        """One look at the running tasks' progress: the events that changed since the last."""
+        from airflow.models.task_state_store import TaskStateStoreModel as Row
+        from airflow.models.taskinstance import TaskInstance as TI
+        from sqlalchemy import and_, select
+
+        self.polls += 1
+        rows = connection.execute(
+            select(Row.dag_id, Row.run_id, Row.task_id, Row.map_index, Row.value, Row.updated_at)
+            .join(
+                TI,
+                and_(
+                    TI.dag_id == Row.dag_id,
+                    TI.run_id == Row.run_id,
+                    TI.task_id == Row.task_id,
+                    TI.map_index == Row.map_index,
+                ),
+            )
+            .where(TI.state == "running", Row.key == PROGRESS_KEY)
+        ).all()
+        seen: dict[TaskKey, tuple[Any, Any]] = {
+            (d, r, t, m): (value, updated) for d, r, t, m, value, updated in rows
+        }
+        # Tasks that stopped running since the last poll: their row once more (final value).
+        for key in self.latest.keys() - seen.keys():
+            final = self._read(connection, key)
+            if final is not None:
+                seen[key] = final
+        events = []
+        for key, (value, updated) in seen.items():
+            event = event_of(key, value, updated)
+            previous = self.latest.get(key)
+            if event is None or (
+                previous is not None
+                and previous["updated_at"] == event["updated_at"]
+                and previous["published_at"] == event["published_at"]
+            ):
+                continue
+            events.append(event)
+        running = {(d, r, t, m) for d, r, t, m, _, _ in rows}
+        with self._lock:
+            for event in events:
+                self.latest[_key(event)] = event
+            for key in list(self.latest):  # stopped tasks: their final event went out above
+                if key not in running:
+                    del self.latest[key]
+        return events
+
+    @staticmethod
+    def _read(connection: Any, key: TaskKey) -> tuple[Any, Any] | None:
+        from airflow.models.task_state_store import TaskStateStoreModel as Row
+        from sqlalchemy import select
+
+        dag_id, run_id, task_id, map_index = key
+        found = connection.execute(
+            select(Row.value, Row.updated_at).where(
+                Row.dag_id == dag_id,
+                Row.run_id == run_id,
+                Row.task_id == task_id,
+                Row.map_index == map_index,
+                Row.key == PROGRESS_KEY,
+            )
+        ).first()
+        return None if found is None else (found[0], found[1])
+
+
+def _key(event: dict[str, Any]) -> TaskKey:
+    return (event["dag_id"], event["run_id"], event["task_id"], event["map_index"])
+
+
+def run_snapshot(session: Any, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+    """The progress every task of one run last reported (for a listener of that run)."""
+    from airflow.models.task_state_store import TaskStateStoreModel as Row
+    from sqlalchemy import select
+
+    rows = session.execute(
+        select(Row.task_id, Row.map_index, Row.value, Row.updated_at).where(
+            Row.dag_id == dag_id, Row.run_id == run_id, Row.key == PROGRESS_KEY
+        )
+    )
+    events = [event_of((dag_id, run_id, t, m), v, u) for t, m, v, u in rows]
+    return [e for e in events if e is not None]
+
+
+#: The feed of this API-server process.
+feed = ProgressFeed()

@@ -1,0 +1,340 @@
+"""A full-text index of the knowledge store, kept by the API server in SQLite (FTS5).
+
+The store may live on S3 and hold tens of thousands of documents: a query must not read them.
+So the API server keeps this index under the Airflow home and brings it up to date from the
+store's ``index/`` entries (names only; a document is read once, when it first appears):
+
+* :meth:`SearchIndex.sync` lists ``index/``, indexes the entries it has not seen (title,
+  source, tags, a summary and the first :data:`MAX_TEXT_CHARS` of the text) and drops
+  documents whose entries are gone. Concurrent API-server workers serialise on a lock file.
+* :meth:`SearchIndex.search` answers words (all must match, the last one as a prefix, English
+  stemming) and filters (type, tag, source substring, ingestion time) from the index alone.
+
+The index is derived data: delete the file and the next sync rebuilds it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from bluelabel.agents.summarize import summarize
+from bluelabel.store import DocumentRecord, KnowledgeStore
+
+#: Text beyond this many characters of a document is not searchable (it bounds the index:
+#: a 2,561-page PDF has 4.4 M characters). Titles, summaries and sources always are.
+MAX_TEXT_CHARS = 1_000_000
+#: A summary for the result list is computed from at most this much text at indexing time.
+SUMMARY_TEXT_CHARS = 200_000
+SCHEMA_VERSION = "1"
+_MARK_START, _MARK_END = "\x02", "\x03"
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    content_id TEXT NOT NULL UNIQUE,
+    title TEXT,
+    summary TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    ingested_at TEXT NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_time ON documents (ingested_at DESC, content_id);
+CREATE INDEX IF NOT EXISTS documents_type_time ON documents (content_type, ingested_at DESC);
+CREATE TABLE IF NOT EXISTS tags (tag TEXT NOT NULL, doc INTEGER NOT NULL,
+                                 PRIMARY KEY (tag, doc)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entries (name TEXT PRIMARY KEY, content_id TEXT NOT NULL)
+    WITHOUT ROWID;
+CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(
+    title, summary, text, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+"""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One document of a result page, from the index alone."""
+
+    record: DocumentRecord
+    summary: str
+    #: the matching passage, as (text, is_match) segments; empty without a query
+    snippet: list[tuple[str, bool]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Page:
+    hits: list[Hit]
+    total: int
+    indexed: int  # documents in the index
+
+
+def default_index_path(store_location: str) -> Path:
+    """``$AIRFLOW_HOME/bluelabel/search/<hash of the store location>.sqlite3``."""
+    airflow_home = os.environ.get("AIRFLOW_HOME") or os.path.expanduser("~/airflow")
+    digest = hashlib.sha256(store_location.encode()).hexdigest()[:16]
+    return Path(airflow_home) / "bluelabel" / "search" / f"{digest}.sqlite3"
+
+
+def match_expression(words: str) -> str | None:
+    """User words as an FTS5 query: every word must occur, the last one as a prefix. Only
+    word characters pass, each word quoted, so no input is FTS5 syntax."""
+    tokens = _TOKEN.findall(words)
+    if not tokens:
+        return None
+    quoted = [f'"{t}"' for t in tokens]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def _utc(value: str) -> str:
+    """An ISO time as sortable UTC text (``2025-01-02T03:04:05.000000Z``)."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class SearchIndex:
+    """The index of one store, in one SQLite file (WAL: readers never wait for the writer)."""
+
+    def __init__(self, store: KnowledgeStore, path: Path | None = None) -> None:
+        self.store = store
+        self.path = path or default_index_path(store.location)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._sync_lock = threading.Lock()
+        with self._connect_writer() as db:
+            db.executescript(_SCHEMA)
+            stored = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if stored is None:
+                db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+
+    # ------------------------------------------------------------------ connections
+    def _reader(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30)
+            db.execute("PRAGMA query_only = ON")
+            self._local.db = db
+        return db
+
+    @contextlib.contextmanager
+    def _connect_writer(self) -> Iterator[sqlite3.Connection]:
+        """A write connection holding the index's lock file (one writer across processes)."""
+        with open(self.path.with_suffix(".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            db = sqlite3.connect(self.path, timeout=30)
+            try:
+                db.execute("PRAGMA journal_mode = WAL")
+                db.execute("PRAGMA synchronous = NORMAL")
+                with db:
+                    yield db
+            finally:
+                db.close()
+
+    # ------------------------------------------------------------------ keeping up
+    def _listed(self) -> dict[str, str]:
+        """``index/`` entry name -> content id (names only, nothing is read)."""
+        folder = self.store.root / "index"
+        try:
+            if isinstance(folder, Path):
+                with os.scandir(folder) as scan:
+                    names = [e.name for e in scan if e.name.endswith(".json")]
+            else:
+                names = [p.name for p in folder.iterdir() if p.name.endswith(".json")]
+        except FileNotFoundError:
+            return {}
+        return {n: n[:-5].split("-", 1)[1] for n in names if "-" in n}
+
+    def sync(self) -> int:
+        """Index the store's new entries and forget removed ones; the number of new documents.
+
+        One sync at a time per process (others return 0 at once: the index they read is at
+        most one sync old)."""
+        if not self._sync_lock.acquire(blocking=False):
+            return 0
+        try:
+            return self._sync()
+        finally:
+            self._sync_lock.release()
+
+    def _sync(self) -> int:
+        listed = self._listed()
+        known = {name for (name,) in self._reader().execute("SELECT name FROM entries")}
+        new = [n for n in listed if n not in known]
+        gone = known - listed.keys()
+        if not new and not gone:
+            return 0
+        added = 0
+        with self._connect_writer() as db:
+            for name in sorted(new):
+                content_id = listed[name]
+                exists = db.execute(
+                    "SELECT 1 FROM documents WHERE content_id = ?", (content_id,)
+                ).fetchone()
+                if not exists and self._add(db, content_id):
+                    added += 1
+                db.execute("INSERT OR IGNORE INTO entries VALUES (?, ?)", (name, content_id))
+            for name in gone:
+                db.execute("DELETE FROM entries WHERE name = ?", (name,))
+            if gone:
+                orphans = [
+                    row[0]
+                    for row in db.execute(
+                        "SELECT id FROM documents WHERE content_id NOT IN "
+                        "(SELECT content_id FROM entries)"
+                    )
+                ]
+                for doc in orphans:
+                    db.execute("DELETE FROM documents WHERE id = ?", (doc,))
+                    db.execute("DELETE FROM documents_fts WHERE rowid = ?", (doc,))
+                    db.execute("DELETE FROM tags WHERE doc = ?", (doc,))
+        return added
+
+    def _read_text(self, content_id: str) -> str:
+        try:
+            with self.store.text_path(content_id).open("r", encoding="utf-8") as handle:
+                text: str = handle.read(MAX_TEXT_CHARS)
+                return text
+        except FileNotFoundError:
+            return ""
+
+    def _add(self, db: sqlite3.Connection, content_id: str) -> bool:
+        record = self.store.get(content_id)
+        if record is None:  # an index entry whose record is gone: nothing to show
+            return False
+        text = self._read_text(content_id)
+        summary = summarize(text[:SUMMARY_TEXT_CHARS]).summary if text else ""
+        cursor = db.execute(
+            "INSERT INTO documents (content_id, title, summary, source, content_type, "
+            "ingested_at, record) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                content_id,
+                record.title,
+                summary,
+                record.source,
+                record.content_type,
+                _utc(record.ingested_at),
+                json.dumps(record.to_dict(), ensure_ascii=False),
+            ),
+        )
+        doc = cursor.lastrowid
+        db.execute(
+            "INSERT INTO documents_fts (rowid, title, summary, text) VALUES (?, ?, ?, ?)",
+            (doc, f"{record.title or ''} {record.source}", summary, text),
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO tags VALUES (?, ?)", [(t, doc) for t in set(record.tags)]
+        )
+        return True
+
+    # ------------------------------------------------------------------ reading
+    def search(
+        self,
+        *,
+        q: str | None = None,
+        content_type: str | None = None,
+        tag: str | None = None,
+        source: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 25,
+        offset: int = 0,
+    ) -> Page:
+        """A page of matching documents: by relevance with words, else newest first."""
+        where: list[str] = []
+        args: list[Any] = []
+        if content_type:
+            where.append("d.content_type = ?")
+            args.append(content_type)
+        if tag:
+            where.append("d.id IN (SELECT doc FROM tags WHERE tag = ?)")
+            args.append(tag)
+        if source:
+            where.append("instr(lower(d.source), lower(?)) > 0")
+            args.append(source)
+        if since:
+            where.append("d.ingested_at >= ?")
+            args.append(_utc(since.isoformat()))
+        if until:
+            where.append("d.ingested_at <= ?")
+            args.append(_utc(until.isoformat()))
+        match = match_expression(q or "")
+        db = self._reader()
+        if match is not None:
+            where.insert(0, "documents_fts MATCH ?")
+            args.insert(0, match)
+            base = "FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid"
+            columns = (
+                f"d.record, d.summary, snippet(documents_fts, -1, '{_MARK_START}', "
+                f"'{_MARK_END}', '…', 24)"
+            )
+            # Title matches weigh most, then the summary, then the body.
+            order = "bm25(documents_fts, 10.0, 4.0, 1.0), d.ingested_at DESC"
+        else:
+            base = "FROM documents d"
+            columns = "d.record, d.summary, ''"
+            order = "d.ingested_at DESC, d.content_id"
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        rows = db.execute(
+            f"SELECT {columns} {base}{clause} ORDER BY {order} LIMIT ? OFFSET ?",
+            (*args, limit, offset),
+        ).fetchall()
+        total = db.execute(f"SELECT count(*) {base}{clause}", args).fetchone()[0]
+        indexed = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+        hits = [
+            Hit(DocumentRecord.from_dict(json.loads(r)), s, _segments(snip)) for r, s, snip in rows
+        ]
+        return Page(hits=hits, total=total, indexed=indexed)
+
+    def facets(self) -> dict[str, dict[str, int]]:
+        """Document counts by type and by tag (the filter choices)."""
+        db = self._reader()
+        types = db.execute(
+            "SELECT content_type, count(*) FROM documents GROUP BY content_type ORDER BY 2 DESC"
+        ).fetchall()
+        tags = db.execute(
+            "SELECT tag, count(*) FROM tags GROUP BY tag ORDER BY 2 DESC, 1 LIMIT 200"
+        ).fetchall()
+        return {"types": dict(types), "tags": dict(tags)}
+
+    def summary_of(self, content_id: str) -> str | None:
+        row = (
+            self._reader()
+            .execute("SELECT summary FROM documents WHERE content_id = ?", (content_id,))
+            .fetchone()
+        )
+        return None if row is None else str(row[0])
+
+
+def _segments(snippet: str) -> list[tuple[str, bool]]:
+    """``a \\x02b\\x03 c`` -> [("a ", False), ("b", True), (" c", False)]."""
+    if not snippet:
+        return []
+    segments: list[tuple[str, bool]] = []
+    for part in snippet.split(_MARK_START):
+        if _MARK_END in part:
+            hit, rest = part.split(_MARK_END, 1)
+            segments.append((hit, True))
+            if rest:
+                segments.append((rest, False))
+        elif part:
+            segments.append((part, False))
+    return segments

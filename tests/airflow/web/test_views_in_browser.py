@@ -1,0 +1,194 @@
+"""Every Bluelabel view in headless Chromium, opened from the Airflow UI as a person would:
+log in, navigate, check the content. Screenshots go to test-artifacts/ (light and dark)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from tests.airflow.conftest import ARTIFACTS, log_in
+
+pytestmark = [pytest.mark.usefixtures("airflow_db")]
+
+
+def shot(browser: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    time.sleep(0.6)  # charts and fonts settle
+    path = ARTIFACTS / f"{name}.png"
+    assert browser.save_screenshot(str(path))
+    assert path.stat().st_size > 10_000
+
+
+def wait_for(browser: Any, css: str, text: str | None = None, timeout: float = 30) -> Any:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def found(driver: Any) -> Any:
+        for element in driver.find_elements(By.CSS_SELECTOR, css):
+            if text is None or text in element.text:
+                return element
+        return False
+
+    try:
+        return WebDriverWait(browser, timeout).until(found)
+    except Exception:
+        ARTIFACTS.mkdir(exist_ok=True)
+        browser.save_screenshot(str(ARTIFACTS / "failed-wait.png"))
+        logs = browser.get_log("browser") if hasattr(browser, "get_log") else []
+        raise AssertionError(f"{css} with {text!r} did not appear; console: {logs[-5:]}") from None
+
+
+def click_text(browser: Any, text: str, tag: str = "*") -> None:
+    """Click the (innermost) element of ``tag`` whose text is ``text``: a tab, a button."""
+    from selenium.webdriver.common.by import By
+
+    found = browser.find_elements(By.XPATH, f"//{tag}[normalize-space(.)={text!r}]")
+    assert found, f"no {tag} {text!r} on {browser.current_url}"
+    found[-1].click()
+
+
+def test_knowledge_store_search_document_and_digests(
+    browser: Any, api_server: tuple[str, str], documents: dict[str, str], progress_run: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    base, _ = api_server
+    log_in(browser, base)
+    browser.find_element(By.CSS_SELECTOR, "a[aria-label='Knowledge store']").click()
+    table = wait_for(browser, "[data-testid=documents-table]", "The Airflow handbook", 40)
+    assert "Harbour logistics" in table.text
+    shot(browser, "knowledge-store")
+
+    search = browser.find_element(By.CSS_SELECTOR, "[data-testid=search]")
+    search.send_keys("glacier moraine")
+    wait_for(browser, "[data-testid=result-count]", "of 1 documents")
+    rows = browser.find_elements(By.CSS_SELECTOR, "[data-testid=documents-table] tbody tr")
+    assert len(rows) == 1 and "Glacier survey" in rows[0].text
+    marked = {m.text.lower() for m in rows[0].find_elements(By.CSS_SELECTOR, "mark")}
+    assert {"glacier", "moraine"} <= marked
+    shot(browser, "knowledge-store-search")
+
+    rows[0].find_element(By.LINK_TEXT, "Glacier survey").click()
+    page = wait_for(browser, "[data-testid=document-page]", "Summary")
+    assert "glacier retreated" in page.find_element(By.CSS_SELECTOR, "[data-testid=summary]").text
+    assert "Runs that ingested it" in page.text
+
+    browser.get(f"{base}/plugin/knowledge-store/documents/{documents['The Airflow handbook']}")
+    page = wait_for(browser, "[data-testid=document-page]", "Ada Writer")
+    metadata = page.find_element(By.CSS_SELECTOR, "[data-testid=metadata]").text
+    assert "Author" in metadata and "Pages" in metadata and "page_count" not in metadata
+    assert page.find_elements(By.CSS_SELECTOR, "[data-testid=key-points] li")
+    shot(browser, "knowledge-store-document")
+
+    click_text(browser, "Digests", "button")
+    digests = wait_for(browser, "[data-testid=digests-table]", ".html")
+    digests.find_element(By.PARTIAL_LINK_TEXT, ".html").click()
+    frame = wait_for(browser, "[data-testid=digest-frame]")
+    browser.switch_to.frame(frame)
+    assert "Bluelabel digest" in browser.find_element(By.TAG_NAME, "h1").text
+    browser.switch_to.default_content()
+    shot(browser, "knowledge-store-digest")
+
+
+def test_metrics_overview_from_the_browse_menu(
+    browser: Any, api_server: tuple[str, str], recorded_runs: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    base, _ = api_server
+    log_in(browser, base)
+    browser.find_element(By.XPATH, "//button[normalize-space(.)='Browse']").click()
+    browser.find_element(By.XPATH, "//*[normalize-space(text())='Bluelabel metrics']").click()
+    table = wait_for(browser, "[data-testid=workflows-table]", recorded_runs)
+    assert browser.current_url.startswith(f"{base}/plugin/bluelabel-metrics")
+    row = table.find_element(By.CSS_SELECTOR, f"tr[data-dag={recorded_runs}]")
+    cells = [c.text for c in row.find_elements(By.TAG_NAME, "td")]
+    assert cells[1] == "2" and cells[2] == "100 %"
+    row.click()
+    steps = wait_for(browser, f"[data-testid=steps-table][data-dag={recorded_runs}]")
+    assert {"plain", "ingest", "digest"} <= {
+        r.get_attribute("data-task") for r in steps.find_elements(By.CSS_SELECTOR, "tbody tr")
+    }
+    assert len(browser.find_elements(By.CSS_SELECTOR, "canvas")) == 2  # durations, steps
+    shot(browser, "metrics-overview")
+
+
+def run_url(base: str, run: Any, tail: str = "") -> str:
+    return f"{base}/dags/{run.dag_id}/runs/{quote(run.run_id, safe='')}{tail}"
+
+
+def test_run_tabs_digest_metrics_progress(
+    browser: Any, api_server: tuple[str, str], progress_run: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    base, _ = api_server
+    log_in(browser, base)
+    browser.get(run_url(base, progress_run))
+    click_text(browser, "Digest", "a")
+    frame = wait_for(browser, "[data-testid=digest-frame]")
+    browser.switch_to.frame(frame)
+    assert "Progress views show pages done" in browser.find_element(By.TAG_NAME, "body").text
+    browser.switch_to.default_content()
+    shot(browser, "run-digest")
+
+    click_text(browser, "Metrics", "a")
+    metrics = wait_for(browser, "[data-testid=steps-table]", "count_pages")
+    assert "ingest" in metrics.text and "digest" in metrics.text
+    wall = browser.find_element(By.CSS_SELECTOR, "[data-testid='figure-Wall time']").text
+    assert wall.endswith(" s") or wall.endswith(" ms")
+    shot(browser, "run-metrics")
+
+    click_text(browser, "Progress", "a")
+    progress = wait_for(browser, "[data-testid=progress-table]", "count_pages")
+    assert "40 / 40 pages" in progress.text and "done" in progress.text
+    wait_for(browser, "[data-testid=progress-live]", "Live")
+    shot(browser, "run-progress")
+
+
+def test_task_instance_tabs_and_the_open_digest_link(
+    browser: Any, api_server: tuple[str, str], progress_run: Any
+) -> None:
+
+    base, _ = api_server
+    log_in(browser, base)
+    browser.get(run_url(base, progress_run, "/tasks/digest"))
+    click_text(browser, "Details", "a")  # where Airflow shows a task's extra links
+    link = wait_for(browser, "a", "Open digest")
+    shot(browser, "task-extra-link")
+    assert link.get_attribute("href").endswith("/tasks/digest/plugin/bluelabel-task-digest")
+    link_url = link.get_attribute("href")
+    browser.get(link_url)
+    frame = wait_for(browser, "[data-testid=digest-frame]")
+    assert frame.is_displayed()
+    shot(browser, "task-digest")
+
+    browser.get(run_url(base, progress_run, "/tasks/count_pages"))
+    click_text(browser, "Progress", "a")
+    progress = wait_for(browser, "[data-testid=progress-table]", "count_pages")
+    assert "ingest" not in progress.text  # only this task
+    click_text(browser, "Metrics", "a")
+    metrics = wait_for(browser, "[data-testid=steps-table]", "count_pages")
+    assert "digest" not in metrics.text
+    shot(browser, "task-metrics")
+
+
+def test_dark_mode_uses_airflows_theme(
+    browser: Any, api_server: tuple[str, str], recorded_runs: str
+) -> None:
+    base, _ = api_server
+    log_in(browser, base)
+    browser.execute_script("localStorage.setItem('theme', 'dark')")
+    browser.get(f"{base}/plugin/bluelabel-metrics")
+    wait_for(browser, "[data-testid=workflows-table]", recorded_runs)
+    assert "dark" in browser.execute_script("return document.documentElement.className")
+    background = browser.execute_script(
+        "return getComputedStyle(document.querySelector('[data-testid=metrics-overview]')"
+        ".closest('main') || document.body).backgroundColor"
+    )
+    shot(browser, "metrics-overview-dark")
+    assert background != "rgb(255, 255, 255)"
+    browser.execute_script("localStorage.removeItem('theme')")

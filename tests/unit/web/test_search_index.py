@@ -1,0 +1,122 @@
+"""The API server's search index: words, filters, paging, incremental sync from ``index/``."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from bluelabel.store import DocumentRecord, KnowledgeStore
+from bluelabel.web.search_index import MAX_TEXT_CHARS, SearchIndex, match_expression
+
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def add(store: KnowledgeStore, text: str, *, minutes: int = 0, **fields: object) -> str:
+    content_id = hashlib.sha256(text.encode()).hexdigest()[:32]
+    record = DocumentRecord(
+        content_id=content_id,
+        content_type=str(fields.pop("content_type", "text")),
+        source=str(fields.pop("source", f"/inbox/{content_id[:6]}.txt")),
+        title=fields.pop("title", None),  # type: ignore[arg-type]
+        content_length=len(text),
+        ingested_at=(NOW + timedelta(minutes=minutes)).isoformat(),
+        **fields,  # type: ignore[arg-type]
+    )
+    store.put(record, text)
+    return content_id
+
+
+def titles(index: SearchIndex, **query: object) -> list[str]:
+    return [h.record.title or "" for h in index.search(**query).hits]  # type: ignore[arg-type]
+
+
+def test_words_match_title_summary_and_text_with_stemming_and_prefix(
+    store: KnowledgeStore, tmp_path: Path
+) -> None:
+    add(store, "Airflow schedules workflows every night. " * 5, title="Scheduling notes")
+    add(store, "Kubernetes pods restart when probes fail. " * 5, title="Cluster care")
+    add(store, "The inbox takes PDF files and plain text. " * 5, title="Batch ingestion")
+    index = SearchIndex(store, tmp_path / "index.sqlite3")
+    assert index.sync() == 3
+    assert titles(index, q="scheduled") == ["Scheduling notes"]  # stemmed
+    assert titles(index, q="kuber") == ["Cluster care"]  # the last word is a prefix
+    assert titles(index, q="pdf plain") == ["Batch ingestion"]  # every word must match
+    assert titles(index, q="pdf kubernetes") == []
+    page = index.search(q="probes")
+    assert page.total == 1
+    assert any(match and "probes" in text for text, match in page.hits[0].snippet)
+
+
+def test_hostile_words_are_never_fts_syntax(store: KnowledgeStore, tmp_path: Path) -> None:
+    add(store, "quoted words and NEAR operators in plain text. " * 3, title="Syntax")
+    index = SearchIndex(store, tmp_path / "index.sqlite3")
+    index.sync()
+    for words in ('"', "NEAR(", "a OR", "title:x", "*", "')--", "-x ^y"):
+        index.search(q=words)  # no sqlite3.OperationalError
+    assert match_expression('title: "NEAR" x*') == '"title" "NEAR" "x"*'
+    assert match_expression("  ,.;  ") is None
+
+
+def test_filters_and_newest_first_paging(store: KnowledgeStore, tmp_path: Path) -> None:
+    for n in range(30):
+        add(
+            store,
+            f"document number {n} about topic {n % 3}. " * 4,
+            minutes=n,
+            title=f"Doc {n:02d}",
+            content_type="pdf" if n % 2 else "text",
+            tags=["even"] if n % 2 == 0 else ["odd"],
+            source=f"https://example.org/{'news' if n < 10 else 'blog'}/{n}",
+        )
+    index = SearchIndex(store, tmp_path / "index.sqlite3")
+    index.sync()
+    first = index.search(limit=10)
+    assert first.total == 30 and [h.record.title for h in first.hits][:2] == ["Doc 29", "Doc 28"]
+    second = index.search(limit=10, offset=10)
+    assert second.hits[0].record.title == "Doc 19"
+    assert index.search(content_type="pdf").total == 15
+    assert index.search(tag="even", content_type="pdf").total == 0
+    assert index.search(source="/NEWS/").total == 10  # case-insensitive substring
+    window = index.search(since=NOW + timedelta(minutes=5), until=NOW + timedelta(minutes=7))
+    assert [h.record.title for h in window.hits] == ["Doc 07", "Doc 06", "Doc 05"]
+    assert index.facets() == {"types": {"pdf": 15, "text": 15}, "tags": {"even": 15, "odd": 15}}
+
+
+def test_sync_is_incremental_and_forgets_removed_documents(
+    store: KnowledgeStore, tmp_path: Path
+) -> None:
+    index = SearchIndex(store, tmp_path / "index.sqlite3")
+    assert index.sync() == 0  # an empty store
+    first = add(store, "first document text here. " * 3, title="First")
+    assert index.sync() == 1 and index.sync() == 0
+    add(store, "second document text here. " * 3, title="Second", minutes=1)
+    assert index.sync() == 1
+    assert titles(index) == ["Second", "First"]
+    # A repair removes the first document's entry: it leaves the index at the next sync.
+    for entry in (Path(store.location) / "index").glob(f"*{first}.json"):
+        entry.unlink()
+    index.sync()
+    assert titles(index) == ["Second"]
+    # The index is derived data: a new file rebuilds it from the store.
+    rebuilt = SearchIndex(store, tmp_path / "other.sqlite3")
+    assert rebuilt.sync() == 1
+
+
+def test_long_text_is_searchable_up_to_the_cap(store: KnowledgeStore, tmp_path: Path) -> None:
+    filler = "lorem ipsum dolor sit amet. " * (MAX_TEXT_CHARS // 28 + 10)
+    add(store, "openingword starts it. " + filler + " closingword ends it.", title="Long")
+    index = SearchIndex(store, tmp_path / "index.sqlite3")
+    index.sync()
+    assert titles(index, q="openingword") == ["Long"]
+    assert titles(index, q="closingword") == []  # beyond MAX_TEXT_CHARS
+
+
+def test_an_entry_whose_record_is_gone_is_skipped(store: KnowledgeStore, tmp_path: Path) -> None:
+    gone = add(store, "this one loses its record. " * 3, title="Gone")
+    add(store, "this one is fine. " * 3, title="Fine", minutes=1)
+    shutil.rmtree(Path(store.location) / "objects" / gone[:2])
+    index = SearchIndex(store, tmp_path / "index.sqlite3")
+    assert index.sync() == 1
+    assert titles(index) == ["Fine"]
