@@ -372,7 +372,9 @@ def load_set(name: str) -> list[dict[str, Any]]:
     path = Path(name) if name.endswith(".jsonl") else DATA / f"{name}.jsonl"
     if not path.exists():
         sys.exit(f"{path}: no evaluation set; run python benchmarks/summary_eval/build.py")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    # split("\n"), not splitlines(): the JSON text may hold U+2028 and other line separators
+    lines = path.read_text(encoding="utf-8").split("\n")
+    return [json.loads(line) for line in lines if line.strip()]
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ named after it first), English only (the ROUGE tokenizer is ASCII), abstracts of
 words, bodies of at least 400 words, no placeholder text, no abstract seen twice. Documents
 are drawn in a fixed pseudo-random order (SHA-1 of the path), so a run gives the same sets.
 
-Writes ``dev.jsonl`` and ``heldout.jsonl`` (one document a line: id, package, path, pages,
+Writes ``dev.jsonl`` and ``heldout.jsonl`` (and any ``--extra-set``) (one document a line: id, package, path, pages,
 title, outline, abstract, body) to ``benchmarks/summary_eval/data/`` (gitignored).
 """
 
@@ -270,12 +270,26 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=80, help="documents per set")
     parser.add_argument("--dev-packages", nargs="+", default=list(DEV_PACKAGES))
     parser.add_argument("--heldout-packages", nargs="+", default=list(HELDOUT_PACKAGES))
+    parser.add_argument(
+        "--extra-set",
+        action="append",
+        default=[],
+        metavar="NAME=PKG[,PKG...]",
+        help="also build NAME.jsonl from these packages (e.g. a second dev set)",
+    )
     args = parser.parse_args()
-    if set(args.dev_packages) & set(args.heldout_packages):
-        sys.exit("a package cannot be in both the dev and the held-out set")
+    sets = [("dev", args.dev_packages), ("heldout", args.heldout_packages)]
+    for spec in args.extra_set:
+        name, _, packages = spec.partition("=")
+        if not name.isidentifier() or not packages:
+            sys.exit(f"--extra-set {spec!r}: expected NAME=PKG[,PKG...]")
+        sets.append((name, packages.split(",")))
+    for name, packages in sets[:1] + sets[2:]:
+        if set(packages) & set(args.heldout_packages):
+            sys.exit(f"{name}: a package cannot be in both a tuning set and the held-out set")
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="summary-eval-") as scratch:
-        for name, packages in (("dev", args.dev_packages), ("heldout", args.heldout_packages)):
+        for name, packages in sets:
             docs, reasons = build(packages, args.limit, Path(scratch))
             target = args.out / f"{name}.jsonl"
             with target.open("w", encoding="utf-8") as sink:

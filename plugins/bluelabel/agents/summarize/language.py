@@ -42,10 +42,6 @@ _FURNITURE_WORDS = frozenset(
         "www",
         "com",
         "org",
-        "html",
-        "pdf",
-        "tex",
-        "sty",
     }
 )
 #: Words stopwords-iso lists for English that are topics in technical documents.

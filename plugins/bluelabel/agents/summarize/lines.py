@@ -32,7 +32,7 @@ _MACRO = re.compile(r"\\[A-Za-z@]+")
 _LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
 _MATH_CHAR = re.compile(r"[\u2200-\u22ff\u27c0-\u27ef\u2980-\u2aff\U0001d400-\U0001d7ff±×÷∞^]")
 LISTING_NUMBER = re.compile(r"^(\d{1,5})\s")
-NUMBERED_CODE = re.compile(r"^\d{1,5}\s+[\\%{}<>@#]")
+NUMBERED_CODE = re.compile(r"^\d{1,5}\s+[\\%{}<>@#\[]")
 _NUMERIC_TOKEN = re.compile(r"(?:^|(?<=\s))[\d.,:;/()%+\-–−×x]+(?=\s|$)")
 BULLET = re.compile(r"^(?:[•◦▪▸▶►‣⁃∙·○●■□–—*-]|\(?[a-z0-9]{1,2}[.)])\s+")
 _NUMBERED_HEADING = re.compile(

@@ -6,6 +6,7 @@ after ``max_entries``, below ``max_depth`` levels, and each title is cut to ``ma
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -18,6 +19,17 @@ MAX_OUTLINE_DEPTH = 4
 MAX_TITLE_CHARS = 120
 
 _SPACE = re.compile(r"\s+")
+
+
+class _DepthLimitFilter(logging.Filter):
+    """pypdfium2 warns each time ``get_toc`` stops at ``max_depth``; here that is the bound
+    asked for, not a problem worth a log line per document."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Maximum recursion depth" not in record.getMessage()
+
+
+logging.getLogger("pypdfium2._helpers.document").addFilter(_DepthLimitFilter())
 
 
 @dataclass(frozen=True)

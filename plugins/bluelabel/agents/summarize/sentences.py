@@ -159,6 +159,7 @@ _NUMERIC = re.compile(r"^[\d.,:;/()%+\-–−]+$")
 _CUT_URL = re.compile(r"(?:https?://(?:www\.)?|\bwww\.)[.,;:]?$")
 _CODE_SYMBOL = re.compile(r"[\\{}\[\]<>=;#$%^&|~@_]")
 _MACRO = re.compile(r"\\[A-Za-z@]+")
+_NUMBERED_LINE = re.compile(r"^\d{1,5}\s+[\\%{}<>@#\[]")  # a listing line with its number
 
 
 def word_count(sentence: str) -> int:
@@ -191,7 +192,7 @@ def why_not_prose(sentence: str) -> str | None:
     macros = len(_MACRO.findall(sentence))
     if symbols >= 0.08 * len(sentence.replace(" ", "")) or macros >= 3 or "#1" in sentence:
         return "code"
-    if macros >= 2 and "{" in sentence:
+    if (macros >= 2 and "{" in sentence) or _NUMBERED_LINE.match(sentence):
         return "code"
     if not (sentence[0].isalnum() or sentence[0] in _OPENERS):
         return "fragment"  # "! pdfTeX error", "), and ..."

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
@@ -49,7 +50,9 @@ def test_nested_outline_with_pages(tmp_path: Path) -> None:
     ]
 
 
-def test_depth_entries_and_title_length_are_bounded(tmp_path: Path) -> None:
+def test_depth_entries_and_title_length_are_bounded(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     def build(writer: PdfWriter) -> None:
         parent = None
         for depth in range(8):
@@ -64,6 +67,7 @@ def test_depth_entries_and_title_length_are_bounded(tmp_path: Path) -> None:
     assert len(entries) == 200
     assert all(len(e.title) <= MAX_TITLE_CHARS for e in entries)
     assert len(read(path, max_entries=10)) == 10
+    assert "Maximum recursion depth" not in caplog.text  # the bound is asked for: no warning
 
 
 def test_cyclic_outline_ends(tmp_path: Path) -> None:
