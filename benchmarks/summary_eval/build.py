@@ -19,8 +19,9 @@ named after it first), English only (the ROUGE tokenizer is ASCII), abstracts of
 words, bodies of at least 400 words, no placeholder text, no abstract seen twice. Documents
 are drawn in a fixed pseudo-random order (SHA-1 of the path), so a run gives the same sets.
 
-Writes ``dev.jsonl`` and ``heldout.jsonl`` (and any ``--extra-set``) (one document a line: id, package, path, pages,
-title, outline, abstract, body) to ``benchmarks/summary_eval/data/`` (gitignored).
+Writes ``dev.jsonl``, ``heldout.jsonl`` and any ``--extra-set`` (one document a line: id,
+package, path, pages, title, outline, abstract, body) to ``benchmarks/summary_eval/data/``
+(gitignored).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ SECTIONS = {
     "metadata": "metadata",
 }
 DEFAULT_SECTIONS = ("summary", "key_points", "metadata")
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2  # 2: summaries from the text model (prose only, abstract first)
 
 
 @dataclass

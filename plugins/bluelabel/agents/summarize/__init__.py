@@ -129,7 +129,7 @@ def summarize(
 
 def _names(title: str | None, model: TextModel, outline: Sequence[OutlineEntry]) -> frozenset[str]:
     """Words of the title and headings: the names a sentence may start with in lower case."""
-    texts = [title or "", *model.first_lines[:2], *(e.title for e in outline)]
+    texts = [title or "", *model.first_lines, *(e.title for e in outline)]
     texts.extend(b.text for b in model.blocks if b.kind == "heading")
     return frozenset(w.lower() for text in texts for w in re.findall(r"[^\W_]+", text))
 

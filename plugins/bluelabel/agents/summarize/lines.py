@@ -37,7 +37,7 @@ _NUMERIC_TOKEN = re.compile(r"(?:^|(?<=\s))[\d.,:;/()%+\-–−×x]+(?=\s|$)")
 BULLET = re.compile(r"^(?:[•◦▪▸▶►‣⁃∙·○●■□–—*-]|\(?[a-z0-9]{1,2}[.)])\s+")
 _NUMBERED_HEADING = re.compile(
     r"^(?P<number>\d{1,2}(?:\.\d{1,2}){0,3}|[A-Z](?:\.\d{1,2}){0,3}|[IVX]{1,5})\.?\s+"
-    r"(?P<title>[A-Z\\\"“‘'(][^.!?;]{1,80})$"
+    r"(?P<title>[A-Z\\\"“‘'(](?:[^.!?;]|\.(?=\S)){1,80})$"
 )
 _NAMED_HEADING = re.compile(
     r"^(?P<number>(?i:part|chapter|appendix|teil|kapitel|chapitre|partie)\s+"
@@ -116,10 +116,7 @@ def heading_of(line: str, outline_titles: dict[str, int]) -> tuple[str, int] | N
         return line, level
     match = _NUMBERED_HEADING.match(line)
     if match and _LETTER_WORD.search(match.group("title")) and not line[-1].isdigit():
-        number = match.group("number")
-        if number.isupper() and len(number) > 1 and not set(number) <= set("IVX"):
-            return None
-        return line, number.count(".") + 1
+        return line, match.group("number").count(".") + 1
     match = _NAMED_HEADING.match(line)
     if match:
         return line, 1

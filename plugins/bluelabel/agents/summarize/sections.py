@@ -151,6 +151,16 @@ _NAMES: dict[Role, tuple[str, ...]] = {
         "acknowledgement",
         "acknowledgment",
         "danksagung",
+        "license",
+        "licence",
+        "licensing",
+        "copying",
+        "copying this manual",
+        "copying information",
+        "copyright",
+        "legal notice",
+        "gnu free documentation license",
+        "gnu general public license",
         "remerciements",
         "register",
         "stichwortverzeichnis",
@@ -160,7 +170,10 @@ _NAMES: dict[Role, tuple[str, ...]] = {
     "implementation": ("implementation", "the implementation", "the code", "code", "source code"),
 }
 _ROLE_OF = {name: role for role, names in _NAMES.items() for name in names}
-_NUMBERING = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*|[A-Z]|[IVX]{1,5})\.?\s+(?=\S)")
+_NUMBERING = re.compile(
+    r"^(?:(?i:appendix|chapter|part)\s+(?:\d{1,3}|[IVX]{1,5}|[A-Z])[.:]?\s+"
+    r"|(?:\d{1,2}(?:\.\d{1,2})*|[A-Z](?:\.\d{1,2})*|[IVX]{1,5})\.?\s+)(?=\S)"
+)
 
 TOC_SECTIONS: frozenset[str] = frozenset({"contents"})
 REFERENCE_SECTIONS: frozenset[str] = frozenset({"references"})
@@ -175,4 +188,6 @@ def section_name(heading: str) -> Role | None:
     text = text.strip(" :.-–—").lower()
     if len(text) > 40:
         return None
+    if text.endswith(" index"):  # "Concept Index", "Function and Data Index"
+        return "index"
     return _ROLE_OF.get(text)

@@ -152,6 +152,15 @@ _BIBLIOGRAPHY = re.compile(
     r"\bIn Proc(?:eedings|\.)|\bISBN\b|\bISSN\b|\barXiv:",
     re.IGNORECASE,
 )
+#: Licence boilerplate: says nothing about what a document is about.
+_LEGAL = re.compile(
+    r"permission is granted to (?:copy|make|use)|\bGNU (?:Free Documentation|(?:Lesser |Library )?"
+    r"General Public) License|without any warranty|all rights reserved|copyright\s*(?:\(c\)|©)|"
+    r"this (?:program|library|work|file) is free software|LaTeX Project Public License|"
+    r"\bunder the terms of the\b|may be distributed and/or modified",
+    re.IGNORECASE,
+)
+_LICENCE_TERMS = re.compile(r"\bthis License\b|\bInvariant Sections\b|\bCover Texts\b")
 _AUTHOR_LIST = re.compile(r"\b[A-Z]\.\s?(?:[A-Z]\.\s?)?[A-Z][a-z]+,")
 _PAGE_OF = re.compile(r"\bpage\s+\d+\s+(?:of|/)\s+\d+", re.IGNORECASE)
 _GARBLED = re.compile(r"[\ufffd\ufffe\uffff\x00-\x08\x0b-\x1f\ue000-\uf8ff]")
@@ -159,6 +168,8 @@ _NUMERIC = re.compile(r"^[\d.,:;/()%+\-–−]+$")
 _CUT_URL = re.compile(r"(?:https?://(?:www\.)?|\bwww\.)[.,;:]?$")
 _CODE_SYMBOL = re.compile(r"[\\{}\[\]<>=;#$%^&|~@_]")
 _MACRO = re.compile(r"\\[A-Za-z@]+")
+#: "... working together: 1." -- an inline list's next item number, not a sentence end
+_LIST_NUMBER_END = re.compile(r"(?:^|\s|:)\(?\d{1,2}[.)]$")
 _NUMBERED_LINE = re.compile(r"^\d{1,5}\s+[\\%{}<>@#\[]")  # a listing line with its number
 
 
@@ -177,7 +188,7 @@ def why_not_prose(sentence: str) -> str | None:
         return "too long"
     if not _END.search(sentence):
         return "unfinished"
-    if _FRAGMENT_START.match(sentence):
+    if _FRAGMENT_START.match(sentence) or _LIST_NUMBER_END.search(sentence):
         return "fragment"
     if _GARBLED.search(sentence):
         return "garbled"
@@ -185,6 +196,8 @@ def why_not_prose(sentence: str) -> str | None:
         return "bibliography"
     if _PAGE_OF.search(sentence) or _CUT_URL.search(sentence):
         return "furniture"
+    if _LEGAL.search(sentence) or _LICENCE_TERMS.search(sentence):
+        return "licence"
     tokens = sentence.split()
     if sum(bool(_NUMERIC.match(t)) for t in tokens) >= 0.3 * len(tokens):
         return "numbers"

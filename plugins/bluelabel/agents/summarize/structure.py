@@ -23,6 +23,7 @@ LONG_DOCUMENT_PAGES = 6
 LONG_DOCUMENT_WORDS = 3_000
 MAX_INSIDE = 8
 _NOT_INSIDE: frozenset[Role | None] = frozenset({"contents", "references", "index", "abstract"})
+_BACK_MATTER: frozenset[Role | None] = frozenset({"references", "index"})
 
 _GENERIC_TITLE = re.compile(
     r"^(untitled|title|document|slide \d+|presentation|pdf|none|unknown|no title|"
@@ -113,15 +114,27 @@ def _title_like(line: str) -> bool:
     )
 
 
+def _body_headings(model: TextModel) -> list[tuple[int, str]]:
+    """Headings up to the back matter (references, index, licence): without an outline, the
+    headings found after it are as likely a licence's clauses as sections."""
+    headings: list[tuple[int, str]] = []
+    for block in model.blocks:
+        if block.kind == "heading":
+            role = section_name(block.text)
+            if role in _BACK_MATTER and headings:
+                break
+            if role not in _NOT_INSIDE:  # and not the front matter: copyright page, contents
+                headings.append((block.level, block.text))
+    return headings
+
+
 def what_inside(
     outline: Sequence[OutlineEntry], model: TextModel, words: int, title: str | None
 ) -> list[str]:
     """The top-level sections of a long document (empty for a short one)."""
     if model.page_count < LONG_DOCUMENT_PAGES and words < LONG_DOCUMENT_WORDS:
         return []
-    entries = [(e.level, e.title) for e in outline] or [
-        (b.level, b.text) for b in model.blocks if b.kind == "heading"
-    ]
+    entries = [(e.level, e.title) for e in outline] or _body_headings(model)
     skip = normal_title(title or "")
     usable = [
         (level, _NUMBER_PREFIX.sub("", text).strip())

@@ -214,7 +214,8 @@ def build_text_model(text: str, outline_titles: Iterable[tuple[str, int]] = ()) 
             if not in_listing and (not following[:1].islower() or section_name(line)):
                 heading = heading_of(line, titles)  # (a line running on in lower case is prose)
             if heading is not None:
-                mode, heading = _section_mode(heading, mode, following)
+                in_outline = normal_title(line) in titles
+                mode, heading = _section_mode(heading, mode, following, bool(titles), in_outline)
             if heading is not None:
                 builder.heading(heading[0], heading[1], index)
                 continue
@@ -257,10 +258,16 @@ def _without_furniture(
 
 
 def _section_mode(
-    heading: tuple[str, int], mode: str | None, following: str
+    heading: tuple[str, int],
+    mode: str | None,
+    following: str,
+    has_outline: bool,
+    in_outline: bool,
 ) -> tuple[str | None, tuple[str, int] | None]:
-    """The skipping mode after ``heading``, and the heading (None when, inside a table of
-    contents, it is an entry whose page number wrapped onto the ``following`` line)."""
+    """The skipping mode after ``heading``, and the heading: None when, inside a table of
+    contents, it is an entry whose page number wrapped onto the ``following`` line, or when,
+    inside a skipped section of a document with an outline, the outline does not list it
+    (the numbered clauses of a licence, the letter groups of an index)."""
     role = section_name(heading[0])
     if role in TOC_SECTIONS:
         return "toc", heading
@@ -269,6 +276,8 @@ def _section_mode(
     if role in DROPPED_SECTIONS:
         return "dropped", heading
     if mode == "toc" and is_toc_line(following):
+        return mode, None
+    if mode in ("references", "dropped") and has_outline and not in_outline:
         return mode, None
     return None, heading
 

@@ -84,3 +84,18 @@ def test_what_inside_descends_from_a_single_root() -> None:
         OutlineEntry(1, name, n) for n, name in enumerate(["Setup", "Frames", "Colours"])
     ]
     assert what_inside(outline, model, 5000, None) == ["Setup", "Frames", "Colours"]
+
+
+def test_what_inside_from_headings_stops_at_the_back_matter() -> None:
+    lines = ["Copyright", "Permission is granted to copy this manual.", "Table of Contents"]
+    for number, name in enumerate(["Introduction", "Parsing", "Encoding"], 1):
+        lines += [f"{number} {name}", f"The {name.lower()} chapter explains {name.lower()}."]
+    lines += [
+        "A.1 GNU Free Documentation License",
+        "0. PREAMBLE",
+        "The licence.",
+        "1. TERMS",
+        "More.",
+    ]
+    model = build_text_model("\n".join(lines))
+    assert what_inside([], model, 5000, None) == ["Introduction", "Parsing", "Encoding"]

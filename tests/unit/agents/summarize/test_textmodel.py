@@ -102,3 +102,37 @@ def test_long_documents_are_read_within_a_budget() -> None:
     assert sum(len(pages[i]) for i in chosen) <= 101_000
     assert chosen[-1] > 4000  # a spread over the whole document, not only its start
     assert analysed_pages(pages[:50], budget=100_000) == list(range(50))
+
+
+def licence_appendix() -> str:
+    return "\n".join(
+        [
+            "1 Introduction",
+            *wrap("The library parses abstract syntax notation and encodes it in binary form."),
+            "A.1 GNU Free Documentation License",
+            "0. PREAMBLE",
+            *wrap("The purpose of the licence clauses is to make a manual free in every sense."),
+            "1. APPLICABILITY AND DEFINITIONS",
+            *wrap("The clauses apply to any manual or other work that contains such a notice."),
+            "Concept Index",
+            "abstract syntax, 3, 7",
+        ]
+    )
+
+
+def test_licence_clauses_are_skipped_when_the_outline_lists_the_sections() -> None:
+    text = licence_appendix()
+    outline = [
+        ("1 Introduction", 1),
+        ("A.1 GNU Free Documentation License", 2),
+        ("Concept Index", 1),
+    ]
+    model = build_text_model(text, outline)
+    joined = " ".join(b.text for b in model.blocks if b.kind == "text")
+    assert "parses abstract syntax" in joined
+    assert "clauses" not in joined and "PREAMBLE" not in joined
+    assert [b.text for b in model.blocks if b.kind == "heading"] == [
+        "1 Introduction",
+        "A.1 GNU Free Documentation License",
+        "Concept Index",
+    ]
