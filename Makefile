@@ -8,7 +8,7 @@ PYTHON ?= python3
 UI_BUNDLE := plugins/bluelabel/web/static/bluelabel.js
 UI_SOURCES := $(shell find ui/src -type f) ui/package.json ui/vite.config.ts ui/tsconfig.json
 
-.PHONY: install test demo airflow lint bench clean
+.PHONY: install test demo airflow cluster cluster-stop lint bench clean
 
 install: $(STAMP) $(UI_BUNDLE)
 
@@ -44,6 +44,15 @@ demo: install
 # Interactive: airflow standalone on http://127.0.0.1:8080 with the DAGs and plugin loaded.
 airflow: install
 	$(PY) -m devtools.local
+
+# The distributed engine as local processes: CeleryExecutor + PostgreSQL + Redis, configured by
+# docker/airflow.env like docker compose. CLUSTER_HOME, CLUSTER_PORT, CLUSTER_DB,
+# CLUSTER_REDIS_DB, CLUSTER_WORKERS (see devtools/cluster.py). Rerun: starts what is not running.
+cluster: install
+	$(PY) -m devtools.cluster start
+
+cluster-stop: install
+	$(PY) -m devtools.cluster stop
 
 lint: install
 	$(VENV)/bin/ruff check plugins tests benchmarks dags devtools

@@ -1,0 +1,20 @@
+"""Imported once by each Celery worker before it forks its pool (``[celery]
+extra_celery_config = {"imports": ["bluelabel.worker_preload"]}``, in docker/airflow.env).
+
+Every task process is forked from a pool process, and every task process loads Airflow's
+plugins for their listeners: importing every ``airflow.plugins`` entry point (a provider's
+plugin may pull in the whole API server) took most of a short task's time. Loaded here, in
+the worker's main process, the plugins and the task runner's modules are inherited by every
+fork instead of being imported again for each task.
+"""
+
+from __future__ import annotations
+
+import airflow.sdk.execution_time.supervisor
+import airflow.sdk.execution_time.task_runner  # noqa: F401
+from airflow.sdk.listener import get_listener_manager
+
+import bluelabel.factory
+import bluelabel.operators  # noqa: F401
+
+get_listener_manager()  # loads the plugins and registers their listeners, once
