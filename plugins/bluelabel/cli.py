@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 the input was bad (invalid workflow, unreadable documen
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -104,12 +105,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         content=content,
         config=config,
     )
-    context = AgentContext(
-        store=KnowledgeStore(args.store),
-        base_dir=Path.cwd(),
-        allow_private_urls=args.allow_private_urls,
-    )
-    result = get_agent("ingestion_agent").run(request, context)
+    with _agent_output_only():
+        context = AgentContext(
+            store=KnowledgeStore(args.store),
+            base_dir=Path.cwd(),
+            allow_private_urls=args.allow_private_urls,
+        )
+        result = get_agent("ingestion_agent").run(request, context)
     for warning in result.get("warnings", []):
         print(f"bluelabel: warning: {result['source']}: {warning}", file=sys.stderr)
     print(json.dumps(result, indent=2, ensure_ascii=False))
@@ -139,10 +141,11 @@ def cmd_digest(args: argparse.Namespace) -> int:
             config[key] = getattr(args, key)
     if args.tag:
         config["tags"] = args.tag
-    result = get_agent("digest_agent").run(
-        AgentInput(task_id="cli", source="cli", config=config),
-        AgentContext(store=KnowledgeStore(args.store)),
-    )
+    with _agent_output_only():
+        result = get_agent("digest_agent").run(
+            AgentInput(task_id="cli", source="cli", config=config),
+            AgentContext(store=KnowledgeStore(args.store)),
+        )
     if args.output:
         Path(args.output).write_text(result["digest"], encoding="utf-8")
         print(
@@ -151,6 +154,13 @@ def cmd_digest(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(result["digest"])
     return 0
+
+
+def _agent_output_only() -> contextlib.AbstractContextManager[object]:
+    """Open the store and run an agent with ``sys.stdout`` pointing at stderr: this command's
+    stdout is its result (JSON, markdown), and Airflow, when they bring it in (an ``s3://``
+    store through ObjectStoragePath and its connection), logs to the stdout of the moment."""
+    return contextlib.redirect_stdout(sys.stderr)
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -237,7 +237,7 @@ class KnowledgeStore:
             names = sorted(
                 (p.name for p in index.iterdir() if p.name.endswith(".json")), reverse=True
             )
-        except FileNotFoundError:
+        except _MISSING_FOLDER:
             return []
         found: list[DocumentRecord] = []
         seen: set[str] = set()
@@ -288,7 +288,7 @@ class KnowledgeStore:
         folder = self.root / "runs"
         try:
             days = sorted(p.name for p in folder.iterdir() if p.name.isdigit())
-        except FileNotFoundError:
+        except _MISSING_FOLDER:
             return []
         first = since.astimezone(timezone.utc).strftime("%Y%m%d") if since else None
         last = until.astimezone(timezone.utc).strftime("%Y%m%d") if until else None
@@ -332,6 +332,11 @@ def write_file(location: str, name: str, text: str) -> str:
     target = storage_path(location) / name
     write_atomic(target, text.encode("utf-8"))
     return str(target)
+
+
+#: Listing a folder that does not exist: ``FileNotFoundError`` on a disk; on an object store
+#: (universal-pathlib, e.g. an S3 prefix with no objects yet) ``NotADirectoryError``.
+_MISSING_FOLDER = (FileNotFoundError, NotADirectoryError)
 
 
 def _parent(path: StorePath) -> StorePath:

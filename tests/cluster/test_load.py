@@ -1,0 +1,45 @@
+"""50 PDF runs triggered at once through the REST API: all succeed on 4 worker slots."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from devtools.samples import build_pdf, sample_pages
+from tests.cluster.conftest import RunningCluster, staging_files, stored_documents
+
+DAG_ID = "pdf_ingestion_digest"
+RUNS = 50
+
+
+def test_fifty_pdf_runs_triggered_at_once_all_succeed(cluster: RunningCluster) -> None:
+    folder = cluster.started.inbox / "load"
+    folder.mkdir()
+    pages = sample_pages(3)
+    pdfs = []
+    for n in range(RUNS):
+        pdf = folder / f"load-{n}.pdf"
+        pdf.write_bytes(
+            build_pdf([f"Load test document {n}.", *pages[1:]], metadata={"Title": f"Load {n}"})
+        )
+        pdfs.append(pdf)
+    before = stored_documents(cluster.cluster.store)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=RUNS) as pool:  # all at once, as 50 users would
+        run_ids = list(pool.map(lambda p: cluster.api.trigger(DAG_ID, {"source": str(p)}), pdfs))
+    states = cluster.api.wait(DAG_ID, run_ids, timeout=600)
+    elapsed = time.monotonic() - started
+
+    assert sorted(states.values()) == ["success"] * RUNS, states
+    runs = [cluster.api.run(DAG_ID, r) for r in run_ids]
+    span = (
+        max(datetime.fromisoformat(r["end_date"]) for r in runs)
+        - min(datetime.fromisoformat(r["queued_at"]) for r in runs)
+    ).total_seconds()
+    print(f"\n{RUNS} PDF runs: {elapsed:.1f} s, {RUNS / span * 60:.1f} runs/minute (queued to end)")
+    digests = [cluster.api.result(DAG_ID, r, "digest") for r in run_ids[:3]]
+    assert [d["summary_count"] for d in digests] == [1, 1, 1]
+    assert len(stored_documents(cluster.cluster.store) - before) == RUNS
+    assert staging_files(cluster.cluster.store) == []
