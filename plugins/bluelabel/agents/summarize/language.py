@@ -87,13 +87,25 @@ def detect_language(text: str) -> str:
         kana = len(re.findall(r"[\u3040-\u30ff]", sample))
         hangul = len(re.findall(r"[\uac00-\ud7af]", sample))
         return "ja" if kana > 0.1 * cjk else "ko" if hangul > 0.5 * cjk else "zh"
-    words = Counter(re.findall(r"[^\W\d_]+", sample.lower()))
-    best, best_hits = "en", 0
+    hits: Counter[str] = Counter()
+    languages_of = _languages_of()
+    for word, n in Counter(re.findall(r"[^\W\d_]+", sample.lower())).items():
+        for lang in languages_of.get(word, ()):
+            hits[lang] += n
+    if not hits:
+        return "en"
+    # most hits; among equals the first code in alphabetical order (deterministic)
+    return min(hits, key=lambda lang: (-hits[lang], lang))
+
+
+@lru_cache(maxsize=1)
+def _languages_of() -> dict[str, tuple[str, ...]]:
+    """Each stopword and the languages that list it."""
+    index: dict[str, list[str]] = {}
     for lang, stop in _all_stopwords().items():
-        hits = sum(n for word, n in words.items() if word in stop)
-        if hits > best_hits:
-            best, best_hits = lang, hits
-    return best
+        for word in stop:
+            index.setdefault(word, []).append(lang)
+    return {word: tuple(langs) for word, langs in index.items()}
 
 
 @lru_cache(maxsize=16)
