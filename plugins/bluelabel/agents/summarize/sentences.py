@@ -164,6 +164,7 @@ _LICENCE_TERMS = re.compile(r"\bthis License\b|\bInvariant Sections\b|\bCover Te
 _AUTHOR_LIST = re.compile(r"\b[A-Z]\.\s?(?:[A-Z]\.\s?)?[A-Z][a-z]+,")
 _PAGE_OF = re.compile(r"\bpage\s+\d+\s+(?:of|/)\s+\d+", re.IGNORECASE)
 _GARBLED = re.compile(r"[\ufffd\ufffe\uffff\x00-\x08\x0b-\x1f\ue000-\uf8ff]")
+_DIGIT = re.compile(r"\d")
 _NUMERIC = re.compile(r"^[\d.,:;/()%+\-–−]+$")
 _CUT_URL = re.compile(r"(?:https?://(?:www\.)?|\bwww\.)[.,;:]?$")
 _CODE_SYMBOL = re.compile(r"[\\{}\[\]<>=;#$%^&|~@_]")
@@ -171,6 +172,25 @@ _MACRO = re.compile(r"\\[A-Za-z@]+")
 #: "... working together: 1." -- an inline list's next item number, not a sentence end
 _LIST_NUMBER_END = re.compile(r"(?:^|\s|:)\(?\d{1,2}[.)]$")
 _NUMBERED_LINE = re.compile(r"^\d{1,5}\s+[\\%{}<>@#\[]")  # a listing line with its number
+
+
+_BIBLIOGRAPHY_HINTS = ("doi", "10.", "[", "pp.", "vol.", "proc", "isbn", "issn", "arxiv")
+_LEGAL_HINTS = (
+    "permission",
+    "licen",
+    "warranty",
+    "rights reserved",
+    "copyright",
+    "free software",
+    "under the terms",
+    "distributed and",
+    "invariant",
+    "cover texts",
+)
+
+
+def _has(text: str, hints: tuple[str, ...]) -> bool:
+    return any(hint in text for hint in hints)
 
 
 def word_count(sentence: str) -> int:
@@ -188,18 +208,26 @@ def why_not_prose(sentence: str) -> str | None:
         return "too long"
     if not _END.search(sentence):
         return "unfinished"
-    if _FRAGMENT_START.match(sentence) or _LIST_NUMBER_END.search(sentence):
+    if _FRAGMENT_START.match(sentence) or _LIST_NUMBER_END.search(sentence[-8:]):
         return "fragment"
     if _GARBLED.search(sentence):
         return "garbled"
-    if _BIBLIOGRAPHY.search(sentence) or len(_AUTHOR_LIST.findall(sentence)) >= 2:
+    lower = sentence.lower()
+    # cheap substring tests first: each pattern runs only where its words occur
+    if _has(lower, _BIBLIOGRAPHY_HINTS) and _BIBLIOGRAPHY.search(sentence):
         return "bibliography"
-    if _PAGE_OF.search(sentence) or _CUT_URL.search(sentence):
+    if sentence.count(",") >= 2 and len(_AUTHOR_LIST.findall(sentence)) >= 2:
+        return "bibliography"
+    if ("page" in lower and _PAGE_OF.search(sentence)) or (
+        "www" in lower and _CUT_URL.search(sentence)
+    ):
         return "furniture"
-    if _LEGAL.search(sentence) or _LICENCE_TERMS.search(sentence):
+    if _has(lower, _LEGAL_HINTS) and (_LEGAL.search(sentence) or _LICENCE_TERMS.search(sentence)):
         return "licence"
     tokens = sentence.split()
-    if sum(bool(_NUMERIC.match(t)) for t in tokens) >= 0.3 * len(tokens):
+    if _DIGIT.search(sentence) and sum(bool(_NUMERIC.match(t)) for t in tokens) >= 0.3 * len(
+        tokens
+    ):
         return "numbers"
     symbols = len(_CODE_SYMBOL.findall(sentence))
     macros = len(_MACRO.findall(sentence))
