@@ -32,7 +32,9 @@ AIRFLOW_ENV = {
     "AIRFLOW__API_AUTH__JWT_SECRET": "bluelabel-test-session-secret",
 }
 os.environ.update(AIRFLOW_ENV)
-for _name in ("BLUELABEL_STORE", "BLUELABEL_WORKFLOW_ROOT", "BLUELABEL_ALLOWED_ROOTS"):
+for _name in [
+    n for n in os.environ if n.startswith("AIRFLOW__BLUELABEL__") and n not in AIRFLOW_ENV
+]:
     os.environ.pop(_name, None)
 
 import json
@@ -50,7 +52,47 @@ from bluelabel.agents import AgentContext
 from bluelabel.store import KnowledgeStore
 from devtools.samples import build_pdf, sample_pages
 
-SHARED = REPO.parent / "shared"
+
+def _find_shared() -> Path:
+    """``../shared`` (the original system's workflows and PDFs), beside this checkout or beside
+    the repository it was cloned from, or ``$BLUELABEL_SHARED``: CI runs a fresh clone."""
+    candidates = [os.environ.get("BLUELABEL_SHARED"), str(REPO.parent / "shared")]
+    origin = subprocess.run(
+        ["git", "-C", str(REPO), "config", "--get", "remote.origin.url"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if origin and "://" not in origin:
+        candidates.append(str(Path(origin).resolve().parent / "shared"))
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "bench").is_dir():
+            return Path(candidate)
+    return REPO.parent / "shared"
+
+
+SHARED = _find_shared()
+
+
+@pytest.fixture(scope="session")
+def shared_bench() -> Path:
+    """The original system's bench folder; a test that needs it fails, never skips, without it."""
+    bench = SHARED / "bench"
+    if not bench.is_dir():
+        pytest.fail(
+            f"{bench} not found: these compatibility tests need the original Bluelabel "
+            "workflows (../shared beside the checkout or its origin, or $BLUELABEL_SHARED)"
+        )
+    return bench
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """Settings are read once per process; a test that changes the environment sees it."""
+    from bluelabel.config import reset_settings
+
+    reset_settings()
+    yield
+    reset_settings()
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +108,15 @@ def airflow_db() -> Path:
     )
     (AIRFLOW_HOME / "inbox").mkdir(exist_ok=True)
     return AIRFLOW_HOME
+
+
+def run_agent(name: str, request: Any, context: AgentContext) -> dict[str, Any]:
+    """Run a registered agent and return its result as the operator would push it to XCom."""
+    from bluelabel.agents import get_agent
+
+    result = get_agent(name).run(request, context)
+    data: dict[str, Any] = result.to_xcom() if hasattr(result, "to_xcom") else dict(result)
+    return data
 
 
 def run_dag(dag: Any, conf: dict[str, Any] | None = None) -> Any:

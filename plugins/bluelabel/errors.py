@@ -1,4 +1,10 @@
-"""Error types. Every message is meant to be read by a person and acted on."""
+"""Error types. Every message is meant to be read by a person and acted on.
+
+``permanent`` says whether trying again can help: a missing file, a path outside the roots, a
+file that is not a PDF, a wrong password or a refused address fail the same way on every try,
+so the operators fail such a task at once instead of spending its retries; a timeout, an HTTP
+5xx or a reset connection may pass on the next try.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +12,41 @@ from __future__ import annotations
 class BluelabelError(Exception):
     """Base of every error Bluelabel raises on purpose."""
 
+    #: trying again with the same input cannot succeed
+    permanent: bool = True
+
 
 class IngestError(BluelabelError):
     """A source could not be ingested. ``source`` names it; the message says why."""
 
-    def __init__(self, source: str, reason: str) -> None:
+    def __init__(self, source: str, reason: str, *, permanent: bool = True) -> None:
         super().__init__(f"{source}: {reason}")
         self.source = source
         self.reason = reason
+        self.permanent = permanent
+
+
+class TransientIngestError(IngestError):
+    """An ingest that may succeed when tried again (timeout, HTTP 5xx, connection reset)."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(source, reason, permanent=False)
+
+
+class CorruptPdfError(IngestError):
+    """The PDF backend could not open the file as a PDF (another backend may repair it)."""
+
+
+class LimitExceeded(IngestError):
+    """A document needs more than a configured limit allows (size, pages, memory, time)."""
+
+    def __init__(self, source: str, reason: str, *, setting: str, permanent: bool = True) -> None:
+        super().__init__(source, reason, permanent=permanent)
+        self.setting = setting
 
 
 class AgentInputError(BluelabelError):
-    """An agent was given input it cannot use (missing field, wrong type)."""
+    """An agent was given input it cannot use (missing field, wrong type, unknown option)."""
 
 
 class UnknownAgentError(BluelabelError):
@@ -27,6 +56,10 @@ class UnknownAgentError(BluelabelError):
 class StoreError(BluelabelError):
     """The knowledge store could not be read or written."""
 
+    def __init__(self, message: str, *, permanent: bool = True) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
 
 class OutputContractError(BluelabelError):
     """An agent result lacks keys that the workflow step declared in ``outputs``."""
@@ -34,3 +67,7 @@ class OutputContractError(BluelabelError):
 
 class NothingToDigest(BluelabelError):
     """A digest asked to skip when empty found no documents (the task is marked skipped)."""
+
+
+class NoLongerInInbox(IngestError):
+    """The inbox file a mapped task was given has been filed away already (by another run)."""

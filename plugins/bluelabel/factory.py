@@ -23,9 +23,15 @@ from typing import Any
 import pendulum
 from airflow.sdk import DAG, Asset, Param
 
-from bluelabel import settings
+from bluelabel.config import Settings, get_settings
 from bluelabel.operators import AgentOperator, DigestOperator, IngestOperator
-from bluelabel.workflow import Workflow, WorkflowError, check_workflow, parse_duration
+from bluelabel.workflow import (
+    Workflow,
+    WorkflowError,
+    WorkflowPolicy,
+    check_workflow,
+    parse_duration,
+)
 from bluelabel.workflow.cache import cached_check
 
 log = logging.getLogger(__name__)
@@ -34,10 +40,10 @@ DEFAULT_START_DATE = pendulum.datetime(2025, 1, 1, tz="UTC")
 _DURATION_ARGS = ("retry_delay", "max_retry_delay", "execution_timeout")
 _OPERATORS: dict[str, type[AgentOperator]] = {
     "ingestion_agent": IngestOperator,
-    "ingestion": IngestOperator,
     "digest_agent": DigestOperator,
-    "digest": DigestOperator,
 }
+#: Params that take a file path: their help in the trigger form says where files may be.
+_PATH_PARAMS = ("source", "file_path", "inbox")
 
 
 class WorkflowLoadWarning(UserWarning):
@@ -63,12 +69,26 @@ def _durations(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _params(workflow: Workflow) -> dict[str, Param]:
+def _where_files_may_be(settings: Settings) -> str:
+    roots = ", ".join(str(r) for r in settings.run_roots)
+    if not roots:
+        return " Files may be read only from the workflow's own folder."
+    relative = (
+        f" Relative paths resolve against {settings.trigger_root}." if settings.trigger_root else ""
+    )
+    return f" Files must lie under {roots} ([bluelabel] allowed_roots).{relative}"
+
+
+def _params(workflow: Workflow, settings: Settings) -> dict[str, Param]:
     params = {}
     for name, spec in workflow.params.items():
         if isinstance(spec, dict) and ("type" in spec or "default" in spec):
             options = dict(spec)
             default = options.pop("default", None)
+            if name in _PATH_PARAMS:
+                options["description"] = str(options.get("description", "")) + _where_files_may_be(
+                    settings
+                )
             params[name] = Param(default, **options)
         else:
             params[name] = Param(spec)
@@ -83,9 +103,10 @@ def _doc_md(workflow: Workflow) -> str:
     )
 
 
-def build_dag(workflow: Workflow) -> DAG:
+def build_dag(workflow: Workflow, settings: Settings | None = None) -> DAG:
     """The Airflow DAG of a validated workflow: one task per step, edges from ``input_from``
     and ``expand`` (a mapped task per ``expand`` step)."""
+    settings = settings or get_settings()
     start = pendulum.parse(workflow.start_date) if workflow.start_date else DEFAULT_START_DATE
     end = pendulum.parse(workflow.end_date) if workflow.end_date else None
     dag = DAG(
@@ -96,7 +117,7 @@ def build_dag(workflow: Workflow) -> DAG:
         start_date=start,  # type: ignore[arg-type]
         end_date=end,  # type: ignore[arg-type]
         catchup=workflow.catchup,
-        params=_params(workflow),
+        params=_params(workflow, settings),
         default_args=_durations(workflow.default_args),
         max_active_runs=workflow.max_active_runs or 16,
         max_active_tasks=workflow.max_active_tasks or 16,
@@ -110,8 +131,6 @@ def build_dag(workflow: Workflow) -> DAG:
     for step in workflow.topological_order():
         operator = _OPERATORS.get(step.agent, AgentOperator)
         kwargs: dict[str, Any] = {"agent": step.agent} if operator is AgentOperator else {}
-        if step.agent in ("ingestion", "digest"):
-            kwargs["agent"] = step.agent
         # Only what the step sets: every keyword costs BaseOperator's default handling time.
         if step.name and step.name != step.id:
             kwargs["task_display_name"] = step.name
@@ -158,13 +177,15 @@ def load_workflow_dag(
     use_cache: bool = True,
 ) -> DAG:
     """The DAG of one workflow file; raise :class:`WorkflowError` listing every problem."""
-    check = cached_check if use_cache else check_workflow
-    workflow, problems = check(
-        path, root=root or settings.workflow_root(), allowed_roots=settings.allowed_roots()
-    )
+    settings = get_settings()
+    policy = WorkflowPolicy.from_settings(settings, root)
+    if use_cache:
+        workflow, problems = cached_check(path, policy=policy, cache_dir=settings.workflow_cache)
+    else:
+        workflow, problems = check_workflow(path, policy=policy)
     if workflow is None:
         raise WorkflowError(problems)
-    return build_dag(workflow)
+    return build_dag(workflow, settings)
 
 
 def load_workflows(

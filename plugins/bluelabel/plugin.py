@@ -10,7 +10,7 @@ from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
 
-from bluelabel import settings
+from bluelabel.config import get_settings
 from bluelabel.metrics import listener
 from bluelabel.operators.links import DigestLink, SourceDocumentLink
 from bluelabel.web.react_apps import PREFIX, react_apps
@@ -18,7 +18,7 @@ from bluelabel.web.react_apps import PREFIX, react_apps
 
 def knowledge_store() -> str:
     """``{{ macros.bluelabel.knowledge_store() }}``: where documents are stored."""
-    return settings.store_location()
+    return get_settings().store
 
 
 class _WebApps:

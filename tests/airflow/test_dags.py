@@ -11,7 +11,7 @@ import pytest
 
 from bluelabel.factory import load_workflows
 from tests.airflow.conftest import task_states, xcom
-from tests.conftest import REPO, SHARED, run_dag
+from tests.conftest import REPO, run_dag
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 
@@ -170,17 +170,18 @@ load_workflows(here / "workflows" / "{name}", globals(), root=here)
 """
 
 
-@pytest.mark.skipif(not (SHARED / "bench").exists(), reason="../shared/bench not present")
-def test_each_broken_workflow_is_one_import_error_and_the_rest_still_load(tmp_path: Path) -> None:
+def test_each_broken_workflow_is_one_import_error_and_the_rest_still_load(
+    tmp_path: Path, shared_bench: Path
+) -> None:
     from airflow.dag_processing.dagbag import DagBag
 
     workflows = tmp_path / "workflows"
     workflows.mkdir()
-    shutil.copytree(SHARED / "bench" / "original-inputs", tmp_path / "tests")
-    shutil.copy(SHARED / "bench" / "original-pdfs" / "sample.pdf", tmp_path / "tests")
+    shutil.copytree(shared_bench / "original-inputs", tmp_path / "tests")
+    shutil.copy(shared_bench / "original-pdfs" / "sample.pdf", tmp_path / "tests")
     names = []
     for kind in ("valid", "invalid"):
-        for path in sorted((SHARED / "bench" / "original-workflows" / kind).glob("*.yaml")):
+        for path in sorted((shared_bench / "original-workflows" / kind).glob("*.yaml")):
             shutil.copy(path, workflows / path.name)
             (tmp_path / f"load_{path.stem}.py").write_text(LOADER.format(name=path.name))
             names.append((kind, path.stem))

@@ -10,8 +10,8 @@ import sys
 import pendulum
 import pytest
 
-from bluelabel.metrics import METRICS_XCOM_KEY
-from tests.airflow.conftest import xcom
+from bluelabel.metrics import METRICS_STATE_PREFIX
+from tests.airflow.conftest import task_state_value
 from tests.conftest import REPO, run_dag
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
@@ -38,8 +38,9 @@ def _dag():  # type: ignore[no-untyped-def]
 def test_every_task_gets_a_metrics_record() -> None:
     run = run_dag(_dag())
     assert str(run.state) == "success"
-    plain = xcom(run, "plain", key=METRICS_XCOM_KEY)
-    ingest = xcom(run, "ingest", key=METRICS_XCOM_KEY)
+    # One record per try, in the task state store (XCom is cleared when a task is retried).
+    plain = task_state_value(run, "plain", f"{METRICS_STATE_PREFIX}1")
+    ingest = task_state_value(run, "ingest", f"{METRICS_STATE_PREFIX}1")
     for record in (plain, ingest):
         assert record["outcome"] == "success" and record["try_number"] == 1
         assert record["duration_ms"] > 0 and record["cpu_ms"] >= 0

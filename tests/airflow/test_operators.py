@@ -8,25 +8,11 @@ import pendulum
 import pytest
 
 from bluelabel.operators import AgentOperator, DigestOperator, IngestOperator
-from bluelabel.operators.agent import MAX_XCOM_DIGEST_CHARS, _small, trigger_input
+from bluelabel.operators.agent import MAX_XCOM_DIGEST_CHARS, _small
 from tests.airflow.conftest import task_states, xcom
 from tests.conftest import run_dag
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
-
-
-def test_trigger_input_short_form_and_original_shape() -> None:
-    assert trigger_input({"source": "/in/a.pdf", "format": "html"}, None) == {
-        "source": "trigger",
-        "content": {"file_path": "/in/a.pdf"},
-        "config": {"format": "html"},
-    }
-    assert trigger_input({"format": "md"}, {"source": "https://x.org/a"})["content"] == {
-        "url": "https://x.org/a"
-    }
-    assert trigger_input({}, {"text": "inline"})["content"] == {"text": "inline"}
-    original = {"task_type": "url", "content": {"url": "https://x.org"}, "source": "cli"}
-    assert trigger_input({"format": "json"}, original) == {**original, "format": "json"}
 
 
 def test_templated_fields() -> None:

@@ -57,10 +57,16 @@ def airflow_running(api_server: tuple[str, str]) -> Iterator[Api]:
     api = Api(base, token)
     try:
         deadline = time.monotonic() + 180
-        while True:  # the DAG processor has parsed the folder
+        shipped = [
+            "batch_ingestion",
+            "pdf_ingestion_digest",
+            "periodic_digest",
+            "url_ingestion_digest",
+        ]
+        while shipped:  # the DAG processor has parsed every shipped workflow
             try:
-                api("GET", "/api/v2/dags/batch_ingestion")
-                break
+                api("GET", f"/api/v2/dags/{shipped[0]}")
+                shipped.pop(0)
             except urllib.error.HTTPError:
                 assert time.monotonic() < deadline, "the DAG processor did not parse dags/"
                 time.sleep(2)

@@ -3,49 +3,87 @@
 from __future__ import annotations
 
 import hashlib
-import html
-import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Protocol
 
-from bluelabel.agents.models import AgentContext, AgentInput, whole_number
+from bluelabel.agents.models import AgentContext, AgentInput
+from bluelabel.agents.options import option
+from bluelabel.agents.results import DigestResult
 from bluelabel.agents.summarize import summarize
-from bluelabel.errors import AgentInputError, NothingToDigest
+from bluelabel.errors import AgentInputError, NothingToDigest, StoreError
+from bluelabel.render.digest import (
+    DEFAULT_SECTIONS,
+    FORMAT_SUFFIX,
+    DigestItem,
+    parse_sections,
+    render_digest,
+)
 from bluelabel.store import DocumentRecord, KnowledgeStore
 from bluelabel.timeparse import TimeParseError, parse_time
 
-Format = Literal["markdown", "html", "json"]
-FORMATS: tuple[Format, ...] = ("markdown", "html", "json")
-FORMAT_SUFFIX = {"markdown": "md", "html": "html", "json": "json"}
-
-#: Section names a step's ``config.sections`` may list, with the original's names as aliases.
-SECTIONS = {
-    "summary": "summary",
-    "executive_summary": "summary",
-    "key_points": "key_points",
-    "key_findings": "key_points",
-    "keywords": "keywords",
-    "metadata": "metadata",
-}
-DEFAULT_SECTIONS = ("summary", "key_points", "metadata")
-SUMMARY_VERSION = 2  # 2: summaries from the text model (prose only, abstract first)
+SUMMARY_VERSION = 3  # 3: the text-model summariser with what_inside and gist
+#: A summary reads at most this much of a document (the opening holds what it is about).
+SUMMARY_INPUT_CHARS = 8_000_000
 
 
-@dataclass
-class DigestItem:
-    content_id: str
-    title: str
-    source: str
-    date: str
-    content_type: str
-    length: int
-    summary: str
-    key_points: list[str] = field(default_factory=list)
-    keywords: list[str] = field(default_factory=list)
-    page_count: int | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
+@dataclass(frozen=True)
+class SummaryOptions:
+    """How documents are summarised (digest and periodic digest)."""
+
+    sentences: int = option(3, "Sentences in each summary.", minimum=1, maximum=20)
+    key_points: int = option(5, "Key points per document.", minimum=0, maximum=20)
+    sections: list[str] = option(
+        list(DEFAULT_SECTIONS),
+        "What each entry shows: summary, key_points, whats_inside, keywords, metadata "
+        "(executive_summary and key_findings: the original names).",
+    )
+    summarizer: Literal["extractive", "llm"] = option(
+        "extractive", "extractive (built in, offline) or llm (an Airflow connection)."
+    )
+    llm_conn_id: str | None = option(None, "summarizer llm: a connection of type pydanticai.")
+    llm_model: str | None = option(None, "summarizer llm: a model instead of the connection's.")
+    chunk_chars: int = option(12_000, "summarizer llm: characters per chunk.", minimum=500)
+    chunk_overlap: int = option(400, "summarizer llm: overlap between chunks.", minimum=0)
+    llm_timeout: float = option(60.0, "summarizer llm: seconds per call.", minimum=0.1)
+    fallback: bool = option(True, "summarizer llm: use the extractive one when the LLM fails.")
+    prompts: str | None = option(None, "summarizer llm: a YAML file of prompts.")
+
+
+@dataclass(frozen=True)
+class DigestOptions(SummaryOptions):
+    """Options of the digest agent (step ``config``)."""
+
+    format: Literal["markdown", "html", "json"] = option("markdown", "Output format.", per_run=True)
+    limit: int = option(10, "At most this many documents.", minimum=1, per_run=True)
+    title: str = option("Bluelabel digest", "The digest's title.", per_run=True)
+    content_ids: list[str] | None = option(None, "Digest exactly these documents.", per_run=True)
+    since: str | None = option(
+        None, "Query: ingested since (ISO time or age: 7d, 12h).", per_run=True
+    )
+    until: str | None = option(None, "Query: ingested until (ISO time or age).", per_run=True)
+    tags: list[str] = option([], "Query: documents with all these tags.", per_run=True)
+    source: str | None = option(None, "Query: documents whose source contains this.", per_run=True)
+    content_type: str | None = option(None, "Query: pdf, url or text.", per_run=True)
+    exclude_deduplicated: bool = option(
+        False, "Leave out upstream documents that were stored before this run."
+    )
+    skip_if_empty: bool = option(
+        False, "Nothing to digest: skip the task (and its outlets) instead of an empty digest."
+    )
+
+
+class Summarizer(Protocol):
+    key: str
+    notes: list[str]
+
+    @property
+    def label(self) -> str: ...
+
+    def summarize(
+        self, text: str, *, sentences: int, key_points: int, title: str, outline: list[Any]
+    ) -> tuple[dict[str, Any], bool]: ...
 
 
 class ExtractiveSummarizer:
@@ -57,55 +95,58 @@ class ExtractiveSummarizer:
     def __init__(self) -> None:
         self.notes: list[str] = []
 
-    def prepare(self) -> None:
-        return None
-
     def summarize(
-        self, text: str, *, sentences: int, key_points: int, title: str = ""
+        self, text: str, *, sentences: int, key_points: int, title: str, outline: list[Any]
     ) -> tuple[dict[str, Any], bool]:
         result = summarize(text, sentences=sentences, key_points=key_points)
-        data = {
-            "summary": result.summary,
-            "key_points": result.key_points,
-            "keywords": result.keywords,
-        }
-        return data, True
+        return extractive_fields(result), True
 
 
-def summarizer_for(request: AgentInput, context: AgentContext) -> Any:
-    """The step's summariser: ``summarizer: extractive`` (default) or ``llm`` with
-    ``llm_conn_id`` (and optional ``llm_model``, ``chunk_chars``, ``chunk_overlap``,
-    ``llm_timeout``, ``fallback``, ``prompts``). The LLM's connection is resolved here, at
-    the start of the step."""
-    kind = request.option("summarizer", "extractive")
-    if kind == "extractive":
+def extractive_fields(result: Any) -> dict[str, Any]:
+    """What a digest keeps of a :class:`~bluelabel.agents.summarize.Summary`."""
+    return {
+        "summary": result.summary,
+        "key_points": list(result.key_points),
+        "keywords": list(result.keywords),
+        "what_inside": list(getattr(result, "what_inside", None) or []),
+        "gist": getattr(result, "gist", None) or "",
+    }
+
+
+def _outline_inside(record: DocumentRecord) -> list[str]:
+    """The top level of a long PDF's bookmarks, when the summariser found no structure."""
+    top = [str(entry[1]) for entry in record.outline if entry and entry[0] == 1]
+    return top[:12] if len(top) >= 3 else []
+
+
+def _gist(summary: str) -> str:
+    first = summary.split(". ")[0].strip().rstrip(".")
+    return f"{first[:200]}." if first else ""
+
+
+def summarizer_for(opts: SummaryOptions) -> Summarizer:
+    """The step's summariser; an LLM's connection is resolved now, at the start of the step."""
+    if opts.summarizer == "extractive":
         return ExtractiveSummarizer()
-    if kind != "llm":
-        raise AgentInputError(f"summarizer must be 'extractive' or 'llm', got {kind!r}")
-    from bluelabel.agents.llm import (
-        DEFAULT_CHUNK_CHARS,
-        DEFAULT_CHUNK_OVERLAP,
-        DEFAULT_TIMEOUT_S,
-        LlmSummarizer,
-    )
+    from bluelabel.agents.llm import LlmSummarizer
 
-    conn_id = request.option("llm_conn_id")
-    if not isinstance(conn_id, str) or not conn_id:
+    if not opts.llm_conn_id:
         raise AgentInputError(
             "summarizer: llm needs llm_conn_id (an Airflow connection of type pydanticai)"
         )
+    if opts.chunk_overlap >= opts.chunk_chars:
+        raise AgentInputError(
+            f"chunk_overlap ({opts.chunk_overlap}) must be smaller than chunk_chars "
+            f"({opts.chunk_chars})"
+        )
     summarizer = LlmSummarizer(
-        conn_id=conn_id,
-        model_id=request.option("llm_model"),
-        chunk_chars=_positive_int(
-            request.option("chunk_chars", DEFAULT_CHUNK_CHARS), "chunk_chars"
-        ),
-        chunk_overlap=_positive_int(
-            request.option("chunk_overlap", DEFAULT_CHUNK_OVERLAP), "chunk_overlap", allow_zero=True
-        ),
-        timeout=float(request.option("llm_timeout", DEFAULT_TIMEOUT_S)),
-        fallback=request.flag("fallback", True),
-        prompts_path=request.option("prompts"),
+        conn_id=opts.llm_conn_id,
+        model_id=opts.llm_model,
+        chunk_chars=opts.chunk_chars,
+        chunk_overlap=opts.chunk_overlap,
+        timeout=opts.llm_timeout,
+        fallback=opts.fallback,
+        prompts_path=opts.prompts,
     )
     summarizer.prepare()
     return summarizer
@@ -114,24 +155,21 @@ def summarizer_for(request: AgentInput, context: AgentContext) -> Any:
 def summarize_record(
     record: DocumentRecord,
     store: KnowledgeStore,
-    *,
-    sentences: int,
-    key_points: int,
-    summarizer: Any = None,
+    opts: SummaryOptions,
+    summarizer: Summarizer,
 ) -> dict[str, Any]:
     """The summary of a stored document, computed once per settings and cached in the store."""
-    summarizer = summarizer or ExtractiveSummarizer()
     prefix = "" if summarizer.key == "extractive" else f"{summarizer.key}-"
-    key = f"v{SUMMARY_VERSION}-{prefix}s{sentences}-k{key_points}"
+    key = f"v{SUMMARY_VERSION}-{prefix}s{opts.sentences}-k{opts.key_points}"
     cached = store.cached_summary(record.content_id, key)
     if cached is not None:
         return cached
-    data: dict[str, Any]
     data, cacheable = summarizer.summarize(
-        store.read_text(record.content_id),
-        sentences=sentences,
-        key_points=key_points,
+        store.read_text(record.content_id, max_chars=SUMMARY_INPUT_CHARS),
+        sentences=opts.sentences,
+        key_points=opts.key_points,
         title=record.title or "",
+        outline=list(record.outline),
     )
     if cacheable:
         store.cache_summary(record.content_id, key, data)
@@ -139,134 +177,57 @@ def summarize_record(
 
 
 def digest_item(record: DocumentRecord, summary: Mapping[str, Any]) -> DigestItem:
-    metadata = {
-        k: v
-        for k, v in record.metadata.items()
-        if k in ("author", "subject", "created", "producer", "url", "page_count")
-    }
     return DigestItem(
         content_id=record.content_id,
-        title=record.title or record.source,
+        title=record.title or summary.get("title") or record.source,
         source=record.source,
         date=record.ingested_at,
         content_type=record.content_type,
         length=record.content_length,
-        summary=summary["summary"] or "(no text to summarise)",
-        key_points=list(summary["key_points"]),
-        keywords=list(summary["keywords"]),
+        summary=summary.get("summary") or "(no text to summarise)",
+        key_points=list(summary.get("key_points") or []),
+        keywords=list(summary.get("keywords") or []),
+        what_inside=list(summary.get("what_inside") or []) or _outline_inside(record),
+        gist=str(summary.get("gist") or "") or _gist(str(summary.get("summary") or "")),
         page_count=record.page_count,
-        metadata=metadata,
+        metadata=dict(record.metadata),
     )
 
 
-# --------------------------------------------------------------------------- rendering
-def render(
-    items: Sequence[DigestItem],
-    fmt: Format,
-    *,
-    title: str,
-    generated_at: str,
-    sections: Sequence[str] = DEFAULT_SECTIONS,
-) -> str:
-    if fmt == "json":
-        return json.dumps(
-            {
-                "title": title,
-                "generated_at": generated_at,
-                "count": len(items),
-                "items": [asdict(i) for i in items],
-            },
-            indent=2,
-            ensure_ascii=False,
-        )
-    if fmt == "html":
-        return _render_html(items, title, generated_at, sections)
-    return _render_markdown(items, title, generated_at, sections)
+@dataclass
+class Summaries:
+    items: list[DigestItem]
+    #: what was met on the way: the summariser's fall-backs, damaged store entries
+    warnings: list[str]
+    #: which summariser made them ("extractive", "llm (conn)", or the fall-back)
+    summarizer: str
 
 
-def _render_markdown(
-    items: Sequence[DigestItem], title: str, generated_at: str, sections: Sequence[str]
-) -> str:
-    lines = [f"# {title}", "", f"_{len(items)} document(s), generated {generated_at}_", ""]
-    lines += markdown_items(items, sections)
-    return "\n".join(lines).rstrip() + "\n"
+def summarize_records(
+    records: Sequence[DocumentRecord], store: KnowledgeStore, opts: SummaryOptions
+) -> Summaries:
+    """Digest items of ``records``, with the step's summariser."""
+    summarizer = summarizer_for(opts)
+    items = [digest_item(r, summarize_record(r, store, opts, summarizer)) for r in records]
+    return Summaries(items, [*summarizer.notes, *store.problems], summarizer.label)
 
 
-def markdown_items(
-    items: Sequence[DigestItem], sections: Sequence[str], *, level: int = 2
-) -> list[str]:
-    """The markdown lines of the items, each under a heading of ``level``."""
-    lines: list[str] = []
-    for number, item in enumerate(items, 1):
-        lines += [
-            f"{'#' * level} {number}. {item.title}",
-            "",
-            f"- **Source:** {item.source}",
-            f"- **Date:** {item.date}",
-            f"- **Length:** {item.length:,} characters"
-            + (f", {item.page_count} pages" if item.page_count else ""),
-            "",
-        ]
-        if "summary" in sections:
-            lines += [item.summary, ""]
-        if "key_points" in sections and item.key_points:
-            lines += ["**Key points**", ""] + [f"- {p}" for p in item.key_points] + [""]
-        if "keywords" in sections and item.keywords:
-            lines += [f"**Keywords:** {', '.join(item.keywords)}", ""]
-        if "metadata" in sections and item.metadata:
-            lines += ["| Field | Value |", "|---|---|"]
-            lines += [f"| {k} | {_cell(v)} |" for k, v in item.metadata.items()]
-            lines += [""]
-    return lines
+def publish(
+    store: KnowledgeStore, text: str, html: str, fmt: str, warnings: list[str]
+) -> tuple[str | None, str | None]:
+    """Save the digest (its format and the styled HTML page) under ``digests/``; a store that
+    cannot be written loses only the files, with a warning."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    name = f"{stamp}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    try:
+        path = store.write_digest(f"{name}.{FORMAT_SUFFIX[fmt]}", text)
+        html_path = path if fmt == "html" else store.write_digest(f"{name}.html", html)
+    except StoreError as exc:
+        warnings.append(f"the digest was not saved: {exc}")
+        return None, None
+    return path, html_path
 
 
-def _cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def _render_html(
-    items: Sequence[DigestItem], title: str, generated_at: str, sections: Sequence[str]
-) -> str:
-    e = html.escape
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{e(title)}</title></head><body>",
-        f"<h1>{e(title)}</h1>",
-        f"<p><em>{len(items)} document(s), generated {e(generated_at)}</em></p>",
-        *html_items(items, sections),
-        "</body></html>",
-    ]
-    return "\n".join(parts) + "\n"
-
-
-def html_items(items: Sequence[DigestItem], sections: Sequence[str]) -> list[str]:
-    """The HTML of the items, one ``<article>`` each; every value escaped."""
-    e = html.escape
-    parts: list[str] = []
-    for item in items:
-        parts.append(f'<article id="{e(item.content_id)}"><h2>{e(item.title)}</h2>')
-        parts.append(
-            f"<p>Source: {e(item.source)}<br>Date: {e(item.date)}<br>"
-            f"Length: {item.length:,} characters</p>"
-        )
-        if "summary" in sections:
-            parts.append(f"<p>{e(item.summary)}</p>")
-        if "key_points" in sections and item.key_points:
-            parts.append("<ul>" + "".join(f"<li>{e(p)}</li>" for p in item.key_points) + "</ul>")
-        if "keywords" in sections and item.keywords:
-            parts.append(f"<p>Keywords: {e(', '.join(item.keywords))}</p>")
-        if "metadata" in sections and item.metadata:
-            rows = "".join(
-                f"<tr><th>{e(str(k))}</th><td>{e(str(v))}</td></tr>"
-                for k, v in item.metadata.items()
-            )
-            parts.append(f"<table>{rows}</table>")
-        parts.append("</article>")
-    return parts
-
-
-# --------------------------------------------------------------------------- agent
 def _ids_from(results: Iterable[Mapping[str, Any]], *, new_only: bool = False) -> list[str]:
     """Content ids in upstream results; ``new_only``: leave out documents stored before."""
     ids: list[str] = []
@@ -283,72 +244,49 @@ def _ids_from(results: Iterable[Mapping[str, Any]], *, new_only: bool = False) -
 
 
 class DigestAgent:
-    """Digest stored documents. Which ones, in order of precedence:
-
-    ``content_ids`` (config/content), the upstream steps' results, inline ``content.text``,
-    else a query: ``since``, ``until``, ``tags``, ``source``, ``content_type``, ``limit``.
-    Options: ``format`` (markdown|html|json), ``limit`` (default 10), ``sentences``,
-    ``key_points``, ``sections``, ``title``, ``exclude_deduplicated`` (leave out upstream
-    documents that were already stored), ``skip_if_empty`` (raise :class:`NothingToDigest`,
-    which the operator turns into a skipped task, when there is nothing to digest).
-    """
+    """Digest stored documents. Which ones, in order of precedence: ``content_ids``, the
+    upstream steps' results, inline ``content.text``, else a query (``since``, ``until``,
+    ``tags``, ``source``, ``content_type``, ``limit``)."""
 
     name = "digest_agent"
+    options: ClassVar[type[DigestOptions]] = DigestOptions
 
-    def run(self, request: AgentInput, context: AgentContext) -> dict[str, Any]:
-        fmt = request.option("format", "markdown")
-        if fmt not in FORMATS:
-            raise AgentInputError(
-                f"digest: format must be one of {', '.join(FORMATS)}, got {fmt!r}"
-            )
-        limit = _positive_int(request.option("limit", 10), "limit")
-        sentences = _positive_int(request.option("sentences", 3), "sentences")
-        n_points = _positive_int(request.option("key_points", 5), "key_points", allow_zero=True)
-        sections, warnings = parse_sections(request.option("sections", DEFAULT_SECTIONS))
+    def run(self, request: AgentInput, context: AgentContext) -> DigestResult:
+        opts = request.options(DigestOptions, settings=context.settings)
+        sections, warnings = parse_sections(opts.sections)
         store = context.store
-
-        records = self._select(request, context, limit)
-        if not records and request.flag("skip_if_empty"):
+        records = self._select(request, opts, context)
+        if not records and opts.skip_if_empty:
             raise NothingToDigest("no new documents to digest")
-        summarizer = summarizer_for(request, context)
-        items = [
-            digest_item(
-                r,
-                summarize_record(
-                    r, store, sentences=sentences, key_points=n_points, summarizer=summarizer
-                ),
-            )
-            for r in records
-        ]
-        warnings.extend(summarizer.notes)
+        summaries = summarize_records(records, store, opts)
+        items = summaries.items
+        warnings += summaries.warnings
         inline = request.content.get("text")
         if not records and isinstance(inline, str) and inline.strip():
-            items.append(self._inline_item(request, inline, sentences, n_points))
-
+            items.append(self._inline_item(request, inline, opts))
         generated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        title = str(request.option("title", "Bluelabel digest"))
-        digest = render(items, fmt, title=title, generated_at=generated_at, sections=sections)
-        name = hashlib.sha256(digest.encode()).hexdigest()[:12]
-        stamp = generated_at.replace(":", "").replace("-", "")[:15]
-        path = store.write_digest(f"{stamp}-{name}.{FORMAT_SUFFIX[fmt]}", digest)
-        return {
-            "digest": digest,
-            "summary_count": len(items),
-            "format": fmt,
-            "content_ids": [i.content_id for i in items],
-            "titles": [i.title for i in items],
-            "digest_path": path,
-            "summarizer": summarizer.label,
-            "warnings": warnings,
-        }
+        kwargs = {"title": opts.title, "generated_at": generated_at, "sections": sections}
+        text = render_digest(items, opts.format, **kwargs)  # type: ignore[arg-type]
+        html = text if opts.format == "html" else render_digest(items, "html", **kwargs)  # type: ignore[arg-type]
+        path, html_path = publish(store, text, html, opts.format, warnings)
+        return DigestResult(
+            digest=text,
+            format=opts.format,
+            summary_count=len(items),
+            content_ids=[i.content_id for i in items],
+            titles=[i.title for i in items],
+            digest_path=path,
+            html_path=html_path,
+            summarizer=summaries.summarizer,
+            warnings=warnings,
+        )
 
     def _select(
-        self, request: AgentInput, context: AgentContext, limit: int
+        self, request: AgentInput, opts: DigestOptions, context: AgentContext
     ) -> list[DocumentRecord]:
-        ids = request.option("content_ids")
+        ids: Sequence[str] | None = opts.content_ids
         if ids is None and (context.upstream or context.from_upstream):
-            new_only = request.flag("exclude_deduplicated")
-            ids = _ids_from(context.upstream, new_only=new_only)
+            ids = _ids_from(context.upstream, new_only=opts.exclude_deduplicated)
         if (
             ids is None
             and isinstance(request.content.get("content_id"), str)
@@ -356,34 +294,35 @@ class DigestAgent:
         ):
             ids = [request.content["content_id"]]
         if ids is not None:
-            if isinstance(ids, str) or not isinstance(ids, Sequence):
-                raise AgentInputError("digest: content_ids must be a list of ids")
             records = []
-            for content_id in list(ids)[:limit]:
+            for content_id in list(ids)[: opts.limit]:
                 record = context.store.get(str(content_id))
                 if record is None:
+                    damaged = [p for p in context.store.problems if str(content_id) in p]
                     raise AgentInputError(
                         f"digest: document {content_id} is not in store {context.store.location}"
+                        + (f" ({damaged[0]})" if damaged else "")
                     )
                 records.append(record)
             return records
         if isinstance(request.content.get("text"), str):
             return []
-        tags = request.option("tags", [])
         return context.store.query(
-            limit=limit,
-            since=_time_option(request, "since"),
-            until=_time_option(request, "until"),
-            tags=[tags] if isinstance(tags, str) else list(tags),
-            source_contains=request.option("source"),
-            content_type=request.option("content_type"),
+            limit=opts.limit,
+            since=_time(opts.since, "since"),
+            until=_time(opts.until, "until"),
+            tags=opts.tags,
+            source_contains=opts.source,
+            content_type=opts.content_type,
         )
 
     @staticmethod
-    def _inline_item(request: AgentInput, text: str, sentences: int, n_points: int) -> DigestItem:
+    def _inline_item(request: AgentInput, text: str, opts: DigestOptions) -> DigestItem:
         meta = request.content.get("metadata", {})
         meta = meta if isinstance(meta, Mapping) else {}
-        result = summarize(text, sentences=sentences, key_points=n_points)
+        data = extractive_fields(
+            summarize(text, sentences=opts.sentences, key_points=opts.key_points)
+        )
         return DigestItem(
             content_id=str(request.content.get("content_id", "inline")),
             title=str(meta.get("title") or request.source),
@@ -391,35 +330,16 @@ class DigestAgent:
             date=str(meta.get("created_at", "")),
             content_type=str(request.content.get("content_type", "text")),
             length=len(text),
-            summary=result.summary,
-            key_points=result.key_points,
-            keywords=result.keywords,
+            summary=data["summary"],
+            key_points=data["key_points"],
+            keywords=data["keywords"],
+            gist=data["gist"] or _gist(data["summary"]),
             metadata={k: v for k, v in meta.items() if k in ("author", "language", "created_at")},
         )
 
 
-def _time_option(request: AgentInput, name: str) -> datetime | None:
+def _time(value: str | None, name: str) -> datetime | None:
     try:
-        return parse_time(request.option(name), name)
+        return parse_time(value, name)
     except TimeParseError as exc:
         raise AgentInputError(f"digest: {exc}") from None
-
-
-def _positive_int(value: Any, name: str, *, allow_zero: bool = False) -> int:
-    return whole_number(value, name, agent="digest", allow_zero=allow_zero)
-
-
-def parse_sections(value: Any) -> tuple[list[str], list[str]]:
-    if isinstance(value, str) or not isinstance(value, Sequence):
-        raise AgentInputError("digest: sections must be a list of section names")
-    chosen: list[str] = []
-    warnings: list[str] = []
-    for name in value:
-        canonical = SECTIONS.get(str(name))
-        if canonical is None:
-            warnings.append(
-                f"section {name!r} is not produced by the extractive summariser; skipped"
-            )
-        elif canonical not in chosen:
-            chosen.append(canonical)
-    return chosen, warnings

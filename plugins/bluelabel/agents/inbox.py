@@ -1,42 +1,76 @@
 """The inbox of the batch workflow: documents dropped into a folder (or an object-store prefix).
 
-``InboxAgent`` lists what is new; each listed file is then ingested by one mapped task
-(:func:`ingest_inbox_item`), which moves it to ``processed/`` when it is in the store, or to
+``InboxAgent`` lists what is new; each listed file is then ingested by one mapped task (the
+ingestion agent's inbox path), which moves it to ``processed/`` when it is in the store, or to
 ``quarantine/`` beside a ``<name>.reason.txt`` sidecar that says why it failed. Nothing is
 deleted: every file ends up in exactly one of the two folders.
 
+Entries are untrusted: a symbolic link is resolved and must stay inside the inbox or the
+allowed roots, and only regular files are read; anything else is quarantined at listing time,
+with the reason, without being read.
+
 Supported: ``.pdf``; ``.txt``/``.md`` text; ``.url`` files holding one http(s) URL per line
-(blank lines and ``#`` comments ignored). Anything else is quarantined at listing time.
+(blank lines and ``#`` comments ignored).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import shutil
+import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, ClassVar
 
-from bluelabel import settings
-from bluelabel.agents.models import AgentContext, AgentInput, whole_number
-from bluelabel.errors import AgentInputError, BluelabelError, IngestError
+from bluelabel.agents.files import (
+    LocalFile,
+    check_regular_file,
+    content_id_of_file,
+    within,
+)
+from bluelabel.agents.models import AgentContext, AgentInput
+from bluelabel.agents.options import option
+from bluelabel.agents.results import InboxListing
+from bluelabel.agents.text import stage_text_stream
+from bluelabel.errors import AgentInputError, IngestError, LimitExceeded, NoLongerInInbox
 from bluelabel.store import storage_path
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
 
-    from bluelabel.agents.ingestion import IngestionAgent
-
 PROCESSED = "processed"
 QUARANTINE = "quarantine"
 REASON_SUFFIX = ".reason.txt"
 KINDS = {".pdf": "pdf", ".txt": "text", ".md": "text", ".markdown": "text", ".url": "url"}
-DEFAULT_MAX_FILES = 500
-MAX_URLS_PER_FILE = 100
+_NOT_REGULAR = {
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
+
+
+@dataclass(frozen=True)
+class InboxOptions:
+    """Options of the inbox agent (step ``config``)."""
+
+    inbox: str | None = option(
+        None,
+        "Folder or URL to list; default [bluelabel] inbox. A local folder must be the "
+        "configured inbox or lie under [bluelabel] allowed_roots.",
+        per_run=True,
+    )
+    max_files: int = option(500, "Most files per batch, oldest first; the rest wait.", minimum=1)
+    settle_seconds: float = option(
+        0.0, "Leave files changed more recently than this (still being copied).", minimum=0
+    )
+    skip_known: bool = option(
+        True, "File documents whose content is already stored under processed/ at once."
+    )
 
 
 class Inbox:
@@ -62,11 +96,12 @@ class Inbox:
             )
 
     # ------------------------------------------------------------------ listing
-    def candidates(self, *, settle_seconds: float = 0.0) -> list[tuple[float, str]]:
-        """``(mtime, name)`` of the files waiting at the top level, oldest first.
+    def entries(self, *, settle_seconds: float = 0.0) -> list[tuple[float, str]]:
+        """``(mtime, name)`` of what waits at the top level, oldest first.
 
-        Hidden and partial files (``.name``, ``*.part``, ``*.tmp``, ``*~``) are left alone, and
-        so are files changed in the last ``settle_seconds`` (they may still be being written).
+        Hidden and partial files (``.name``, ``*.part``, ``*.tmp``, ``*~``) and folders are
+        left alone, and so are files changed in the last ``settle_seconds``. Links, FIFOs and
+        other non-regular entries are listed: :meth:`refusal` says why they cannot be read.
         """
         now = time.time()
         found = []
@@ -75,39 +110,85 @@ class Inbox:
             if name.startswith(".") or name.endswith((".part", ".tmp", "~")):
                 continue
             try:
-                if not entry.is_file():
-                    continue
-                mtime = entry.stat().st_mtime
-            except (OSError, FileNotFoundError):
+                if self.is_local:
+                    info = os.lstat(entry)  # type: ignore[arg-type]
+                    if stat.S_ISDIR(info.st_mode):
+                        continue
+                    mtime = info.st_mtime
+                else:
+                    if not entry.is_file():
+                        continue
+                    mtime = entry.stat().st_mtime
+            except OSError:
                 continue  # moved away while we looked
             if settle_seconds and now - float(mtime) < settle_seconds:
                 continue
             found.append((float(mtime), name))
         return sorted(found)
 
+    def refusal(self, name: str, roots: Sequence[Path] | None) -> str | None:
+        """Why a local entry must not be read (a link out of the roots, not a regular file)."""
+        if not isinstance(self.root, Path):
+            return None
+        path = self.root / name
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            target = path.resolve()
+            allowed = [self.root, *(roots or ())]
+            if not within(target, allowed):
+                return (
+                    f"a symbolic link to {target}, outside the inbox and the allowed roots: "
+                    "not read"
+                )
+            try:
+                info = os.stat(path)
+            except OSError:
+                return "a symbolic link to nothing (its target is missing)"
+        kind = _NOT_REGULAR.get(stat.S_IFMT(info.st_mode))
+        if kind is not None:
+            return f"not a regular file: it is {kind}; not read"
+        return None
+
     def path(self, name: str) -> Path | ObjectStoragePath:
-        if "/" in name or name in ("", ".", ".."):
+        if "/" in name or "\\" in name or name in ("", ".", ".."):
             raise AgentInputError(f"inbox file name {name!r} must be a plain file name")
         return self.root / name
 
     @contextlib.contextmanager
-    def local_file(self, name: str) -> Iterator[Path]:
-        """The file as a local path (a temporary download for object stores)."""
+    def local_file(
+        self, name: str, *, roots: Sequence[Path] | None = None, max_bytes: int | None = None
+    ) -> Iterator[LocalFile]:
+        """The file as a checked local file (a bounded temporary download for object stores)."""
         source = self.path(name)
-        if not source.exists():
-            raise IngestError(
+        try:
+            exists = os.path.lexists(source) if isinstance(source, Path) else source.exists()
+        except OSError:
+            exists = False
+        if not exists:
+            raise NoLongerInInbox(
                 str(source),
                 "no longer in the inbox (already processed or quarantined by another run?)",
             )
         if isinstance(source, Path):
-            yield source
+            refusal = self.refusal(name, roots)
+            if refusal is not None:
+                raise IngestError(str(source), refusal)
+            yield check_regular_file(source.resolve(), str(source))
             return
-        suffix = Path(name).suffix
-        fd, tmp = tempfile.mkstemp(prefix="bluelabel-inbox-", suffix=suffix)
+        fd, tmp = tempfile.mkstemp(prefix="bluelabel-inbox-", suffix=Path(name).suffix)
         try:
             with os.fdopen(fd, "wb") as out, source.open("rb") as src:  # type: ignore[no-untyped-call]
-                shutil.copyfileobj(src, out, 1 << 20)
-            yield Path(tmp)
+                copied = 0
+                while block := src.read(1 << 20):
+                    copied += len(block)
+                    if max_bytes is not None and copied > max_bytes:
+                        raise LimitExceeded(
+                            str(source),
+                            f"over the {max_bytes:,}-byte limit for one document",
+                            setting="max_pdf_bytes",
+                        )
+                    out.write(block)
+            yield check_regular_file(Path(tmp), str(source))
         finally:
             Path(tmp).unlink(missing_ok=True)
 
@@ -132,27 +213,27 @@ class Inbox:
         directory = self.root / folder
         directory.mkdir(parents=True, exist_ok=True)
         target = directory / name
-        if target.exists():  # the same name was filed before: keep both
+        if os.path.lexists(target) if isinstance(target, Path) else target.exists():
             stem, suffix = os.path.splitext(name)
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
             target = directory / f"{stem}.{stamp}{suffix}"
         if isinstance(source, Path) and isinstance(target, Path):
-            os.replace(source, target)
+            os.replace(source, target)  # moves a link itself, never its target
         else:
             source.rename(target)  # type: ignore[arg-type]
         return str(target)
-
-
-def inbox_location(request: AgentInput) -> str:
-    return str(request.option("inbox") or settings.inbox_location())
 
 
 def check_inbox_allowed(inbox: Inbox, context: AgentContext) -> None:
     """A local inbox must be the configured one or lie under an allowed root."""
     if not isinstance(inbox.root, Path) or context.allowed_roots is None:
         return
-    roots = [Path(settings.inbox_location()).expanduser().resolve(), *context.allowed_roots]
-    if not any(inbox.root.is_relative_to(Path(r).resolve()) for r in roots):
+    configured = storage_path(context.settings.inbox)
+    roots = [
+        *([configured.resolve()] if isinstance(configured, Path) else []),
+        *context.allowed_roots,
+    ]
+    if not within(inbox.root, [Path(r).resolve() for r in roots]):
         raise IngestError(
             inbox.location,
             "the inbox is outside the allowed roots "
@@ -161,51 +242,43 @@ def check_inbox_allowed(inbox: Inbox, context: AgentContext) -> None:
 
 
 class InboxAgent:
-    """List the documents waiting in an inbox, as items for a mapped ingest step.
-
-    Options: ``inbox`` (folder or URL; default ``[bluelabel] inbox``), ``max_files`` (per
-    batch, oldest first; the rest wait for the next run), ``settle_seconds`` (skip files
-    changed more recently), ``skip_known`` (default true: a PDF or text file whose content is
-    already in the store goes straight to ``processed/`` without a task).
-    Result: ``items`` (one agent input per file), ``count``, ``duplicates``, ``quarantined``.
-    """
+    """List the documents waiting in an inbox, as items for a mapped ingest step."""
 
     name = "inbox_agent"
+    options: ClassVar[type[InboxOptions]] = InboxOptions
 
-    def run(self, request: AgentInput, context: AgentContext) -> dict[str, Any]:
-        inbox = Inbox(inbox_location(request))
+    def run(self, request: AgentInput, context: AgentContext) -> InboxListing:
+        opts = request.options(InboxOptions, settings=context.settings)
+        inbox = Inbox(opts.inbox or context.settings.inbox)
         check_inbox_allowed(inbox, context)
         inbox.require()
-        max_files = whole_number(
-            request.option("max_files", DEFAULT_MAX_FILES), "max_files", agent=self.name
-        )
-        settle = float(request.option("settle_seconds", 0) or 0)
-        skip_known = request.flag("skip_known", True)
-        items: list[dict[str, Any]] = []
-        duplicates: list[dict[str, str]] = []
-        quarantined: list[dict[str, str]] = []
-        waiting = inbox.candidates(settle_seconds=settle)
+        listing = InboxListing(inbox=inbox.location, items=[])
+        roots = [*(context.allowed_roots or ())]
+        waiting = inbox.entries(settle_seconds=opts.settle_seconds)
         for _, name in waiting:
-            if len(items) >= max_files:
+            if len(listing.items) >= opts.max_files:
                 break
             kind = KINDS.get(Path(name).suffix.lower())
-            if kind is None:
+            reason = inbox.refusal(name, roots)
+            if reason is None and kind is None:
                 reason = (
                     f"unsupported file type {Path(name).suffix or '(none)'!r}; the inbox "
                     f"takes {', '.join(sorted(KINDS))}"
                 )
+            if reason is not None:
                 inbox.quarantine(name, reason)
-                quarantined.append({"file": name, "reason": reason})
+                listing.quarantined.append({"file": name, "reason": reason})
                 context.log.warning("%s quarantined: %s", name, reason)
                 continue
-            if skip_known and isinstance(inbox.root, Path) and kind != "url":
+            assert kind is not None
+            if opts.skip_known and isinstance(inbox.root, Path) and kind != "url":
                 known = _stored_id(inbox.root / name, kind, context)
                 if known is not None:
                     inbox.mark_processed(name)
-                    duplicates.append({"file": name, "content_id": known})
+                    listing.duplicates.append({"file": name, "content_id": known})
                     context.log.info("%s is already stored as %s: skipped", name, known)
                     continue
-            items.append(
+            listing.items.append(
                 {
                     "task_type": kind,
                     "source": f"{inbox.location}/{name}",
@@ -213,97 +286,34 @@ class InboxAgent:
                     "context": {"inbox": inbox.location, "inbox_file": name},
                 }
             )
+        handled = len(listing.items) + len(listing.duplicates) + len(listing.quarantined)
+        listing.waiting = max(0, len(waiting) - handled)
         context.log.info(
             "inbox %s: %d to ingest, %d already stored, %d quarantined, %d waiting",
             inbox.location,
-            len(items),
-            len(duplicates),
-            len(quarantined),
-            max(0, len(waiting) - len(items) - len(duplicates) - len(quarantined)),
+            len(listing.items),
+            len(listing.duplicates),
+            len(listing.quarantined),
+            listing.waiting,
         )
-        return {
-            "items": items,
-            "count": len(items),
-            "inbox": inbox.location,
-            "duplicates": duplicates,
-            "quarantined": quarantined,
-        }
+        return listing
 
 
 def _stored_id(path: Path, kind: str, context: AgentContext) -> str | None:
     """The content id the ingestion agent would give the file, if that id is stored."""
-    from bluelabel.agents.ingestion import content_id_of_file, content_id_of_text
-
     try:
+        file = check_regular_file(path.resolve())
         if kind == "pdf":
-            content_id = content_id_of_file(path, "pdf")
-        else:
-            content_id = content_id_of_text(path.read_text(encoding="utf-8"), "text")
-    except (OSError, UnicodeDecodeError):
+            content_id = content_id_of_file(file, "pdf")
+        else:  # hashed exactly as ingestion stages it, in bounded memory
+            with file.open() as handle:
+                staged = stage_text_stream(
+                    handle,
+                    Path(os.devnull),
+                    max_bytes=context.settings.max_text_bytes,
+                    source=str(path),
+                )
+            content_id = staged.content_id
+    except (OSError, IngestError):
         return None  # the ingest task reports it, and quarantines the file
     return content_id if context.store.has(content_id) else None
-
-
-def ingest_inbox_item(
-    agent: IngestionAgent, request: AgentInput, context: AgentContext
-) -> dict[str, Any]:
-    """Ingest one inbox file, then file it under ``processed/`` or ``quarantine/``."""
-    inbox = Inbox(str(request.context["inbox"]))
-    name = str(request.context["inbox_file"])
-    check_inbox_allowed(inbox, context)
-    try:
-        with inbox.local_file(name) as path:
-            source = f"{inbox.location}/{name}"
-            if path.suffix.lower() == ".url":
-                result = _ingest_url_file(agent, path, source, request, context)
-            else:
-                result = agent.ingest_file(path, source, request, context)
-    except BluelabelError as exc:
-        if isinstance(exc, IngestError) and "no longer in the inbox" in exc.reason:
-            raise
-        reason = str(exc)
-        moved = inbox.quarantine(name, reason)
-        context.log.error("%s quarantined (%s): %s", name, moved, reason)
-        raise
-    except Exception as exc:  # a bug or an unexpected library error: still file the input
-        reason = f"{type(exc).__name__}: {exc}"
-        inbox.quarantine(name, reason)
-        raise IngestError(f"{inbox.location}/{name}", f"quarantined: {reason}") from exc
-    result["inbox_file"] = name
-    result["moved_to"] = inbox.mark_processed(name)
-    return result
-
-
-def _ingest_url_file(
-    agent: IngestionAgent, path: Path, source: str, request: AgentInput, context: AgentContext
-) -> dict[str, Any]:
-    """Every URL in a ``.url`` file; any failure fails the file, naming each bad line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise IngestError(source, f"cannot read the .url file: {exc}") from None
-    urls = [(n, line.strip()) for n, line in enumerate(lines, 1) if line.strip()]
-    urls = [(n, url) for n, url in urls if not url.startswith("#")]
-    if not urls:
-        raise IngestError(source, "the .url file lists no URL (one http(s) URL per line)")
-    if len(urls) > MAX_URLS_PER_FILE:
-        raise IngestError(source, f"more than {MAX_URLS_PER_FILE} URLs in one .url file")
-    results: list[dict[str, Any]] = []
-    failures: list[str] = []
-    for number, url in urls:
-        try:
-            results.append(agent.ingest_url(url, request, context))
-        except BluelabelError as exc:
-            failures.append(f"line {number}: {exc}")
-    if failures:
-        stored = f"; {len(results)} other URL(s) were stored" if results else ""
-        raise IngestError(source, "; ".join(failures) + stored)
-    return {
-        "content_ids": [r["content_id"] for r in results],
-        "deduplicated_ids": [r["content_id"] for r in results if r.get("deduplicated")],
-        "titles": [r.get("title") for r in results],
-        "content_type": "url",
-        "source": source,
-        "url_count": len(results),
-        "content_length": sum(int(r.get("content_length") or 0) for r in results),
-    }

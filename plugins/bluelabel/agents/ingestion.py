@@ -1,68 +1,95 @@
-"""The ingestion agent: PDF files, URLs and inline text into the knowledge store."""
+"""The ingestion agent: PDF files, URLs, text files and inline text into the knowledge store.
+
+Every source is untrusted: local paths are resolved and kept inside the allowed roots
+(:mod:`~bluelabel.agents.files`), PDFs are extracted by supervised workers under a memory
+bound and a deadline (:mod:`~bluelabel.agents.pdf`), text is streamed under its byte limit
+(:mod:`~bluelabel.agents.text`), URLs are fetched by :mod:`~bluelabel.agents.web`. Limits
+come from the step's options, capped by the ``[bluelabel]`` settings.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import time
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Literal
 
+from bluelabel.agents.files import (
+    LocalFile,
+    binary_kind,
+    check_regular_file,
+    content_id_of_file,
+    content_id_of_text,
+    local_file,
+)
 from bluelabel.agents.html_text import html_to_text
+from bluelabel.agents.inbox import Inbox, check_inbox_allowed
 from bluelabel.agents.models import AgentContext, AgentInput, TaskType
-from bluelabel.agents.pdf import PdfExtraction, check_pdf_file, extract_pdf_text
-from bluelabel.agents.web import FetchPolicy, fetch_url, looks_like_pdf
-from bluelabel.errors import AgentInputError, IngestError
+from bluelabel.agents.options import option
+from bluelabel.agents.pdf import ExtractionLimits, PdfExtraction, check_pdf_file, extract_pdf_text
+from bluelabel.agents.results import InboxFileResult, IngestResult, UrlListResult
+from bluelabel.agents.text import check_text_size, stage_text_stream
+from bluelabel.agents.web import FetchPolicy, decode_body, fetch_url, is_text_type, looks_like_pdf
+from bluelabel.errors import AgentInputError, BluelabelError, IngestError, NoLongerInInbox
 from bluelabel.store import DocumentRecord, KnowledgeStore
 
-DEFAULT_MAX_PDF_BYTES = 500_000_000
-DEFAULT_MAX_PAGES = 20_000
-DEFAULT_MAX_TEXT_BYTES = 100_000_000
-_HASH_BLOCK = 1 << 20
-#: Titles that PDF generators write when the author gave none.
-PLACEHOLDER_TITLES = {
-    "",
-    "untitled",
-    "(anonymous)",
-    "anonymous",
-    "(unspecified)",
-    "unspecified",
-    "title",
-    "document",
-    "microsoft word",
-}
-_TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text", ".rst"}
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text", ".rst"})
+MAX_URLS_PER_FILE = 100
+#: URL responses that may be HTML pages (reduced to their main text).
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-def content_id_of_file(path: Path, kind: str) -> str:
-    digest = hashlib.sha256(kind.encode() + b"\0")
-    with path.open("rb") as handle:
-        while block := handle.read(_HASH_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()[:32]
+@dataclass(frozen=True)
+class IngestOptions:
+    """Options of the ingestion agent (step ``config``)."""
+
+    password: str | None = option(None, "Password of an encrypted PDF.", per_run=True, secret=True)
+    title: str | None = option(None, "Title to record instead of the document's own.", per_run=True)
+    tags: list[str] = option([], "Tags to record with the document.", per_run=True)
+    pdf_backend: Literal["pdfium", "pypdf"] | None = option(
+        None, "PDF text extractor; default [bluelabel] pdf_backend."
+    )
+    workers: int | None = option(
+        None,
+        "Processes that extract one large PDF; default [bluelabel] ingest_workers.",
+        minimum=1,
+        ceiling="workers",
+    )
+    max_pages: int | None = option(
+        None, "Refuse PDFs with more pages.", minimum=1, ceiling="max_pages"
+    )
+    max_bytes: int | None = option(
+        None,
+        "Refuse larger documents (bytes); at most [bluelabel] max_pdf_bytes, max_text_bytes or "
+        "max_url_bytes for the kind of source.",
+        minimum=1,
+    )
+    timeout: float | None = option(
+        None,
+        "URLs: seconds to wait for the server at any one moment.",
+        minimum=0.1,
+        ceiling="url_timeout",
+    )
+    total_timeout: float | None = option(
+        None, "URLs: seconds for the whole fetch.", minimum=0.1, ceiling="url_total_timeout"
+    )
+    max_redirects: int | None = option(
+        None, "URLs: redirects to follow.", minimum=0, ceiling="max_redirects"
+    )
 
 
-def content_id_of_text(text: str, kind: str = "text") -> str:
-    return hashlib.sha256(kind.encode() + b"\0" + text.encode("utf-8")).hexdigest()[:32]
+def _byte_limit(opts: IngestOptions, ceiling: int, setting: str, source: str) -> int:
+    if opts.max_bytes is None:
+        return ceiling
+    if opts.max_bytes > ceiling:
+        raise AgentInputError(
+            f"{source}: max_bytes = {opts.max_bytes:,} is above this deployment's limit "
+            f"{ceiling:,} ([bluelabel] {setting})"
+        )
+    return opts.max_bytes
 
 
-def resolve_local_path(raw: str, context: AgentContext) -> Path:
-    """Resolve ``raw`` against ``context.base_dir``; refuse paths outside the allowed roots."""
-    path = Path(os.path.expanduser(raw))
-    if not path.is_absolute() and context.base_dir is not None:
-        path = context.base_dir / path
-    resolved = path.resolve()
-    if context.allowed_roots is not None and not any(
-        resolved.is_relative_to(Path(root).resolve()) for root in context.allowed_roots
-    ):
-        roots = ", ".join(str(r) for r in context.allowed_roots)
-        raise IngestError(raw, f"path is outside the allowed roots ({roots})")
-    return resolved
-
-
-def _infer_task_type(request: AgentInput) -> TaskType:
+def _task_type(request: AgentInput) -> TaskType:
     if request.task_type:
         return request.task_type
     content = request.content
@@ -71,8 +98,7 @@ def _infer_task_type(request: AgentInput) -> TaskType:
     if "text" in content:
         return "text"
     if "file_path" in content:
-        suffix = Path(str(content["file_path"])).suffix.lower()
-        return "text" if suffix in _TEXT_SUFFIXES else "pdf"
+        return "text" if Path(str(content["file_path"])).suffix.lower() in TEXT_SUFFIXES else "pdf"
     raise AgentInputError(
         "ingestion input needs content.file_path, content.url or content.text "
         f"(got keys: {', '.join(sorted(content)) or 'none'})"
@@ -87,113 +113,128 @@ def _require_str(request: AgentInput, key: str) -> str:
 
 
 class IngestionAgent:
-    """Ingest a PDF (``content.file_path``), a URL (``content.url``) or text (``content.text``).
-
-    Options (step ``config`` over ``content`` over ``metadata``): ``password``,
-    ``pdf_backend`` (pdfium|pypdf), ``max_pages``, ``max_bytes``, ``workers``, ``tags``,
-    ``title``. The result is small: ids and metadata, never the text.
-    """
+    """Ingest a PDF or text file (``content.file_path``), a URL (``content.url``) or text
+    (``content.text``); one file of the batch inbox (``context.inbox_file``). The result is
+    small: ids and metadata, never the text."""
 
     name = "ingestion_agent"
+    options: ClassVar[type[IngestOptions]] = IngestOptions
 
-    def run(self, request: AgentInput, context: AgentContext) -> dict[str, Any]:
-        if "inbox_file" in request.context:  # one file of the batch workflow's inbox
-            from bluelabel.agents.inbox import ingest_inbox_item
-
-            return ingest_inbox_item(self, request, context)
-        task_type = _infer_task_type(request)
+    def run(
+        self, request: AgentInput, context: AgentContext
+    ) -> IngestResult | InboxFileResult | UrlListResult:
+        opts = request.options(IngestOptions, settings=context.settings)
+        if "inbox_file" in request.context:
+            return self._ingest_inbox_item(request, opts, context)
+        task_type = _task_type(request)
         if task_type == "url":
-            return self.ingest_url(_require_str(request, "url"), request, context)
+            return self.ingest_url(_require_str(request, "url"), opts, context)
         if "file_path" in request.content and "text" not in request.content:
-            path = resolve_local_path(_require_str(request, "file_path"), context)
-            return self.ingest_file(path, str(path), request, context, task_type=task_type)
+            raw = _require_str(request, "file_path")
+            file = local_file(raw, base_dir=context.base_dir, roots=context.allowed_roots)
+            return self.ingest_file(file, str(file.path), opts, context, task_type=task_type)
         if task_type == "pdf":
             _require_str(request, "file_path")  # raises: a PDF needs a file
         inline = request.content.get("text")
         if not isinstance(inline, str):
             raise AgentInputError("ingestion input: content.text must be a string")
-        return self._ingest_text(inline, request.source, request, context)
+        return self.ingest_text(inline, request.source, opts, context)
 
+    # ------------------------------------------------------------------ files
     def ingest_file(
         self,
-        path: Path,
+        file: LocalFile,
         source: str,
-        request: AgentInput,
+        opts: IngestOptions,
         context: AgentContext,
         *,
         task_type: str | None = None,
-    ) -> dict[str, Any]:
-        """A local PDF or text file (by ``task_type``, else by its suffix)."""
+        extra: dict[str, Any] | None = None,
+    ) -> IngestResult:
+        """A checked local file: a PDF, or text (by ``task_type``, else by its suffix)."""
         if task_type is None:
-            task_type = "text" if path.suffix.lower() in _TEXT_SUFFIXES else "pdf"
+            task_type = "text" if file.path.suffix.lower() in TEXT_SUFFIXES else "pdf"
         if task_type == "pdf":
-            return self._ingest_pdf_file(path, source, request, context)
-        try:
-            size = path.stat().st_size
-            limit = int(request.option("max_bytes", DEFAULT_MAX_TEXT_BYTES))
-            if size > limit:
-                raise IngestError(source, f"text file is {size} bytes, over the {limit}-byte limit")
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise IngestError(source, f"cannot read text file: {exc}") from None
-        return self._ingest_text(text, source, request, context, title=path.stem)
+            return self._ingest_pdf(file, source, opts, context, extra=extra)
+        limit = _byte_limit(opts, context.settings.max_text_bytes, "max_text_bytes", source)
+        store = context.store
+        with store.staging_file() as staged, file.open() as handle:
+            text = stage_text_stream(handle, staged, max_bytes=limit, source=source)
+            if text.first_line is None:  # nothing but white space
+                raise IngestError(source, "the text is empty")
+            record = self._text_record(
+                text.content_id, "text", source, text.chars, opts, {}, file.path.stem
+            )
+            return self._put(record, staged, store, context)
 
-    def ingest_url(self, url: str, request: AgentInput, context: AgentContext) -> dict[str, Any]:
-        return self._ingest_url(url, request, context)
+    def ingest_text(
+        self, text: str, source: str, opts: IngestOptions, context: AgentContext
+    ) -> IngestResult:
+        """Inline text (the trigger form, a template, stdin read by the CLI)."""
+        check_text_size(text, max_bytes=context.settings.max_text_bytes, source=source)
+        if not text.strip():
+            raise IngestError(source, "the text is empty")
+        record = self._text_record(
+            content_id_of_text(text), "text", source, len(text), opts, {}, _first_line(text)
+        )
+        return self._put(record, text, context.store, context)
 
     # ------------------------------------------------------------------ pdf
-    def _ingest_pdf_file(
+    def _ingest_pdf(
         self,
-        path: Path,
+        file: LocalFile,
         source: str,
-        request: AgentInput,
+        opts: IngestOptions,
         context: AgentContext,
         *,
         extra: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        store = context.store
-        size = check_pdf_file(
-            path, max_bytes=int(request.option("max_bytes", DEFAULT_MAX_PDF_BYTES))
-        )
-        content_id = content_id_of_file(path, "pdf")
+    ) -> IngestResult:
+        settings, store = context.settings, context.store
+        limit = _byte_limit(opts, settings.max_pdf_bytes, "max_pdf_bytes", source)
+        check_pdf_file(file, source=source, max_bytes=limit)
+        content_id = content_id_of_file(file, "pdf")
         existing = store.get(content_id)
-        if existing is not None:
+        if existing is not None and not existing.metadata.get("encrypted"):
+            # The same bytes: no password to check, nothing to extract.
             context.log.info("%s: already stored as %s", source, content_id)
-            return _result(existing, store, deduplicated=True)
-
-        started = time.perf_counter()
+            return self._note(existing, store, context, deduplicated=True)
 
         def progress(done: int, total: int) -> None:
-            context.log.info(
-                "%s: %d/%d pages (%.1f s)",
-                source,
-                min(done, total),
-                total,
-                time.perf_counter() - started,
-            )
+            context.progress("pages", done, total)
+            context.log.info("%s: %d/%d pages", source, done, total)
 
+        limits = ExtractionLimits(
+            memory_mb=settings.ingest_memory_mb,
+            timeout=settings.ingest_timeout,
+            max_pages=opts.max_pages or settings.max_pages,
+        )
         with store.staging_file() as staged:
             extraction = extract_pdf_text(
-                path,
+                file,
                 staged,
-                password=_optional_str(request.option("password")),
-                backend=request.option("pdf_backend"),
-                workers=_optional_int(request.option("workers")),
-                max_pages=int(request.option("max_pages", DEFAULT_MAX_PAGES)),
+                source=source,
+                password=opts.password,
+                backend=opts.pdf_backend or settings.pdf_backend,  # type: ignore[arg-type]
+                workers=opts.workers or settings.workers,
+                limits=limits,
                 progress=progress,
+                # an encrypted document already stored: the open checked the password
+                opened=lambda _: existing is None,
             )
-            warnings = _pdf_warnings(extraction)
+            if extraction is None:
+                assert existing is not None
+                return self._note(existing, store, context, deduplicated=True)
+            warnings = pdf_warnings(extraction)
             for warning in warnings:
                 context.log.warning("%s: %s", source, warning)
+            if extraction.repaired:
+                context.log.warning("%s: PDFium could not open the file; pypdf repaired it", source)
             metadata = dict(extraction.metadata)
-            if str(metadata.get("title", "")).strip().lower() in PLACEHOLDER_TITLES:
-                metadata.pop("title", None)  # "(anonymous)" & co: generator defaults, not titles
-            title = request.option("title") or metadata.get("title") or path.stem
             record = DocumentRecord(
                 content_id=content_id,
                 content_type="pdf",
                 source=source,
-                title=title,
+                title=opts.title or metadata.get("title") or file.path.stem,
                 content_length=_text_length(staged),
                 ingested_at=_now(),
                 metadata={
@@ -203,28 +244,32 @@ class IngestionAgent:
                     "encrypted": extraction.encrypted,
                     **(extra or {}),
                 },
-                tags=_tags(request),
+                tags=list(opts.tags),
                 text_layer=extraction.text_layer,
                 page_count=extraction.page_count,
-                source_bytes=size,
+                source_bytes=file.size,
                 warnings=warnings,
+                outline=extraction.outline,
             )
-            stored = store.put(record, staged)
-        return _result(stored, store)
+            return self._put(record, staged, store, context)
 
     # ------------------------------------------------------------------ url
-    def _ingest_url(self, url: str, request: AgentInput, context: AgentContext) -> dict[str, Any]:
+    def ingest_url(self, url: str, opts: IngestOptions, context: AgentContext) -> IngestResult:
+        settings = context.settings
         policy = FetchPolicy(
-            timeout=float(request.option("timeout", 20.0)),
-            total_timeout=float(request.option("total_timeout", 60.0)),
-            max_bytes=int(request.option("max_bytes", FetchPolicy.max_bytes)),
-            max_redirects=int(request.option("max_redirects", FetchPolicy.max_redirects)),
+            timeout=opts.timeout or settings.url_timeout,
+            total_timeout=opts.total_timeout or settings.url_total_timeout,
+            max_bytes=_byte_limit(opts, settings.max_url_bytes, "max_url_bytes", url),
+            max_redirects=(
+                settings.max_redirects if opts.max_redirects is None else opts.max_redirects
+            ),
             allow_private=context.allow_private_urls,
         )
-        with context.store.staging_file() as body:
+        store = context.store
+        with store.staging_file() as body:
             with body.open("wb") as sink:
                 fetched = fetch_url(url, sink, policy)
-            extra = {
+            extra: dict[str, Any] = {
                 "url": fetched.url,
                 "http_status": fetched.status,
                 "mime_type": fetched.content_type,
@@ -232,103 +277,178 @@ class IngestionAgent:
             if fetched.redirects:
                 extra["redirects"] = fetched.redirects
             if looks_like_pdf(body, fetched.content_type):
-                pdf_path = body.with_suffix(".pdf")
-                body.rename(pdf_path)
-                try:
-                    result = self._ingest_pdf_file(pdf_path, url, request, context, extra=extra)
-                finally:
-                    pdf_path.unlink(missing_ok=True)
-                return result
+                return self.ingest_file(
+                    check_regular_file(body, url), url, opts, context, task_type="pdf", extra=extra
+                )
+            with body.open("rb") as handle:
+                head = handle.read(8192)
+            binary = binary_kind(head)
+            if binary is not None or not (
+                is_text_type(fetched.content_type)
+                or fetched.content_type == "application/octet-stream"
+            ):
+                what = binary or "not text"
+                raise IngestError(
+                    url, f"not text: the response is {what} (Content-Type {fetched.content_type})"
+                )
             raw = body.read_bytes()
-        text = raw.decode(fetched.charset or "utf-8", errors="replace")
-        if (
-            fetched.content_type in ("text/html", "application/xhtml+xml")
-            or "<html" in text[:2048].lower()
-        ):
+        text = decode_body(raw, fetched.charset)
+        title = None
+        if fetched.content_type in _HTML_TYPES or "<html" in text[:2048].lower():
             title, text = html_to_text(text)
-        else:
-            title = None
         if not text.strip():
             raise IngestError(url, f"no readable text in the response ({fetched.content_type})")
-        return self._ingest_text(text, url, request, context, title=title, kind="url", extra=extra)
-
-    # ------------------------------------------------------------------ text
-    def _ingest_text(
-        self,
-        text: str,
-        source: str,
-        request: AgentInput,
-        context: AgentContext,
-        *,
-        title: str | None = None,
-        kind: str = "text",
-        extra: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        if not text.strip():
-            raise IngestError(source, "the text is empty")
-        content_id = content_id_of_text(text, kind)
-        metadata = {**dict(request.metadata), **(extra or {})}
-        chosen_title = (
-            request.option("title") or metadata.get("title") or title or _first_line(text)
+        record = self._text_record(
+            content_id_of_text(text, "url"), "url", url, len(text), opts, extra, title
         )
-        record = DocumentRecord(
+        return self._put(record, text, store, context)
+
+    # ------------------------------------------------------------------ batch inbox
+    def _ingest_inbox_item(
+        self, request: AgentInput, opts: IngestOptions, context: AgentContext
+    ) -> InboxFileResult:
+        """One inbox file, then filed under ``processed/`` or ``quarantine/`` (with why)."""
+        inbox = Inbox(str(request.context["inbox"]))
+        name = str(request.context["inbox_file"])
+        check_inbox_allowed(inbox, context)
+        source = f"{inbox.location}/{name}"
+        try:
+            with inbox.local_file(name, roots=context.allowed_roots) as file:
+                if file.path.suffix.lower() == ".url":
+                    result: IngestResult | UrlListResult = self._ingest_url_file(
+                        file, source, opts, context
+                    )
+                else:
+                    result = self.ingest_file(file, source, opts, context)
+        except NoLongerInInbox:
+            raise
+        except BluelabelError as exc:
+            moved = inbox.quarantine(name, str(exc))
+            context.log.error("%s quarantined (%s): %s", name, moved, exc)
+            raise
+        except Exception as exc:  # a bug or an unexpected library error: still file the input
+            reason = f"{type(exc).__name__}: {exc}"
+            inbox.quarantine(name, reason)
+            raise IngestError(source, f"quarantined: {reason}") from exc
+        return InboxFileResult(name, inbox.mark_processed(name), result)
+
+    def _ingest_url_file(
+        self, file: LocalFile, source: str, opts: IngestOptions, context: AgentContext
+    ) -> UrlListResult:
+        """Every URL in a ``.url`` file; any failure fails the file, naming each bad line."""
+        with file.open() as handle:
+            data = handle.read(MAX_URLS_PER_FILE * 4096 + 1)
+        if len(data) > MAX_URLS_PER_FILE * 4096:
+            raise IngestError(source, "the .url file is too large for a list of URLs")
+        try:
+            lines = data.decode("utf-8").splitlines()
+        except UnicodeDecodeError:
+            raise IngestError(source, "the .url file is not UTF-8 text") from None
+        urls = [(n, line.strip()) for n, line in enumerate(lines, 1) if line.strip()]
+        urls = [(n, url) for n, url in urls if not url.startswith("#")]
+        if not urls:
+            raise IngestError(source, "the .url file lists no URL (one http(s) URL per line)")
+        if len(urls) > MAX_URLS_PER_FILE:
+            raise IngestError(source, f"more than {MAX_URLS_PER_FILE} URLs in one .url file")
+        results: list[IngestResult] = []
+        failures: list[tuple[int, BluelabelError]] = []
+        for done, (number, url) in enumerate(urls, 1):
+            try:
+                results.append(self.ingest_url(url, opts, context))
+            except BluelabelError as exc:
+                failures.append((number, exc))
+            context.progress("urls", done, len(urls))
+        if failures:
+            stored = f"; {len(results)} other URL(s) were stored" if results else ""
+            why = "; ".join(f"line {number}: {exc}" for number, exc in failures)
+            # Worth a retry only if every failure may pass (timeouts, 5xx).
+            permanent = any(exc.permanent for _, exc in failures)
+            raise IngestError(source, why + stored, permanent=permanent)
+        return UrlListResult(
+            source=source,
+            content_ids=[r.content_id for r in results],
+            deduplicated_ids=[r.content_id for r in results if r.deduplicated],
+            titles=[r.title for r in results],
+            content_length=sum(r.content_length for r in results),
+        )
+
+    # ------------------------------------------------------------------ storing
+    @staticmethod
+    def _text_record(
+        content_id: str,
+        kind: str,
+        source: str,
+        length: int,
+        opts: IngestOptions,
+        extra: dict[str, Any],
+        title: str | None,
+    ) -> DocumentRecord:
+        return DocumentRecord(
             content_id=content_id,
             content_type=kind,
             source=source,
-            title=chosen_title,
-            content_length=len(text),
+            title=opts.title or title,
+            content_length=length,
             ingested_at=_now(),
-            metadata=metadata,
-            tags=_tags(request),
+            metadata=dict(extra),
+            tags=list(opts.tags),
             text_layer=True,
         )
-        deduplicated = context.store.has(content_id)
-        stored = context.store.put(record, text)
-        return _result(stored, context.store, deduplicated=deduplicated)
+
+    def _put(
+        self, record: DocumentRecord, text: Path | str, store: KnowledgeStore, context: AgentContext
+    ) -> IngestResult:
+        deduplicated = store.has(record.content_id)
+        stored = store.put(record, text)
+        return self._note(stored, store, context, deduplicated=deduplicated)
+
+    @staticmethod
+    def _note(
+        record: DocumentRecord, store: KnowledgeStore, context: AgentContext, *, deduplicated: bool
+    ) -> IngestResult:
+        if context.run is not None:
+            store.note_ingest(record.content_id, context.run)
+        return IngestResult(
+            content_id=record.content_id,
+            content_type=record.content_type,
+            title=record.title,
+            source=record.source,
+            content_length=record.content_length,
+            text_layer=record.text_layer,
+            ingested_at=record.ingested_at,
+            store=store.location,
+            metadata=dict(record.metadata),
+            page_count=record.page_count,
+            source_bytes=record.source_bytes,
+            warnings=list(record.warnings),
+            deduplicated=deduplicated,
+        )
 
 
 # ---------------------------------------------------------------------- helpers
-def _result(
-    record: DocumentRecord, store: KnowledgeStore, *, deduplicated: bool = False
-) -> dict[str, Any]:
-    metadata = {"title": record.title, "source": record.source, **record.metadata}
-    return {
-        "content_id": record.content_id,
-        "content_type": record.content_type,
-        "metadata": metadata,
-        "content_length": record.content_length,
-        "text_layer": record.text_layer,
-        "title": record.title,
-        "source": record.source,
-        "page_count": record.page_count,
-        "source_bytes": record.source_bytes,
-        "warnings": record.warnings,
-        "deduplicated": deduplicated,
-        "store": store.location,
-        "ingested_at": record.ingested_at,
-    }
+def _pages(numbers: list[int], limit: int = 50) -> str:
+    shown = ", ".join(map(str, numbers[:limit]))
+    return shown if len(numbers) <= limit else f"{shown} and {len(numbers) - limit} more"
 
 
-def _pdf_warnings(extraction: PdfExtraction) -> list[str]:
+def pdf_warnings(extraction: PdfExtraction) -> list[str]:
     warnings = []
+    total = extraction.page_count
     if extraction.failed_pages:
-        pages = ", ".join(map(str, extraction.failed_pages[:50]))
-        more = (
-            ""
-            if len(extraction.failed_pages) <= 50
-            else f" and {len(extraction.failed_pages) - 50} more"
-        )
         warnings.append(
-            f"{len(extraction.failed_pages)} of {extraction.page_count} pages could "
-            f"not be read: {pages}{more}"
+            f"{len(extraction.failed_pages)} of {total} pages could not be read: "
+            f"{_pages(extraction.failed_pages)}"
         )
     unreadable = sorted(set(extraction.empty_pages) - set(extraction.failed_pages))
     if extraction.text_layer and unreadable:
-        pages = ", ".join(map(str, unreadable[:50]))
-        more = "" if len(unreadable) <= 50 else f" and {len(unreadable) - 50} more"
         warnings.append(
-            f"{len(unreadable)} of {extraction.page_count} pages have no text "
-            f"(damaged, blank or image-only): {pages}{more}"
+            f"{len(unreadable)} of {total} pages have no text (damaged, blank or image-only): "
+            f"{_pages(unreadable)}"
+        )
+    if extraction.truncated_pages:
+        warnings.append(
+            f"{len(extraction.truncated_pages)} page(s) hold more text than any real page and "
+            f"were cut: {_pages(extraction.truncated_pages)}"
         )
     if not extraction.text_layer:
         warnings.append(
@@ -340,18 +460,9 @@ def _pdf_warnings(extraction: PdfExtraction) -> list[str]:
 def _text_length(path: Path) -> int:
     length = 0
     with path.open(encoding="utf-8") as handle:
-        while block := handle.read(_HASH_BLOCK):
+        while block := handle.read(1 << 20):
             length += len(block)
     return length
-
-
-def _tags(request: AgentInput) -> list[str]:
-    tags = request.option("tags", [])
-    if isinstance(tags, str):
-        return [tags]
-    if isinstance(tags, Sequence):
-        return [str(t) for t in tags]
-    raise AgentInputError("ingestion input: tags must be a list of strings")
 
 
 def _first_line(text: str) -> str | None:
@@ -361,13 +472,8 @@ def _first_line(text: str) -> str | None:
     return None
 
 
-def _optional_str(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
-
-
-def _optional_int(value: Any) -> int | None:
-    return None if value in (None, "") else int(value)
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
+
+
+__all__ = ["TEXT_SUFFIXES", "IngestOptions", "IngestionAgent", "content_id_of_file"]

@@ -168,7 +168,13 @@ class LlmSummarizer:
         return parse_answer(str(result.output))
 
     def summarize(
-        self, text: str, *, sentences: int, key_points: int, title: str = ""
+        self,
+        text: str,
+        *,
+        sentences: int,
+        key_points: int,
+        title: str = "",
+        outline: list[Any] | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """(summary, cacheable): a fall-back summary is not cached under the LLM's key."""
         if self._agent is None and self._failed is None:

@@ -6,15 +6,17 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
 
 from bluelabel.errors import AgentInputError
 
 if TYPE_CHECKING:
+    from bluelabel.config import Settings
     from bluelabel.store import KnowledgeStore
 
 TaskType = Literal["pdf", "url", "text"]
 TASK_TYPES: tuple[TaskType, ...] = ("pdf", "url", "text")
+T = TypeVar("T")
 
 #: The keys of an agent-input JSON file (the original ``AgentInput``). ``timestamp`` and
 #: ``config`` are accepted too: the original files carry a timestamp, workflows add config.
@@ -23,23 +25,13 @@ AGENT_INPUT_KEYS = frozenset(
 )
 
 
-def whole_number(value: Any, name: str, *, agent: str, allow_zero: bool = False) -> int:
-    """An option that must be a whole number >= 1 (>= 0 with ``allow_zero``); templated
-    options arrive as strings ("10"), which are accepted."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise AgentInputError(f"{agent}: {name} must be a whole number, got {value!r}") from None
-    if number < (0 if allow_zero else 1):
-        raise AgentInputError(
-            f"{agent}: {name} must be {'>= 0' if allow_zero else '>= 1'}, got {number}"
-        )
-    return number
-
-
 @dataclass(frozen=True)
 class AgentInput:
-    """What an agent is asked to do: the original ``AgentInput`` plus the step's ``config``."""
+    """What an agent is asked to do: the original ``AgentInput`` plus the step's ``config``.
+
+    ``content`` holds the input itself (``file_path``, ``url``, ``text``, ``content_id``);
+    ``config`` the step's options, parsed by each agent into its typed options class.
+    """
 
     task_id: str = "adhoc"
     task_type: TaskType | None = None
@@ -81,19 +73,16 @@ class AgentInput:
             config=dict(data.get("config", {})),
         )
 
-    def option(self, key: str, default: Any = None) -> Any:
-        """A setting: the step's ``config`` wins over ``content``, which wins over ``metadata``."""
-        for layer in (self.config, self.content, self.metadata):
-            if key in layer:
-                return layer[key]
-        return default
+    def options(self, cls: type[T], *, settings: Settings | None = None) -> T:
+        """The step's typed options: ``config``, over the same names in the input file's
+        ``metadata`` (where the original Bluelabel put ``format``); unknown ``config`` keys
+        are an error naming them, other ``metadata`` keys are document metadata."""
+        from bluelabel.agents.options import option_specs, parse_options
 
-    def flag(self, key: str, default: bool = False) -> bool:
-        """A yes/no setting; templated values arrive as text ("false", "0", "no" are off)."""
-        value = self.option(key, default)
-        if isinstance(value, str):
-            return value.strip().lower() in ("1", "true", "yes", "on")
-        return bool(value)
+        names = option_specs(cls)
+        legacy = {k: v for k, v in self.metadata.items() if k in names}
+        merged = {**legacy, **self.config}
+        return parse_options(cls, merged, where=f"task {self.task_id!r} config", settings=settings)
 
 
 class TaskLog(Protocol):
@@ -105,19 +94,44 @@ class TaskLog(Protocol):
     def error(self, msg: Any, /, *args: Any) -> Any: ...
 
 
+#: ``progress(stage, done, total)``: how far an agent is (pages of a PDF, files of a batch).
+ProgressSink = Callable[[str, int, int], None]
+
+
+def no_progress(stage: str, done: int, total: int) -> None:
+    """The default progress sink: progress goes nowhere."""
+
+
+@dataclass(frozen=True)
+class RunRef:
+    """The Airflow task try an agent runs in (for provenance; ``None`` outside Airflow)."""
+
+    dag_id: str
+    run_id: str
+    task_id: str
+    map_index: int = -1
+    try_number: int = 1
+
+
+def _default_settings() -> Settings:
+    from bluelabel.config import parse_settings
+
+    return parse_settings({}, Path.cwd())
+
+
 @dataclass
 class AgentContext:
-    """What an agent may use besides its input: the store, path policy, a logger.
+    """What an agent may use besides its input: the store, settings, path policy, a logger.
 
-    ``allowed_roots``: local files may only be read below these folders (``None``: anywhere).
-    ``base_dir``: relative file paths resolve against it.
+    ``settings``: the deployment's ``[bluelabel]`` settings (limits and their ceilings).
+    ``allowed_roots``: local files may only be read below these folders (``None``: anywhere,
+    for the CLI run by the files' owner). ``base_dir``: relative file paths resolve against it.
     ``upstream``: results of the steps this one takes its input from (fan-in order); with
     ``from_upstream`` set, an empty ``upstream`` means those steps produced nothing.
-    ``progress``: ``progress(stage, done, total)`` reports how far the work is (pages of a PDF,
-    documents of a batch); call it as often as is natural, the receiver throttles.
     """
 
     store: KnowledgeStore
+    settings: Settings = field(default_factory=_default_settings)
     base_dir: Path | None = None
     allowed_roots: Sequence[Path] | None = None
     allow_private_urls: bool = False
@@ -125,4 +139,5 @@ class AgentContext:
     #: the step takes its input from upstream steps (even if they produced nothing)
     from_upstream: bool = False
     log: TaskLog = field(default_factory=lambda: logging.getLogger("bluelabel"))
-    progress: Callable[[str, int, int], None] = field(default=lambda stage, done, total: None)
+    progress: ProgressSink = no_progress
+    run: RunRef | None = None

@@ -1,5 +1,12 @@
 """Agents by name. Built-ins are registered here; third parties use the entry point group
-``bluelabel.agents`` (``name = "package.module:AgentClass"``)."""
+``bluelabel.agents`` (``name = "package.module:AgentClass"``).
+
+An agent class may declare ``options``: a frozen dataclass of
+:func:`~bluelabel.agents.options.option` fields. The workflow validator checks a step's
+``config`` against it, the JSON Schema describes it, and a run's trigger input may set only
+its per-run options. Names are resolved here once: short forms (``ingestion``) become the
+canonical name (``ingestion_agent``) before anything else sees them.
+"""
 
 from __future__ import annotations
 
@@ -21,21 +28,20 @@ ALIASES = {
     "inbox": "inbox_agent",
     "periodic_digest": "periodic_digest_agent",
 }
+BUILTIN_AGENTS = ("ingestion_agent", "digest_agent", "inbox_agent", "periodic_digest_agent")
 
 
 @runtime_checkable
 class Agent(Protocol):
-    """An agent turns an :class:`AgentInput` into a JSON-serialisable result dict."""
+    """An agent turns an :class:`AgentInput` into a result: an
+    :class:`~bluelabel.agents.results.AgentResult` (or, for third parties, a mapping)."""
 
     name: str
 
-    def run(self, request: AgentInput, context: AgentContext) -> dict[str, Any]: ...
+    def run(self, request: AgentInput, context: AgentContext) -> Any: ...
 
 
 AgentFactory = Callable[[], Agent]
-
-BUILTIN_AGENTS = ("ingestion_agent", "digest_agent", "inbox_agent", "periodic_digest_agent")
-
 _registered: dict[str, AgentFactory] = {}
 
 
@@ -49,25 +55,35 @@ def _entry_point_agents() -> Mapping[str, Any]:
     return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 
-def _builtin_agents() -> dict[str, AgentFactory]:
-    # Imported lazily so that validating a workflow does not import the PDF stack.
-    from bluelabel.agents.digest import DigestAgent
-    from bluelabel.agents.inbox import InboxAgent
-    from bluelabel.agents.ingestion import IngestionAgent
-    from bluelabel.agents.periodic import PeriodicDigestAgent
+def _builtin(name: str) -> AgentFactory | None:
+    # Imported on demand so that validating a workflow imports only what it names.
+    if name == "ingestion_agent":
+        from bluelabel.agents.ingestion import IngestionAgent
 
-    return {
-        "ingestion_agent": IngestionAgent,
-        "digest_agent": DigestAgent,
-        "inbox_agent": InboxAgent,
-        "periodic_digest_agent": PeriodicDigestAgent,
-    }
+        return IngestionAgent
+    if name == "digest_agent":
+        from bluelabel.agents.digest import DigestAgent
+
+        return DigestAgent
+    if name == "inbox_agent":
+        from bluelabel.agents.inbox import InboxAgent
+
+        return InboxAgent
+    if name == "periodic_digest_agent":
+        from bluelabel.agents.periodic import PeriodicDigestAgent
+
+        return PeriodicDigestAgent
+    return None
+
+
+def canonical_name(name: str) -> str:
+    """The one name of an agent (``ingestion`` -> ``ingestion_agent``)."""
+    return ALIASES.get(name, name)
 
 
 def agent_names() -> list[str]:
     """Every name an agent can be requested by, aliases included, sorted."""
-    names = {*BUILTIN_AGENTS, *ALIASES, *_registered, *_entry_point_agents()}
-    return sorted(names)
+    return sorted({*BUILTIN_AGENTS, *ALIASES, *_registered, *_entry_point_agents()})
 
 
 def is_known_agent(name: str) -> bool:
@@ -80,12 +96,10 @@ def suggest_agent(name: str) -> str | None:
     return matches[0] if matches else None
 
 
-def get_agent(name: str) -> Agent:
-    """Instantiate the agent registered as ``name``; raise :class:`UnknownAgentError`."""
-    canonical = ALIASES.get(name, name)
-    factory = _registered.get(canonical)
-    if factory is None:
-        factory = _builtin_agents().get(canonical)
+def agent_factory(name: str) -> AgentFactory:
+    """The class (or factory) registered as ``name``; :class:`UnknownAgentError` otherwise."""
+    canonical = canonical_name(name)
+    factory = _registered.get(canonical) or _builtin(canonical)
     if factory is None and canonical in _entry_point_agents():
         factory = _entry_point_agents()[canonical].load()
     if factory is None:
@@ -94,4 +108,15 @@ def get_agent(name: str) -> Agent:
         raise UnknownAgentError(
             f"unknown agent {name!r}{did_you_mean} (known: {', '.join(agent_names())})"
         )
-    return factory()
+    return factory
+
+
+def agent_options(name: str) -> type[Any] | None:
+    """The options dataclass the agent declares, or None (its config is not checked)."""
+    options = getattr(agent_factory(name), "options", None)
+    return options if isinstance(options, type) else None
+
+
+def get_agent(name: str) -> Agent:
+    """Instantiate the agent registered as ``name``; raise :class:`UnknownAgentError`."""
+    return agent_factory(name)()

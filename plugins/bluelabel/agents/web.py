@@ -1,15 +1,20 @@
 """Fetching a URL safely: http(s) only, each hop's address checked, timeouts, byte limit.
 
 Connections go to the address that was checked (not re-resolved), so a name that resolves to a
-public address at check time cannot reach a private one at connect time.
+public address at check time cannot reach a private one at connect time. The total deadline
+covers everything (connect, status line, headers, redirects, body): a watchdog shuts the
+socket when it passes, so a server that trickles its headers a byte at a time cannot hold a
+task forever. Failures say whether a retry may help (timeouts, 5xx, resets) or not.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from email.message import Message
@@ -18,7 +23,7 @@ from typing import BinaryIO
 from urllib.parse import urljoin, urlsplit
 
 from bluelabel import __version__
-from bluelabel.errors import IngestError
+from bluelabel.errors import IngestError, TransientIngestError
 
 USER_AGENT = f"bluelabel-airflow/{__version__}"
 
@@ -48,7 +53,10 @@ def _check_address(url: str, host: str, port: int, policy: FetchPolicy) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise IngestError(url, f"cannot resolve host {host!r}: {exc.strerror}") from None
+        message = f"cannot resolve host {host!r}: {exc.strerror}"
+        if exc.errno in (socket.EAI_AGAIN, getattr(socket, "EAI_SYSTEM", None)):
+            raise TransientIngestError(url, message) from None
+        raise IngestError(url, message) from None
     for *_, sockaddr in infos:
         address = ipaddress.ip_address(sockaddr[0])
         public = not (
@@ -84,6 +92,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 
     def connect(self) -> None:
         raw = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = raw  # the watchdog can end a handshake that trickles
         self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
@@ -105,9 +114,14 @@ def fetch_url(url: str, sink: BinaryIO, policy: FetchPolicy) -> FetchResult:
         connection_type = (
             _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
         )
-        connection = connection_type(address, parts.hostname, port, policy.timeout)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TransientIngestError(url, f"timed out after {policy.total_timeout:g} s")
+        connection = connection_type(address, parts.hostname, port, min(policy.timeout, remaining))
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        watchdog = _watchdog(connection, deadline)
         try:
+            connection.connect()
             connection.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
             response = connection.getresponse()
             if response.status in (301, 302, 303, 307, 308):
@@ -123,7 +137,17 @@ def fetch_url(url: str, sink: BinaryIO, policy: FetchPolicy) -> FetchResult:
                 redirects.append(current)
                 continue
             if response.status >= 400:
-                raise IngestError(url, f"HTTP {response.status} {response.reason}")
+                status = f"HTTP {response.status} {response.reason}"
+                if response.status >= 500 or response.status in (408, 429):
+                    raise TransientIngestError(url, status)
+                raise IngestError(url, status)
+            encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
+            if encoding not in ("identity", ""):
+                raise IngestError(
+                    url,
+                    f"the server sent a compressed response (Content-Encoding: {encoding}), "
+                    "which was not asked for",
+                )
             declared = response.getheader("Content-Length")
             if declared and declared.isdigit() and int(declared) > policy.max_bytes:
                 raise IngestError(
@@ -134,7 +158,7 @@ def fetch_url(url: str, sink: BinaryIO, policy: FetchPolicy) -> FetchResult:
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise IngestError(url, f"timed out after {policy.total_timeout:g} s")
+                    raise TransientIngestError(url, f"timed out after {policy.total_timeout:g} s")
                 if connection.sock is not None:
                     connection.sock.settimeout(min(policy.timeout, remaining))
                 block = response.read1(65536)  # what has arrived, not a full block
@@ -156,14 +180,58 @@ def fetch_url(url: str, sink: BinaryIO, policy: FetchPolicy) -> FetchResult:
             )
         except TimeoutError:
             if time.monotonic() >= deadline:
-                raise IngestError(url, f"timed out after {policy.total_timeout:g} s") from None
-            raise IngestError(url, f"timed out (no answer within {policy.timeout:g} s)") from None
+                raise TransientIngestError(
+                    url, f"timed out after {policy.total_timeout:g} s"
+                ) from None
+            raise TransientIngestError(
+                url, f"timed out (no answer within {policy.timeout:g} s)"
+            ) from None
         except ssl.SSLError as exc:
+            if time.monotonic() >= deadline:
+                raise TransientIngestError(
+                    url, f"timed out after {policy.total_timeout:g} s"
+                ) from None
             raise IngestError(url, f"TLS error: {exc.reason or exc}") from None
         except (ConnectionError, http.client.HTTPException, OSError) as exc:
-            raise IngestError(url, f"connection failed: {exc}") from None
+            if time.monotonic() >= deadline:
+                raise TransientIngestError(
+                    url, f"timed out after {policy.total_timeout:g} s"
+                ) from None
+            raise TransientIngestError(url, f"connection failed: {exc}") from None
         finally:
+            watchdog.cancel()
             connection.close()
+
+
+def _watchdog(connection: http.client.HTTPConnection, deadline: float) -> threading.Timer:
+    """Shut the connection's socket at the deadline: every read in progress then ends."""
+
+    def expire() -> None:
+        sock = connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), expire)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+#: Content types read as text; anything else must look like text to be accepted.
+TEXT_TYPES = ("application/xhtml+xml", "application/xml", "application/json")
+
+
+def is_text_type(content_type: str) -> bool:
+    return content_type.startswith("text/") or content_type in TEXT_TYPES
+
+
+def decode_body(raw: bytes, charset: str | None) -> str:
+    """The body as text in its declared charset (UTF-8 when none or an unknown one)."""
+    try:
+        return raw.decode(charset or "utf-8", errors="replace")
+    except LookupError:
+        return raw.decode("utf-8", errors="replace")
 
 
 def looks_like_pdf(path: Path, content_type: str) -> bool:

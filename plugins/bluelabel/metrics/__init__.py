@@ -1,7 +1,8 @@
-"""Step metrics: measured by a listener in the task process, stored in XCom, aggregated for
-the plugin's API and page and for ``bluelabel report``."""
+"""Step metrics: measured by a listener in the task process, kept in Airflow's task state
+store (one key per try), turned into figures by :mod:`bluelabel.runstats` for the
+plugin's API and page, ``bluelabel report`` and the periodic digest."""
 
 from __future__ import annotations
 
-#: The XCom key under which every task's measurement record is stored.
-METRICS_XCOM_KEY = "bluelabel_metrics"
+#: Task state store keys of the listener's records: ``bluelabel.metrics.<try_number>``.
+METRICS_STATE_PREFIX = "bluelabel.metrics."

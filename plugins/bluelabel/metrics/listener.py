@@ -2,9 +2,11 @@
 
 Airflow 3 calls task-instance listeners in the task process, which is forked from a parent
 with its own memory: ``ru_maxrss`` at the start is that inherited baseline, so both the
-absolute peak and the growth over the task are recorded. The record goes to XCom under
-``bluelabel_metrics`` (the worker cannot reach the metadata DB; XCom is how a task's data gets
-there) and to Airflow's metrics (StatsD / OpenTelemetry) as timers and gauges.
+absolute peak and the growth over the task are recorded. The record of each try goes to the
+task state store under ``bluelabel.metrics.<try>`` (the worker cannot reach the metadata DB;
+the state store reaches it through the Execution API, and unlike XCom it keeps earlier tries
+when a task is retried) and to Airflow's metrics (StatsD / OpenTelemetry). A Bluelabel step
+adds its own breakdown through :mod:`bluelabel.metrics.handoff`.
 """
 
 from __future__ import annotations
@@ -17,36 +19,24 @@ from typing import Any
 
 from airflow.listeners import hookimpl
 
-from bluelabel.metrics import METRICS_XCOM_KEY
+from bluelabel.metrics import METRICS_STATE_PREFIX, handoff
 
 log = logging.getLogger(__name__)
 
-# task instance id -> (wall start, cpu start, maxrss start in KiB)
-_started: dict[str, tuple[float, float, int]] = {}
-
-
-def _key(task_instance: Any) -> str:
-    return str(
-        getattr(task_instance, "id", None)
-        or (
-            task_instance.dag_id,
-            task_instance.task_id,
-            task_instance.run_id,
-            getattr(task_instance, "map_index", -1),
-        )
-    )
+# task try -> (wall start, cpu start, maxrss start in KiB)
+_started: dict[tuple[str, str, str, int, int], tuple[float, float, int]] = {}
 
 
 def _in_task_process(task_instance: Any) -> bool:
     # The scheduler fires the same hooks with ORM TaskInstances (e.g. for a killed task);
     # only the running task's process can measure it.
-    return hasattr(task_instance, "xcom_push") and hasattr(task_instance, "task")
+    return hasattr(task_instance, "get_template_context") and hasattr(task_instance, "task")
 
 
 @hookimpl
 def on_task_instance_running(previous_state: Any, task_instance: Any) -> None:
     if _in_task_process(task_instance):
-        _started[_key(task_instance)] = (
+        _started[handoff.try_key(task_instance)] = (
             time.perf_counter(),
             time.process_time(),
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -64,7 +54,11 @@ def on_task_instance_failed(previous_state: Any, task_instance: Any, error: Any)
 
 
 def build_record(
-    task_instance: Any, outcome: str, start: tuple[float, float, int], error: Any = None
+    task_instance: Any,
+    outcome: str,
+    start: tuple[float, float, int],
+    step: handoff.StepMeasurement | None = None,
+    error: Any = None,
 ) -> dict[str, Any]:
     """The measurement record of one finished try (pure: no I/O)."""
     wall0, cpu0, rss0 = start
@@ -79,12 +73,8 @@ def build_record(
         "maxrss_delta_mb": round((rss1 - rss0) / 1024, 2),
         "operator": type(getattr(task_instance, "task", None)).__name__,
     }
-    agent = getattr(task_instance.task, "agent", None)
-    if agent:
-        record["agent"] = agent
-    breakdown = getattr(task_instance.task, "last_metrics", None)
-    if isinstance(breakdown, dict):
-        record.update(breakdown)
+    if step is not None:
+        record.update(step.fields())
     if error is not None:
         record["error"] = str(error).splitlines()[0][:500] if str(error) else type(error).__name__
     return record
@@ -93,23 +83,25 @@ def build_record(
 def _finish(task_instance: Any, outcome: str, error: Any = None) -> None:
     if not _in_task_process(task_instance):
         return
-    start = _started.pop(_key(task_instance), None)
+    key = handoff.try_key(task_instance)
+    start = _started.pop(key, None)
+    step = handoff.take(task_instance)
     if start is None:
         return
-    record = build_record(task_instance, outcome, start, error)
+    record = build_record(task_instance, outcome, start, step, error)
     try:
-        task_instance.xcom_push(key=METRICS_XCOM_KEY, value=record)
+        store = task_instance.get_template_context()["task_state_store"]
+        store.set(f"{METRICS_STATE_PREFIX}{key[-1]}", record)
     except Exception:  # a metrics failure must never change the task's outcome
         log.exception("bluelabel: could not store the metrics of %s", task_instance.task_id)
     _emit(task_instance, record)
-    if record.get("agent"):
-        _keep_in_store(task_instance, record)
+    if step is not None and step.store:
+        _keep_in_ledger(task_instance, record, step.store)
 
 
-def _keep_in_store(task_instance: Any, record: dict[str, Any]) -> None:
-    """Bluelabel tasks also leave their record in the knowledge store's run ledger, where a
+def _keep_in_ledger(task_instance: Any, record: dict[str, Any], location: str) -> None:
+    """Bluelabel steps also leave their record in the knowledge store's run ledger, where a
     later task (the periodic digest) can read it: workers cannot query the metadata DB."""
-    from bluelabel import settings
     from bluelabel.store import KnowledgeStore
 
     finished = datetime.now(timezone.utc)
@@ -123,18 +115,21 @@ def _keep_in_store(task_instance: Any, record: dict[str, Any]) -> None:
         "started_at": (finished - timedelta(milliseconds=record["duration_ms"])).isoformat(),
     }
     try:
-        store = getattr(task_instance.task, "store", None) or settings.store_location()
-        KnowledgeStore(store).record_run(entry)
+        KnowledgeStore(location).record_run(entry)
     except Exception:
         log.exception("bluelabel: could not keep the run record of %s", task_instance.task_id)
 
 
 def _emit(task_instance: Any, record: dict[str, Any]) -> None:
+    """Tagged names (dag_id, task_id, agent, outcome) for StatsD with tags / OpenTelemetry,
+    and the same figures under names carrying the dag and task, as Airflow's own
+    ``dag.<dag_id>.<task_id>.duration``, for plain StatsD, which drops tags."""
     from airflow.sdk.observability.stats import Stats
 
+    dag_id, task_id = task_instance.dag_id, task_instance.task_id
     tags = {
-        "dag_id": task_instance.dag_id,
-        "task_id": task_instance.task_id,
+        "dag_id": dag_id,
+        "task_id": task_id,
         "agent": record.get("agent", "none"),
         "outcome": record["outcome"],
     }
@@ -142,6 +137,8 @@ def _emit(task_instance: Any, record: dict[str, Any]) -> None:
     Stats.timing("bluelabel.task.cpu", record["cpu_ms"], tags=tags)
     Stats.gauge("bluelabel.task.maxrss_peak_mb", record["maxrss_peak_mb"], tags=tags)
     Stats.gauge("bluelabel.task.maxrss_delta_mb", record["maxrss_delta_mb"], tags=tags)
+    Stats.timing(f"bluelabel.dag.{dag_id}.{task_id}.duration", record["duration_ms"])
+    Stats.gauge(f"bluelabel.dag.{dag_id}.{task_id}.maxrss_peak_mb", record["maxrss_peak_mb"])
     for key in ("agent_run_ms", "input_load_ms", "agent_init_ms"):
         if isinstance(record.get(key), (int, float)):
             Stats.timing(f"bluelabel.step.{key.removesuffix('_ms')}", record[key], tags=tags)

@@ -2,23 +2,31 @@
 the two built-ins with arguments named for what they do.
 
 Results go to XCom (``return_value``) as small JSON: ids and metadata, never document text.
+A permanent input error (a missing file, a path outside the roots, not a PDF, a wrong
+password, a refused address) fails the task at once, without spending its retries; transient
+ones (timeouts, HTTP 5xx, resets) are retried as the task's ``retries`` say.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator, BaseOperatorLink
-from airflow.sdk.exceptions import AirflowSkipException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from bluelabel import settings
 from bluelabel.agents import AgentContext, AgentInput, get_agent
+from bluelabel.agents.models import RunRef, no_progress
+from bluelabel.agents.registry import agent_options, canonical_name
+from bluelabel.agents.results import AgentResult, as_result
+from bluelabel.config import Settings, get_settings
 from bluelabel.errors import BluelabelError, NothingToDigest, OutputContractError
+from bluelabel.metrics.handoff import StepMeasurement, hand_over
 from bluelabel.operators.links import DigestLink, SourceDocumentLink
 from bluelabel.operators.progress import publisher_for
+from bluelabel.operators.trigger import item_input, trigger_input
 from bluelabel.store import KnowledgeStore
 
 if TYPE_CHECKING:
@@ -28,29 +36,6 @@ if TYPE_CHECKING:
 MAX_XCOM_DIGEST_CHARS = 64_000
 
 
-def trigger_input(params: Mapping[str, Any], conf: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The agent input a run was triggered with: ``dag_run.conf`` over the DAG's params.
-
-    Either the original ``AgentInput`` shape (``task_type``/``content``...), or the short form
-    the trigger form asks for: ``source`` (a path or URL) or ``text``, plus options.
-    """
-    merged = {**dict(params), **dict(conf or {})}
-    if "content" in merged:
-        return merged
-    content: dict[str, Any] = {}
-    source = merged.pop("source", None) or merged.pop("url", None) or merged.pop("file_path", None)
-    if isinstance(source, str) and source:
-        key = "url" if "://" in source else "file_path"
-        content[key] = source
-    elif isinstance(merged.get("text"), str):
-        content["text"] = merged.pop("text")
-    config = {k: v for k, v in merged.items() if k not in ("task_id", "task_type", "metadata")}
-    request: dict[str, Any] = {"source": "trigger", "content": content, "config": config}
-    if merged.get("task_type"):
-        request["task_type"] = merged["task_type"]
-    return request
-
-
 class AgentOperator(BaseOperator):
     """Run the agent registered as ``agent`` and push its result to XCom.
 
@@ -58,10 +43,11 @@ class AgentOperator(BaseOperator):
     :param input_data: agent input in the original ``AgentInput`` shape (templated)
     :param input_from: task ids whose results this step takes as input (fan-in)
     :param use_trigger_input: build the input from the run's params / ``dag_run.conf``
-    :param config: merged over the input; the agent honours it (templated)
+        (``conf`` may set only the input, the DAG's params and the agent's per-run options)
+    :param config: the agent's options, merged over the input (templated)
     :param outputs: keys the result must have; a missing one fails the task
     :param store: knowledge store folder or URL (templated; default ``[bluelabel] store``)
-    :param root: folder relative file paths resolve against
+    :param root: folder relative file paths of the workflow resolve against
     :param item: the input of one mapped instance (``.expand(item=...)``): an agent-input
         mapping, or a string (a path or URL)
     :param map_output: return ``result[map_output]`` (a list) as this task's XCom, so that
@@ -71,7 +57,7 @@ class AgentOperator(BaseOperator):
     template_fields: Sequence[str] = ("input_data", "config", "store")
     template_fields_renderers: ClassVar[dict[str, str]] = {"input_data": "json", "config": "json"}
     ui_color = "#dbeafe"
-    operator_extra_links: Collection[BaseOperatorLink] = (DigestLink(),)
+    operator_extra_links: tuple[BaseOperatorLink, ...] = (DigestLink(),)
 
     def __init__(
         self,
@@ -91,7 +77,7 @@ class AgentOperator(BaseOperator):
         super().__init__(**kwargs)
         self.item = item
         self.map_output = map_output
-        self.agent = agent
+        self.agent = canonical_name(agent)
         self.input_data = dict(input_data or {})
         self.input_from = list(input_from)
         self.use_trigger_input = use_trigger_input
@@ -99,83 +85,116 @@ class AgentOperator(BaseOperator):
         self.outputs = list(outputs)
         self.store = store
         self.root = str(root) if root else None
-        self.last_metrics: dict[str, Any] | None = None
-        #: where the digest this task produced is (for the "Open digest" link), if it made one
-        self.digest_location: str | None = None
 
+    # ------------------------------------------------------------------ input
     def _request(self, context: Context) -> AgentInput:
         data = dict(self.input_data)
         if self.item is not None:
-            data = _item_input(self.item)
+            data = item_input(self.item)
             context["bluelabel_item"] = str(data.get("source") or "")  # type: ignore[typeddict-unknown-key]
         elif self.use_trigger_input:
             dag_run = context.get("dag_run")
-            data = trigger_input(context.get("params") or {}, getattr(dag_run, "conf", None))
+            data = trigger_input(
+                context.get("params") or {},
+                getattr(dag_run, "conf", None),
+                options=agent_options(self.agent),
+            )
         data["config"] = {**dict(data.get("config") or {}), **self.config}
         data.setdefault("task_id", self.task_id)
         return AgentInput.from_dict(data, where=f"task {self.task_id!r} input")
 
-    def execute(self, context: Context) -> Any:
-        """The agent's small result, or the list mapped steps expand over (``map_output``)."""
-        started = time.perf_counter()
-        request = self._request(context)
+    def _context(self, context: Context, settings: Settings, progress: Any) -> AgentContext:
         upstream: list[Mapping[str, Any]] = []
         if self.input_from:
             pulled = context["ti"].xcom_pull(task_ids=self.input_from)
             upstream = [r for r in (pulled if isinstance(pulled, list) else [pulled]) if r]
-        root = Path(self.root) if self.root else None
-        allowed = settings.allowed_roots()
-        publisher = publisher_for(context)
-        agent_context = AgentContext(
-            store=KnowledgeStore(self.store or settings.store_location()),
-            base_dir=root,
-            allowed_roots=[root, *allowed] if root is not None else (allowed or None),
-            allow_private_urls=settings.allow_private_urls(),
+        workflow_root = Path(self.root) if self.root else None
+        # Paths typed into a trigger form resolve against the trigger root (an inbox the
+        # user was told about), paths written in a workflow file against the workflow's.
+        base_dir = settings.trigger_root if self.use_trigger_input else None
+        roots = [*([workflow_root] if workflow_root else []), *settings.run_roots]
+        ti = context["ti"]
+        return AgentContext(
+            store=KnowledgeStore(self.store or settings.store),
+            settings=settings,
+            base_dir=base_dir or workflow_root,
+            allowed_roots=roots,
+            allow_private_urls=settings.allow_private_urls,
             upstream=upstream,
             from_upstream=bool(self.input_from),
             log=self.log,
+            progress=progress,
+            run=RunRef(
+                ti.dag_id,
+                ti.run_id,
+                ti.task_id,
+                -1 if ti.map_index is None else ti.map_index,
+                ti.try_number,
+            ),
         )
-        if publisher is not None:
-            agent_context.progress = publisher
-        loaded = time.perf_counter()
-        agent = get_agent(self.agent)
-        initialised = time.perf_counter()
+
+    # ------------------------------------------------------------------ run
+    def execute(self, context: Context) -> Any:
+        """The agent's small result, or the list mapped steps expand over (``map_output``)."""
+        started = time.perf_counter()
+        settings = get_settings()
+        publisher = publisher_for(context)
         try:
-            result = agent.run(request, agent_context)
+            request = self._request(context)
+            agent_context = self._context(context, settings, publisher or no_progress)
+            loaded = time.perf_counter()
+            agent = get_agent(self.agent)
+            initialised = time.perf_counter()
+            result = as_result(agent.run(request, agent_context))
         except NothingToDigest as exc:
             raise AirflowSkipException(str(exc)) from None
         except BluelabelError as exc:
             # One line a person can act on; the traceback adds nothing for bad input.
             self.log.error("%s failed: %s", self.agent, exc)
+            if exc.permanent:
+                raise AirflowFailException(
+                    f"{exc} (not retried: the input itself is the problem)"
+                ) from None
             raise
         finally:
             if publisher is not None:
                 publisher.close()  # the final value, whatever the outcome
         finished = time.perf_counter()
-        missing = [key for key in self.outputs if key not in result]
+        hand_over(
+            context["ti"],
+            StepMeasurement(
+                agent=self.agent,
+                input_load_ms=(loaded - started) * 1000,
+                agent_init_ms=(initialised - loaded) * 1000,
+                agent_run_ms=(finished - initialised) * 1000,
+                counts=result.counts(),
+                store=agent_context.store.location,
+            ),
+        )
+        data = result.to_xcom()
+        missing = [key for key in self.outputs if key not in data]
         if missing:
             raise OutputContractError(
                 f"task {self.task_id!r}: agent {self.agent!r} result lacks declared output(s) "
-                f"{', '.join(missing)} (it has: {', '.join(sorted(result))})"
+                f"{', '.join(missing)} (it has: {', '.join(sorted(data))})"
             )
-        # The step's own breakdown travels with its result (one XCom write, not two), and is
-        # left on the operator for the metrics listener, which runs in this same process.
-        result["timings"] = {
+        data["timings"] = {
             "input_load_ms": round((loaded - started) * 1000, 3),
             "agent_init_ms": round((initialised - loaded) * 1000, 3),
             "agent_run_ms": round((finished - initialised) * 1000, 3),
-            **(result.get("timings") or {}),
         }
-        self.last_metrics = {
-            **result["timings"],
-            "pages": result.get("page_count"),
-            "bytes": result.get("source_bytes"),
-        }
-        location = result.get("html_path") or result.get("digest_path")
-        self.digest_location = location if isinstance(location, str) else None
+        self._after(result, data, context)
         if self.map_output is not None:
-            return self._mappable(result, context)
-        return _small(result)
+            return self._mappable(data, context)
+        return _small(data)
+
+    def _after(self, result: AgentResult, data: dict[str, Any], context: Context) -> None:
+        """Say in the task log where the result a person reads is."""
+        where = data.get("html_path") or data.get("digest_path")
+        if where:
+            self.log.info("Digest of %s document(s) saved as %s", data.get("summary_count"), where)
+            for warning in data.get("warnings") or []:
+                self.log.warning("%s", warning)
 
     def _mappable(self, result: dict[str, Any], context: Context) -> Any:
         """The list mapped steps expand over becomes the XCom; the rest goes under details."""
@@ -190,16 +209,6 @@ class AgentOperator(BaseOperator):
         context["ti"].xcom_push(key="details", value=_small(details))
         self.log.info("%d item(s) to map over; details: %s", len(items), details)
         return items
-
-
-def _item_input(item: Mapping[str, Any] | str) -> dict[str, Any]:
-    """One mapped instance's input: an agent-input mapping, or a path/URL string."""
-    if isinstance(item, str):
-        key = "url" if "://" in item else "file_path"
-        return {"source": item, "content": {key: item}}
-    if not isinstance(item, Mapping):
-        raise BluelabelError(f"a mapped item must be a mapping or a string, got {item!r}")
-    return dict(item)
 
 
 def _small(result: dict[str, Any]) -> dict[str, Any]:
@@ -222,7 +231,7 @@ class IngestOperator(AgentOperator):
 
     template_fields: Sequence[str] = (*AgentOperator.template_fields, "source", "text")
     ui_color = "#dcfce7"
-    operator_extra_links: Collection[BaseOperatorLink] = (SourceDocumentLink(),)
+    operator_extra_links = (SourceDocumentLink(),)
 
     def __init__(
         self,
@@ -237,13 +246,6 @@ class IngestOperator(AgentOperator):
         self.source = source
         self.source_type = source_type
         self.text = text
-        self.ingested_source: str | None = None
-
-    def execute(self, context: Context) -> Any:
-        result = super().execute(context)
-        if isinstance(result, dict):
-            self.ingested_source = result.get("source")  # for SourceDocumentLink
-        return result
 
     def _request(self, context: Context) -> AgentInput:
         if self.source is None and self.text is None:

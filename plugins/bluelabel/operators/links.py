@@ -2,8 +2,8 @@
 
 In Airflow 3 the task runner calls ``get_link`` in the worker when the task finishes and
 stores the URL in XCom under the link's ``xcom_key``; the API server only reads that XCom.
-The worker has the operator object that just ran at hand, so the links read what its
-``execute`` left on it.
+Each link reads the task's own result (its ``return_value`` XCom), the explicit record of
+what the task did.
 """
 
 from __future__ import annotations
@@ -17,30 +17,35 @@ if TYPE_CHECKING:
     from airflow.sdk.types import TaskInstanceKey
 
 
+def _result(ti_key: TaskInstanceKey) -> dict[str, Any]:
+    from airflow.sdk.execution_time.xcom import XCom
+
+    value = XCom.get_value(ti_key=ti_key, key="return_value")
+    return value if isinstance(value, dict) else {}
+
+
 class SourceDocumentLink(BaseOperatorLink):
     """Opens the web page or PDF URL an ingest task read (URL sources only)."""
 
     name = "Source document"
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
-        # Called in the worker right after execute(), on the same operator object: the URL it
-        # read is at hand, no XCom round trip needed.
-        source: Any = getattr(operator, "ingested_source", None)
+        source = _result(ti_key).get("source")
         if isinstance(source, str) and source.startswith(("http://", "https://")):
             return source
         return ""
 
 
 class DigestLink(BaseOperatorLink):
-    """Opens the digest a task produced, rendered in its task instance's **Digest** tab."""
+    """*Open digest*: the digest a task produced, in its task instance's **Digest** tab."""
 
     name = "Open digest"
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
-        from bluelabel.operators.agent import AgentOperator
         from bluelabel.web.react_apps import ui_path
 
-        if not isinstance(operator, AgentOperator) or not operator.digest_location:
+        result = _result(ti_key)
+        if not (result.get("html_path") or result.get("digest_path")):
             return ""
         return ui_path(
             "bluelabel-task-digest",

@@ -9,7 +9,6 @@ lookup (see :func:`cached_user`).
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Annotated, Any
 
@@ -27,6 +26,8 @@ from airflow.api_fastapi.core_api.security import (
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
+from bluelabel.config import get_settings
+
 __all__ = [
     "CachedUserDep",
     "DagAccessEntity",
@@ -41,8 +42,8 @@ __all__ = [
 #: UI may browse it (Airflow's ``WEBSITE`` view permission).
 WebsiteAccess = Depends(requires_access_view(AccessView.WEBSITE))
 
-_AUTH_CACHE_SECONDS = float(os.environ.get("AIRFLOW__BLUELABEL__AUTH_CACHE_SECONDS", "5"))
-_READABLE_CACHE_SECONDS = float(os.environ.get("AIRFLOW__BLUELABEL__METRICS_CACHE_SECONDS", "5"))
+_AUTH_CACHE_SECONDS = get_settings().auth_cache_seconds
+_READABLE_CACHE_SECONDS = get_settings().metrics_cache_seconds
 #: bearer token -> (monotonic time until which it is trusted, its user)
 _tokens: dict[str, tuple[float, Any]] = {}
 _readable: dict[str, tuple[float, frozenset[str]]] = {}

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
-from bluelabel import settings
+from bluelabel.config import get_settings
 from bluelabel.store import storage_path
 from bluelabel.web.deps import DagAccessEntity, SessionDep, WebsiteAccess, requires_access_dag
 
@@ -36,8 +36,8 @@ _SUFFIX_FORMAT = {".html": "html", ".md": "markdown", ".json": "json"}
 
 def _roots() -> dict[str, str]:
     return {
-        "store": str(storage_path(settings.store_location()) / "digests"),
-        "outbox": settings.outbox_location(),
+        "store": str(storage_path(get_settings().store) / "digests"),
+        "outbox": get_settings().outbox,
     }
 
 

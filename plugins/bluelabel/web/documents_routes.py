@@ -2,14 +2,13 @@
 
 Answers come from the API server's :class:`~bluelabel.web.search_index.SearchIndex`, which a
 background thread keeps up to date with the store (every
-``AIRFLOW__BLUELABEL__SEARCH_SYNC_SECONDS``, default 2): new documents are searchable within
+``[bluelabel] search_sync_seconds``, default 2): new documents are searchable within
 that time plus their indexing.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from datetime import datetime
@@ -18,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
-from bluelabel import settings
+from bluelabel.config import get_settings
 from bluelabel.errors import StoreError
 from bluelabel.store import DocumentRecord, KnowledgeStore
 from bluelabel.timeparse import TimeParseError, parse_time
@@ -28,7 +27,7 @@ from bluelabel.web.search_index import SearchIndex
 log = logging.getLogger(__name__)
 router = APIRouter(dependencies=[WebsiteAccess])
 
-SYNC_SECONDS = float(os.environ.get("AIRFLOW__BLUELABEL__SEARCH_SYNC_SECONDS", "2"))
+SYNC_SECONDS = get_settings().search_sync_seconds
 #: The first request of a process waits this long for the first sync, then gets what is there.
 FIRST_SYNC_WAIT_SECONDS = 10.0
 
@@ -50,7 +49,7 @@ def _keep_in_sync(index: SearchIndex, first: threading.Event) -> None:
 
 def search_index() -> SearchIndex:
     """This process's index of the configured store, kept in sync by one daemon thread."""
-    location = settings.store_location()
+    location = get_settings().store
     with _indexes_lock:
         entry = _indexes.get(location)
         if entry is None:
@@ -196,7 +195,7 @@ TEXT_PREVIEW_CHARS = 4000
 def get_document(content_id: str, user: GetUserDep) -> DocumentDetail:
     """A stored document: its record, summary and key points, and the runs that ingested it
     (those of DAGs the user may read)."""
-    from bluelabel.agents.digest import summarize_record
+    from bluelabel.agents.digest import ExtractiveSummarizer, SummaryOptions, summarize_record
 
     if not content_id.replace("-", "").replace("_", "").isalnum() or len(content_id) > 200:
         raise HTTPException(422, f"not a content id: {content_id[:80]!r}")
@@ -209,7 +208,7 @@ def get_document(content_id: str, user: GetUserDep) -> DocumentDetail:
     if record is None:
         raise HTTPException(404, f"document {content_id} is not in the knowledge store")
     try:
-        summary = summarize_record(record, store, sentences=3, key_points=5)
+        summary = summarize_record(record, store, SummaryOptions(), ExtractiveSummarizer())
     except (StoreError, OSError) as exc:  # e.g. a read-only store: no cache, but a summary
         log.warning("bluelabel: summary of %s not cached: %s", content_id, exc)
         summary = {"summary": index.summary_of(content_id) or "", "key_points": []}
@@ -240,12 +239,8 @@ def get_document(content_id: str, user: GetUserDep) -> DocumentDetail:
 
 
 def _ingests(store: KnowledgeStore, content_id: str, readable: frozenset[str]) -> list[Ingest]:
-    # KnowledgeStore.provenance is being added by the lead; until it is there, no runs.
-    provenance = getattr(store, "provenance", None)
-    if provenance is None:
-        return []
     return [
         Ingest(**{k: v for k, v in entry.items() if k in Ingest.model_fields})
-        for entry in provenance(content_id)
+        for entry in store.provenance(content_id)
         if entry.get("dag_id") in readable
     ]

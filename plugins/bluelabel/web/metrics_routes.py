@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -18,8 +17,12 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel
 
-from bluelabel.metrics.aggregate import TimeParseError, aggregate, load_task_runs, parse_time
-from bluelabel.metrics.report import build_report, render_html, render_markdown
+from bluelabel.config import get_settings
+from bluelabel.metrics.db import load_tries
+from bluelabel.metrics.report import build_report
+from bluelabel.render import render_html, render_markdown
+from bluelabel.runstats import summarize_tries
+from bluelabel.timeparse import TimeParseError, parse_time
 from bluelabel.web.deps import (
     CachedUserDep,
     DagAccessEntity,
@@ -31,7 +34,7 @@ from bluelabel.web.deps import (
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-_CACHE_SECONDS = float(os.environ.get("AIRFLOW__BLUELABEL__METRICS_CACHE_SECONDS", "5"))
+_CACHE_SECONDS = get_settings().metrics_cache_seconds
 #: An expired entry is still served, while one background thread recomputes it, for this long.
 _STALE_SECONDS = 60.0
 
@@ -60,7 +63,7 @@ def _compute(key: tuple[Any, ...], dag_ids: frozenset[str], start: Any, end: Any
     from airflow.utils.session import create_session
 
     with create_session() as session:
-        data = aggregate(load_task_runs(session, dag_ids=dag_ids, since=start, until=end))
+        data = summarize_tries(*load_tries(session, dag_ids=dag_ids, since=start, until=end))
     entry = _Entry(time.monotonic() + _CACHE_SECONDS, data, json.dumps(data).encode())
     with _cache_lock:
         if len(_cache) > 256:
@@ -155,7 +158,7 @@ class RunMetrics(BaseModel):
     run_id: str
     state: str | None
     wall_ms: float | None
-    """The run's span: first task start to last task end."""
+    """Airflow's start to end of the run."""
     cpu_ms: float
     peak_memory_mb: float | None
     pages: int
@@ -171,16 +174,17 @@ _BREAKDOWN_KEYS = ("input_load_ms", "agent_init_ms", "agent_run_ms")
 )
 def run_metrics(dag_id: str, run_id: str, session: SessionDep) -> RunMetrics:
     """Wall, CPU, peak memory, pages and the step breakdown of one DAG run, every try."""
-    from airflow.models.dagrun import DagRun
-
-    from bluelabel.web import run_tries
-
-    run = session.query(DagRun).filter_by(dag_id=dag_id, run_id=run_id).one_or_none()
-    if run is None:
+    tries, runs = load_tries(session, dag_ids=[dag_id], run_id=run_id)
+    if not runs:
         raise HTTPException(404, f"DAG run {run_id!r} of {dag_id!r} not found")
-    tries = run_tries.load(session, run)
+    (run,) = runs
     steps = []
-    for t in tries:
+    ordered = sorted(
+        tries,
+        key=lambda t: (t.start is None, t.start.timestamp() if t.start else 0.0, t.task_id,
+                       t.map_index, t.try_number),
+    )
+    for t in ordered:
         record = t.record or {}
         breakdown = {
             k.removesuffix("_ms"): float(record[k])
@@ -192,9 +196,9 @@ def run_metrics(dag_id: str, run_id: str, session: SessionDep) -> RunMetrics:
                 task_id=t.task_id,
                 map_index=t.map_index,
                 try_number=t.try_number,
-                state=t.state,
+                state=t.outcome,
                 start=t.start.isoformat() if t.start else None,
-                duration_ms=t.duration_ms,
+                duration_ms=None if t.seconds is None else round(t.seconds * 1000, 3),
                 agent_ms=round(sum(breakdown.values()), 3) if breakdown else None,
                 cpu_ms=_number(record.get("cpu_ms")),
                 peak_memory_mb=_number(record.get("maxrss_peak_mb")),
@@ -203,16 +207,12 @@ def run_metrics(dag_id: str, run_id: str, session: SessionDep) -> RunMetrics:
                 breakdown=breakdown,
             )
         )
-    starts = [t.start for t in tries if t.start]
-    ends = [t.end for t in tries if t.end]
     peaks = [s.peak_memory_mb for s in steps if s.peak_memory_mb is not None]
     return RunMetrics(
         dag_id=dag_id,
         run_id=run_id,
-        state=str(run.state) if run.state else None,
-        wall_ms=round((max(ends) - min(starts)).total_seconds() * 1000, 3)
-        if starts and ends
-        else None,
+        state=run.state,
+        wall_ms=None if run.seconds is None else round(run.seconds * 1000, 3),
         cpu_ms=round(sum(s.cpu_ms or 0 for s in steps), 3),
         peak_memory_mb=max(peaks) if peaks else None,
         pages=sum(s.pages or 0 for s in steps),
@@ -238,8 +238,8 @@ def report(
     allowed = readable_dag_ids(user)
     dag_ids = allowed & {dag_id} if dag_id else allowed
     with create_session() as session:
-        runs = load_task_runs(session, dag_ids=dag_ids, since=start)
-    data = build_report(runs, since=start, dag_ids=[dag_id] if dag_id else None)
+        tries, runs = load_tries(session, dag_ids=dag_ids, since=start)
+    page = build_report(tries, runs, since=start, dag_ids=[dag_id] if dag_id else None)
     if format == "md":
-        return PlainTextResponse(render_markdown(data), media_type="text/markdown")
-    return HTMLResponse(render_html(data))
+        return PlainTextResponse(render_markdown(page), media_type="text/markdown")
+    return HTMLResponse(render_html(page))

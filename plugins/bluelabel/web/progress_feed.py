@@ -13,17 +13,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from bluelabel.config import get_settings
 from bluelabel.operators.progress import PROGRESS_KEY
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = float(os.environ.get("AIRFLOW__BLUELABEL__PROGRESS_POLL_SECONDS", "0.02"))
+POLL_SECONDS = get_settings().progress_poll_seconds
 #: A listener that does not keep up loses its oldest events beyond this many.
 QUEUE_SIZE = 1000
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bluelabel.agents.summarize import summarize
+from bluelabel.config import get_settings
 from bluelabel.store import DocumentRecord, KnowledgeStore
 
 #: Text beyond this many characters of a document is not searchable (it bounds the index:
@@ -84,7 +85,7 @@ class Page:
 
 def default_index_path(store_location: str) -> Path:
     """``$AIRFLOW_HOME/bluelabel/search/<hash of the store location>.sqlite3``."""
-    airflow_home = os.environ.get("AIRFLOW_HOME") or os.path.expanduser("~/airflow")
+    airflow_home = get_settings().airflow_home
     digest = hashlib.sha256(store_location.encode()).hexdigest()[:16]
     return Path(airflow_home) / "bluelabel" / "search" / f"{digest}.sqlite3"
 

@@ -6,8 +6,8 @@ JSON read plus re-hashing the YAML and its input files, so an edit to any of the
 workflow or an ``input_file`` it references (or the PDF that names) -- is a miss. Invalid
 workflows are never cached: their errors are recomputed, and stay exact.
 
-Location: ``[bluelabel] workflow_cache`` (``AIRFLOW__BLUELABEL__WORKFLOW_CACHE``), default
-``$AIRFLOW_HOME/bluelabel/workflow-cache``; ``off`` disables it.
+Location: ``[bluelabel] workflow_cache`` (default ``$AIRFLOW_HOME/bluelabel/workflow-cache``;
+``off`` disables it), passed in by the caller.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterable
 from dataclasses import asdict, fields
 from datetime import timedelta
 from pathlib import Path
@@ -26,28 +25,14 @@ from typing import Any
 
 from bluelabel import __version__
 from bluelabel.agents.registry import agent_names
+from bluelabel.workflow.loading import check_workflow
 from bluelabel.workflow.model import Step, Workflow
-from bluelabel.workflow.validate import Problem, check_workflow, workflow_roots
+from bluelabel.workflow.policy import WorkflowPolicy
+from bluelabel.workflow.problems import Problem
 
 log = logging.getLogger(__name__)
-CACHE_ENV = "AIRFLOW__BLUELABEL__WORKFLOW_CACHE"
 #: Bumped whenever the cached model's shape changes, so old entries are never misread.
-CACHE_FORMAT = 2
-
-
-def cache_dir() -> Path | None:
-    configured = os.environ.get(CACHE_ENV)
-    if configured is None:
-        with contextlib.suppress(ImportError):
-            from airflow.configuration import conf
-
-            configured = conf.get("bluelabel", "workflow_cache", fallback=None)
-    if configured and configured.lower() in ("off", "false", "none", "0"):
-        return None
-    if configured:
-        return Path(configured)
-    home = os.environ.get("AIRFLOW_HOME") or os.path.expanduser("~/airflow")
-    return Path(home) / "bluelabel" / "workflow-cache"
+CACHE_FORMAT = 3
 
 
 def _sha(data: bytes) -> str:
@@ -105,22 +90,17 @@ def _from_json(data: dict[str, Any]) -> Workflow:
 
 
 def cached_check(
-    path: str | os.PathLike[str],
-    *,
-    root: str | os.PathLike[str] | None = None,
-    allowed_roots: Iterable[str | os.PathLike[str]] = (),
+    path: str | os.PathLike[str], *, policy: WorkflowPolicy, cache_dir: Path | None
 ) -> tuple[Workflow | None, list[Problem]]:
-    """:func:`check_workflow`, answered from the cache when no source file changed."""
-    allowed_roots = list(allowed_roots)
-    directory = cache_dir()
+    """:func:`check_workflow`, answered from ``cache_dir`` when no source file changed."""
     file_path = Path(path).expanduser().absolute()
     try:
-        text = file_path.read_bytes()
+        text = file_path.read_bytes() if cache_dir is not None else b""
     except OSError:
-        directory = None  # let check_workflow report it
-    if directory is None:
-        return check_workflow(path, root=root, allowed_roots=allowed_roots)
-    base, roots = workflow_roots(root, file_path, allowed_roots)
+        cache_dir = None  # let check_workflow report it
+    if cache_dir is None:
+        return check_workflow(path, policy=policy)
+    settings = policy.settings
     key = _sha(
         json.dumps(
             [
@@ -128,14 +108,17 @@ def cached_check(
                 CACHE_FORMAT,
                 agent_names(),
                 str(file_path),
-                str(base),
-                [str(r) for r in roots],
+                str(policy.root_for(file_path)),
+                [str(r) for r in policy.roots_for(file_path)],
+                policy.max_bytes,
+                # option ceilings come from the settings: a change re-validates
+                repr(settings.effective()) if settings is not None else None,
             ]
         ).encode()
         + b"\0"
         + text
     )
-    entry = directory / f"{key}.json"
+    entry = cache_dir / f"{key}.json"
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         cached = json.loads(entry.read_text(encoding="utf-8"))
         if all(_file_sha(Path(p)) == sha for p, sha in cached["input_hashes"]):
@@ -144,7 +127,7 @@ def cached_check(
         decoded: str | None = text.decode("utf-8")
     except UnicodeDecodeError:
         decoded = None  # check_workflow reads it again and reports the error
-    workflow, problems = check_workflow(path, root=root, allowed_roots=allowed_roots, text=decoded)
+    workflow, problems = check_workflow(path, policy=policy, text=decoded)
     if workflow is not None:
         # The YAML's own bytes are in the key; the files it references are checked on a hit.
         hashes = [[str(p), _file_sha(p)] for p in workflow.inputs if p != file_path]

@@ -8,7 +8,6 @@ ISO strings, so the result is JSON-shaped and can be checked against the JSON Sc
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,8 +56,22 @@ def _mark(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+#: Values a workflow file may expand to (aliases repeated inside aliases multiply them:
+#: a 2 KB file of 9 levels of 10 aliases stands for a billion values).
+MAX_VALUES = 100_000
+#: Nesting a workflow file may have.
+MAX_DEPTH = 64
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.values = 0
+
+
 def load_located(text: str) -> LocatedData:
-    """Parse ``text`` (one YAML document). Raises :class:`YamlSyntaxError` with line/column."""
+    """Parse ``text`` (one YAML document). Raises :class:`YamlSyntaxError` with line/column,
+    also when aliases expand the document past :data:`MAX_VALUES` values."""
     try:
         node = yaml.compose(text, Loader=_COMPOSER)
     except yaml.MarkedYAMLError as exc:
@@ -72,12 +85,14 @@ def load_located(text: str) -> LocatedData:
         raise YamlSyntaxError(f"YAML syntax error: {reason}", where) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"YAML error: {exc}", Mark(1, 1)) from None
+    except RecursionError:
+        raise YamlSyntaxError("YAML error: the document nests too deeply", Mark(1, 1)) from None
     located = LocatedData(data=None)
     if node is None:
         return located
     constructor = yaml.SafeLoader("")
     try:
-        located.data = _walk(node, (), located, constructor)
+        located.data = _walk(node, (), located, constructor, _Budget(), 0)
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
@@ -85,24 +100,58 @@ def load_located(text: str) -> LocatedData:
     return located
 
 
-def _walk(node: yaml.Node, path: Path_, located: LocatedData, constructor: yaml.SafeLoader) -> Any:
-    located.values[path] = _mark(node)
+def _walk(
+    node: yaml.Node,
+    path: Path_,
+    located: LocatedData | None,
+    constructor: yaml.SafeLoader,
+    budget: _Budget,
+    depth: int,
+) -> Any:
+    budget.values += 1
+    if budget.values > MAX_VALUES:
+        raise YamlSyntaxError(
+            f"YAML error: the document expands to more than {MAX_VALUES:,} values (aliases "
+            "repeated inside aliases?); write the values out or use fewer aliases",
+            _mark(node),
+        )
+    if depth > MAX_DEPTH:
+        raise YamlSyntaxError(f"YAML error: nested more than {MAX_DEPTH} levels", _mark(node))
+    if located is not None:
+        located.values[path] = _mark(node)
     if isinstance(node, yaml.MappingNode):
-        constructor.flatten_mapping(node)  # YAML merge keys (<<)
         result: dict[Any, Any] = {}
+        merged: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = constructor.construct_object(key_node, deep=True)
-            if not isinstance(key, Hashable):
+            if key_node.tag == _MERGE_TAG:  # YAML merge keys (<<), expanded under the budget
+                sources = (
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
+                for source in sources:
+                    if not isinstance(source, yaml.MappingNode):
+                        raise YamlSyntaxError(
+                            "YAML error: '<<' merges mappings only", _mark(source)
+                        )
+                    value = _walk(source, path, None, constructor, budget, depth + 1)
+                    for key, item in value.items():
+                        merged.setdefault(key, item)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlSyntaxError("YAML error: a mapping key must be a scalar", _mark(key_node))
+            key = constructor.construct_object(key_node, deep=True)
             key = _jsonable(key) if not isinstance(key, (str, int)) else key
             child = (*path, key)
-            if key in result:
-                located.duplicate_keys.append((child, _mark(key_node)))
-            located.keys[child] = _mark(key_node)
-            result[key] = _walk(value_node, child, located, constructor)
-        return result
+            if located is not None:
+                if key in result:
+                    located.duplicate_keys.append((child, _mark(key_node)))
+                located.keys[child] = _mark(key_node)
+            result[key] = _walk(value_node, child, located, constructor, budget, depth + 1)
+        return {**merged, **result}
     if isinstance(node, yaml.SequenceNode):
-        return [_walk(item, (*path, i), located, constructor) for i, item in enumerate(node.value)]
+        return [
+            _walk(item, (*path, i), located, constructor, budget, depth + 1)
+            for i, item in enumerate(node.value)
+        ]
     return _jsonable(constructor.construct_object(node, deep=True))
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pendulum
 import pytest
 
-from bluelabel import settings
+from bluelabel.config import get_settings
 from bluelabel.agents import AgentContext, AgentInput
 from bluelabel.agents.ingestion import IngestionAgent
 from bluelabel.agents.registry import register_agent
@@ -31,7 +31,7 @@ TOPICS = {
 @pytest.fixture(scope="session")
 def documents(inbox: Path) -> dict[str, str]:
     """Title -> content id of five text documents and one PDF in the session's store."""
-    store = KnowledgeStore(settings.store_location())  # the session's [bluelabel] store
+    store = KnowledgeStore(get_settings().store)  # the session's [bluelabel] store
     context = AgentContext(store=store, allowed_roots=[inbox])
     agent = IngestionAgent()
     ids: dict[str, str] = {}

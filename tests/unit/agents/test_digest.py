@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bluelabel.agents import AgentContext, AgentInput, get_agent
+from bluelabel.agents import AgentContext, AgentInput
 from bluelabel.errors import AgentInputError
 from devtools.samples import SAMPLE_PARAGRAPHS
+from tests.conftest import run_agent
 
 
 def ingest_text(
@@ -21,11 +22,11 @@ def ingest_text(
         content={"text": text},
         config={"title": title, "tags": tags or []},
     )
-    return get_agent("ingestion").run(request, context)
+    return run_agent("ingestion", request, context)
 
 
 def digest(context: AgentContext, **config: object) -> dict:
-    return get_agent("digest").run(AgentInput(source="test", config=config), context)
+    return run_agent("digest", AgentInput(source="test", config=config), context)
 
 
 LONG_TEXT = " ".join(SAMPLE_PARAGRAPHS * 3)
@@ -97,7 +98,7 @@ def test_inline_text_like_the_original_digest_input(context: AgentContext) -> No
             },
         }
     )
-    result = get_agent("digest_agent").run(request, context)
+    result = run_agent("digest_agent", request, context)
     assert result["summary_count"] == 1 and "Sample Article" in result["digest"]
 
 

@@ -9,19 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from bluelabel.agents import AgentContext, AgentInput, get_agent
+from bluelabel.agents import AgentContext, AgentInput
 from bluelabel.agents.inbox import Inbox
 from bluelabel.errors import IngestError
 from bluelabel.store import KnowledgeStore
 from devtools.samples import fill_inbox
+from tests.conftest import run_agent
 
 
 def scan(context: AgentContext, inbox: Path | str, **config: object) -> dict:
-    return get_agent("inbox").run(AgentInput(config={"inbox": str(inbox), **config}), context)
+    return run_agent("inbox", AgentInput(config={"inbox": str(inbox), **config}), context)
 
 
 def ingest(context: AgentContext, item: dict) -> dict:
-    return get_agent("ingestion").run(AgentInput.from_dict(item), context)
+    return run_agent("ingestion", AgentInput.from_dict(item), context)
 
 
 def test_scan_lists_supported_files_oldest_first_and_quarantines_the_rest(
@@ -113,9 +114,10 @@ def test_object_storage_inbox(context: AgentContext, tmp_path: Path) -> None:
     good, broken = fill_inbox(folder, 2, corrupt=1)
     inbox = Inbox(ObjectStoragePath(f"file://{folder}"))
     assert not inbox.is_local
-    assert sorted(name for _, name in inbox.candidates()) == sorted([*good, *broken])
+    assert sorted(name for _, name in inbox.entries()) == sorted([*good, *broken])
     with inbox.local_file(good[0]) as local:
-        assert local != folder / good[0] and local.read_bytes() == (folder / good[0]).read_bytes()
+        assert local.path != folder / good[0]  # a temporary local copy
+        assert local.path.read_bytes() == (folder / good[0]).read_bytes()
     inbox.mark_processed(good[0])
     inbox.quarantine(broken[0], "corrupt")
     assert (folder / "processed" / good[0]).exists()

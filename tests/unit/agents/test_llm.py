@@ -10,25 +10,26 @@ from typing import Any
 
 import pytest
 
-from bluelabel.agents import AgentContext, AgentInput, get_agent
+from bluelabel.agents import AgentContext, AgentInput
 from bluelabel.agents.llm import LlmError, LlmSummarizer, chunks, parse_answer
 from devtools.samples import SAMPLE_PARAGRAPHS
 from tests.conftest import LLM_ANSWER as ANSWER
 from tests.conftest import OpenAICompatible as _OpenAI
+from tests.conftest import run_agent
 
 
 def store_text(context: AgentContext, text: str, title: str = "Scheduling notes") -> str:
     request = AgentInput(
         task_type="text", source="notes", content={"text": text}, config={"title": title}
     )
-    return str(get_agent("ingestion").run(request, context)["content_id"])
+    return str(run_agent("ingestion", request, context)["content_id"])
 
 
 def llm_digest(context: AgentContext, conn_id: str, **config: Any) -> dict[str, Any]:
     request = AgentInput(
         source="t", config={"summarizer": "llm", "llm_conn_id": conn_id, "format": "json", **config}
     )
-    return get_agent("digest").run(request, context)
+    return run_agent("digest", request, context)
 
 
 def test_digest_with_llm_summaries_through_a_pydanticai_connection(

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from bluelabel.agents import AgentContext, AgentInput, get_agent
-from bluelabel.agents.periodic import workflow_stats
+from bluelabel.agents.periodic import workflow_table
 from bluelabel.errors import AgentInputError
 from devtools.samples import SAMPLE_PARAGRAPHS
+from tests.conftest import run_agent
 
 
 def record(
@@ -40,7 +41,7 @@ def record(
 
 def test_workflow_stats_per_dag() -> None:
     t0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
-    rows = workflow_stats(
+    rows = workflow_table(
         [
             record("batch", "r1", "scan", "success", t0, 1000, agent="inbox_agent"),
             record("batch", "r1", "ingest", "failed", t0 + timedelta(seconds=1), 2000),
@@ -82,8 +83,10 @@ def test_periodic_digest_writes_the_outbox_and_reports_the_period(
     context.store.record_run(record("batch_ingestion", "r0", "ingest", "failed", old, 100))
     outbox = tmp_path / "outbox"
 
-    result = get_agent("periodic_digest").run(
-        AgentInput(config={"since": "1d", "outbox": str(outbox), "limit": 1}), context
+    result = run_agent(
+        "periodic_digest",
+        AgentInput(config={"since": "1d", "outbox": str(outbox), "limit": 1}),
+        context,
     )
 
     assert result["document_count"] == 2 and result["summary_count"] == 1
@@ -95,15 +98,17 @@ def test_periodic_digest_writes_the_outbox_and_reports_the_period(
     page = Path(result["paths"]["html"]).read_text()
     assert "## Documents (the newest 1 of 2)" in md
     assert "Knowledge <store> notes" in md and "Knowledge &lt;store&gt; notes" in page
-    assert "| Ingest success rate | 50.0% of 2 tries |" in md
+    assert "- **Ingest success:** 50.0% of 2 tries" in md
     assert "| batch_ingestion | 1 | 2 | 50.0% |" in md
     assert "<script" not in page
 
 
 def test_periodic_digest_bad_period(context: AgentContext, tmp_path: Path) -> None:
     with pytest.raises(AgentInputError, match="since"):
-        get_agent("periodic_digest").run(AgentInput(config={"since": "last tuesday"}), context)
+        run_agent("periodic_digest", AgentInput(config={"since": "last tuesday"}), context)
     with pytest.raises(AgentInputError, match="not before until"):
-        get_agent("periodic_digest").run(
-            AgentInput(config={"since": "1d", "until": "2d", "outbox": str(tmp_path)}), context
+        run_agent(
+            "periodic_digest",
+            AgentInput(config={"since": "1d", "until": "2d", "outbox": str(tmp_path)}),
+            context,
         )

@@ -11,6 +11,7 @@ from bluelabel.agents import AgentContext, AgentInput, agent_names, get_agent, r
 from bluelabel.agents.digest import DigestAgent
 from bluelabel.agents.ingestion import IngestionAgent
 from bluelabel.errors import UnknownAgentError
+from tests.conftest import run_agent
 
 
 def test_builtin_names_and_aliases() -> None:
@@ -61,8 +62,8 @@ def test_register_agent_in_code(store) -> None:
 
     registry.register_agent("echo_agent", Echo)
     try:
-        assert get_agent("echo_agent").run(
-            AgentInput(content={"a": 1}), AgentContext(store=store)
-        ) == {"a": 1}
+        assert run_agent("echo_agent", AgentInput(content={"a": 1}), AgentContext(store=store)) == {
+            "a": 1
+        }
     finally:
         registry._registered.pop("echo_agent")

@@ -6,15 +6,15 @@ import time
 
 import pytest
 
-from bluelabel.agents import AgentContext, AgentInput, get_agent
+from bluelabel.agents import AgentContext, AgentInput
 from bluelabel.errors import IngestError
 from bluelabel.store import KnowledgeStore
-from tests.conftest import stored_files
+from tests.conftest import run_agent, stored_files
 
 
 def ingest(context: AgentContext, url: str, **config: object) -> dict:
     request = AgentInput(task_type="url", source="test", content={"url": url}, config=config)
-    return get_agent("ingestion_agent").run(request, context)
+    return run_agent("ingestion_agent", request, context)
 
 
 def test_html_becomes_readable_main_text(context: AgentContext, http_server: str) -> None:

@@ -27,8 +27,8 @@ def scans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(len(calls) + 1)
         return [len(calls)]
 
-    monkeypatch.setattr(web, "load_task_runs", load)
-    monkeypatch.setattr(web, "aggregate", lambda runs: {"scan": runs[0]})
+    monkeypatch.setattr(web, "load_tries", lambda session, **kw: (load(session, **kw), []))
+    monkeypatch.setattr(web, "summarize_tries", lambda tries, runs: {"scan": tries[0]})
     monkeypatch.setattr(web, "readable_dag_ids", lambda user: frozenset({"a"}))
     monkeypatch.setattr(web, "_CACHE_SECONDS", 0.2)
     monkeypatch.setattr(web, "_cache", {})

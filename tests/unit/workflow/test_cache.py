@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bluelabel.workflow import cache
-from bluelabel.workflow.cache import cached_check
+from bluelabel.workflow import Workflow, WorkflowPolicy, cache
+from bluelabel.workflow.problems import Problem
 
 WORKFLOW = """\
 workflow:
@@ -22,9 +22,15 @@ steps:
 """
 
 
+def cached_check(
+    path: Path, cache_dir: Path | None = None
+) -> tuple[Workflow | None, list[Problem]]:
+    folder = path.parent / "cache" if cache_dir is None else cache_dir
+    return cache.cached_check(path, policy=WorkflowPolicy(), cache_dir=folder)
+
+
 @pytest.fixture
-def workflow_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
+def workflow_dir(tmp_path: Path) -> Path:
     (tmp_path / "wf.yaml").write_text(WORKFLOW.format(description="first"))
     (tmp_path / "doc.pdf").write_bytes(b"%PDF-1.4 placeholder")
     write_input(tmp_path, "doc.pdf")
@@ -85,7 +91,9 @@ def test_invalid_workflows_are_not_cached(workflow_dir: Path) -> None:
     assert not (workflow_dir / "cache").exists() or not list((workflow_dir / "cache").glob("*"))
 
 
-def test_cache_can_be_switched_off(workflow_dir: Path, monkeypatch) -> None:
-    monkeypatch.setenv(cache.CACHE_ENV, "off")
-    assert cached_check(workflow_dir / "wf.yaml")[0] is not None
+def test_cache_can_be_switched_off(workflow_dir: Path) -> None:
+    assert (
+        cache.cached_check(workflow_dir / "wf.yaml", policy=WorkflowPolicy(), cache_dir=None)[0]
+        is not None
+    )
     assert not (workflow_dir / "cache").exists()

@@ -14,11 +14,11 @@ from bluelabel.workflow import (
     INITIAL_INPUT,
     Problem,
     WorkflowError,
+    WorkflowPolicy,
     check_workflow,
     load_workflow,
     workflow_schema,
 )
-from tests.conftest import SHARED
 
 GOOD_STEPS = """\
 steps:
@@ -40,7 +40,7 @@ def problems_of(
 ) -> list[Problem]:
     path = tmp_path / name
     path.write_text(textwrap.dedent(text))
-    workflow, problems = check_workflow(path, **kwargs)  # type: ignore[arg-type]
+    workflow, problems = check_workflow(path, policy=WorkflowPolicy(**kwargs))  # type: ignore[arg-type]
     assert (workflow is None) == bool(problems)
     return problems
 
@@ -288,9 +288,8 @@ def test_file_that_is_not_a_mapping(tmp_path: Path, text: str, message: str) -> 
     assert message in only(problems_of(tmp_path, text)).message
 
 
-def test_file_over_the_size_limit(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("BLUELABEL_MAX_WORKFLOW_BYTES", "100")
-    problem = only(problems_of(tmp_path, HEADER + GOOD_STEPS))
+def test_file_over_the_size_limit(tmp_path: Path) -> None:
+    problem = only(problems_of(tmp_path, HEADER + GOOD_STEPS, max_bytes=100))
     assert "over the 100-byte limit" in problem.message
 
 
@@ -314,7 +313,7 @@ def test_file_path_inside_input_file_outside_the_root(tmp_path: Path) -> None:
     )
 
 
-def test_allowed_roots_extend_the_root(tmp_path: Path, monkeypatch) -> None:
+def test_allowed_roots_extend_the_root(tmp_path: Path) -> None:
     shared = tmp_path / "shared"
     shared.mkdir()
     (shared / "in.json").write_text(json.dumps({"task_type": "text", "content": {"text": "x"}}))
@@ -324,8 +323,7 @@ def test_allowed_roots_extend_the_root(tmp_path: Path, monkeypatch) -> None:
         HEADER + f"steps:\n  - id: a\n    agent: ingestion\n    input_file: {shared / 'in.json'}\n"
     )
     assert problems_of(root, text)
-    monkeypatch.setenv("BLUELABEL_ALLOWED_ROOTS", str(shared))
-    assert problems_of(root, text) == []
+    assert problems_of(root, text, allowed_roots=(shared.resolve(),)) == []
 
 
 @pytest.mark.parametrize(
@@ -392,33 +390,35 @@ def test_shipped_schema_is_a_valid_json_schema() -> None:
 
 
 # ---------------------------------------------------------------------------- the originals
-ORIGINALS = SHARED / "bench" / "original-workflows"
-needs_originals = pytest.mark.skipif(not ORIGINALS.exists(), reason="../shared/bench not present")
 
 
 @pytest.fixture
-def original_layout(tmp_path: Path) -> Path:
+def original_layout(tmp_path: Path, shared_bench: Path) -> Path:
     """A folder laid out like the original repository: workflows/ beside tests/."""
     (tmp_path / "workflows").mkdir()
-    shutil.copytree(SHARED / "bench" / "original-inputs", tmp_path / "tests")
-    shutil.copy(SHARED / "bench" / "original-pdfs" / "sample.pdf", tmp_path / "tests")
+    shutil.copytree(shared_bench / "original-inputs", tmp_path / "tests")
+    shutil.copy(shared_bench / "original-pdfs" / "sample.pdf", tmp_path / "tests")
     for kind in ("valid", "invalid"):
-        for path in (ORIGINALS / kind).glob("*.yaml"):
+        for path in (shared_bench / "original-workflows" / kind).glob("*.yaml"):
             shutil.copy(path, tmp_path / "workflows" / path.name)
     return tmp_path
 
 
-@needs_originals
 @pytest.mark.parametrize(
     "name",
-    sorted(p.name for p in (ORIGINALS / "valid").glob("*.yaml")) if ORIGINALS.exists() else [],
+    [
+        "pdf_attachment_processor.yaml",
+        "pdf_ingestion_digest.yaml",
+        "sample_ingestion_digest.yaml",
+        "url_ingestion_digest.yaml",
+    ],
 )
 def test_original_valid_files_validate(original_layout: Path, name: str) -> None:
-    workflow = load_workflow(original_layout / "workflows" / name, root=original_layout)
+    policy = WorkflowPolicy(root=original_layout)
+    workflow = load_workflow(original_layout / "workflows" / name, policy=policy)
     assert workflow.steps[-1].agent == "digest_agent"
 
 
-@needs_originals
 @pytest.mark.parametrize(
     "name, expected",
     [
@@ -444,7 +444,8 @@ def test_original_valid_files_validate(original_layout: Path, name: str) -> None
 def test_original_invalid_files_fail_with_the_right_messages(
     original_layout: Path, name: str, expected: list[tuple[int, str]]
 ) -> None:
-    _, problems = check_workflow(original_layout / "workflows" / name, root=original_layout)
+    policy = WorkflowPolicy(root=original_layout)
+    _, problems = check_workflow(original_layout / "workflows" / name, policy=policy)
     assert len(problems) == len(expected), [str(p) for p in problems]
     for problem, (line, message) in zip(problems, expected, strict=False):
         assert problem.line == line and message in problem.message

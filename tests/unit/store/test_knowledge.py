@@ -11,7 +11,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from bluelabel.store import DocumentRecord, KnowledgeStore, default_store_location
+from bluelabel.store import DocumentRecord, KnowledgeStore
 from devtools.samples import build_pdf, sample_pages
 
 
@@ -78,14 +78,6 @@ def test_lost_index_entry_is_restored_on_next_put(store: KnowledgeStore) -> None
     assert store.query() == []
     store.put(record("d" * 32, NOW), "text")
     assert [r.content_id for r in store.query()] == ["d" * 32]
-
-
-def test_default_location(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("BLUELABEL_STORE", raising=False)
-    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
-    assert default_store_location() == str(tmp_path / "bluelabel" / "store")
-    monkeypatch.setenv("BLUELABEL_STORE", "/data/store")
-    assert default_store_location() == "/data/store"
 
 
 def test_object_storage_path_store(tmp_path: Path) -> None:

@@ -1,0 +1,335 @@
+"""The extraction worker: a fresh interpreter that reads one PDF under hard limits.
+
+The supervisor (:mod:`bluelabel.agents.pdf.extract`) starts it as
+``python -I -m bluelabel.agents.pdf.worker`` and speaks JSON lines with it over stdin/stdout:
+
+``{"op": "open", "path", "password", "backend", "device", "inode", "outline"}``
+    -> ``{"ok": "opened", "page_count", "metadata", "encrypted", "backend", "outline"}``
+``{"op": "block", "index", "first", "last", "out"}``  (pages ``[first, last)`` into ``out``)
+    -> ``{"ok": "block", "index", "chars", "failed", "empty", "truncated"}``
+any failure -> ``{"error": KIND, "reason": TEXT}`` (KIND: corrupt, password, security, memory,
+input, internal), after which the worker exits.
+
+It dies with its parent (``PR_SET_PDEATHSIG``), so a killed task leaves no extraction running,
+and its heap is capped (``RLIMIT_DATA``): a decompression bomb ends this process, never the
+task's. Nothing here imports Airflow or the rest of Bluelabel beyond the metadata helpers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import re
+import resource
+import signal
+import stat
+import sys
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from bluelabel.agents.pdf.metadata import MAX_VALUE_CHARS, normalise_metadata
+
+PAGE_SEPARATOR = "\f"
+#: More characters than any real page holds; a page past it is cut there, with a warning.
+MAX_PAGE_CHARS = 1_000_000
+MAX_OUTLINE_ENTRIES = 200
+MAX_OUTLINE_DEPTH = 4
+_PR_SET_PDEATHSIG = 1
+# PDFium writes soft hyphens as U+FFFE; one at a line end joins the word across the break.
+_SOFT_HYPHEN_BREAK = re.compile("\ufffe\r?\n")
+
+
+class WorkerError(Exception):
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+def clean_page_text(text: str) -> str:
+    """Normalise PDFium output: soft hyphens, CRLF, stray NULs."""
+    text = _SOFT_HYPHEN_BREAK.sub("", text).replace("\ufffe", "")
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+
+
+# ------------------------------------------------------------------------------ backends
+class _PdfiumDocument:
+    backend = "pdfium"
+
+    def __init__(self, path: str, password: str | None) -> None:
+        import pypdfium2 as pdfium
+
+        self._pdfium = pdfium
+        try:
+            self.pdf = pdfium.PdfDocument(path, password=password)
+        except pdfium.PdfiumError as exc:
+            code = getattr(exc, "err_code", None)
+            if code == 4:  # FPDF_ERR_PASSWORD
+                raise WorkerError("password", "wrong" if password else "missing") from None
+            if code == 5:  # FPDF_ERR_SECURITY
+                raise WorkerError(
+                    "security", "encrypted with an unsupported security handler"
+                ) from None
+            raise WorkerError("corrupt", "PDFium cannot open it") from None
+        self.page_count = len(self.pdf)
+
+    def metadata(self) -> dict[str, Any]:
+        return normalise_metadata(self.pdf.get_metadata_dict(skip_empty=True))
+
+    def encrypted(self, password: str | None) -> bool:
+        import pypdfium2.raw as pdfium_c
+
+        return bool(password) or pdfium_c.FPDF_GetSecurityHandlerRevision(self.pdf) != -1
+
+    def outline(self) -> list[list[Any]]:
+        entries: list[list[Any]] = []
+        for bookmark in self.pdf.get_toc(max_depth=MAX_OUTLINE_DEPTH):
+            title = " ".join((bookmark.get_title() or "").split())[:200]
+            dest = bookmark.get_dest()
+            page = dest.get_index() if dest is not None else None
+            if title:
+                entries.append([bookmark.level + 1, title, None if page is None else page + 1])
+            if len(entries) >= MAX_OUTLINE_ENTRIES:
+                break
+        return entries
+
+    def page_text(self, index: int) -> tuple[str, bool]:
+        """(text, truncated); raises on a page PDFium cannot read."""
+        page = self.pdf[index]
+        try:
+            textpage = page.get_textpage()
+            try:
+                count = textpage.count_chars()
+                text = textpage.get_text_range(0, min(count, MAX_PAGE_CHARS))
+            finally:
+                textpage.close()
+        finally:
+            page.close()
+        return clean_page_text(text), count > MAX_PAGE_CHARS
+
+    def page_errors(self) -> tuple[type[BaseException], ...]:
+        return (self._pdfium.PdfiumError,)
+
+    def close(self) -> None:
+        self.pdf.close()
+
+
+class _PypdfDocument:
+    backend = "pypdf"
+
+    def __init__(self, path: str, password: str | None) -> None:
+        import pypdf
+        from pypdf.errors import DependencyError, FileNotDecryptedError
+
+        self._errors = _pypdf_errors()
+        try:
+            self.reader = pypdf.PdfReader(path, strict=False)
+            self.is_encrypted = self.reader.is_encrypted
+            if self.is_encrypted:
+                try:
+                    ok = self.reader.decrypt(password or "")
+                except DependencyError:
+                    raise WorkerError(
+                        "security", "encrypted with AES: needs the 'cryptography' package"
+                    ) from None
+                if not ok:
+                    raise WorkerError("password", "wrong" if password else "missing")
+            self.page_count = len(self.reader.pages)
+        except FileNotDecryptedError:
+            raise WorkerError("password", "missing") from None
+        except WorkerError:
+            raise
+        except self._errors as exc:
+            raise WorkerError("corrupt", f"pypdf cannot read it ({type(exc).__name__})") from None
+        if self.page_count == 0:
+            raise WorkerError("input", "the PDF has no pages")
+
+    def metadata(self) -> dict[str, Any]:
+        try:
+            info: dict[str, Any] = dict(self.reader.metadata or {})
+            return normalise_metadata({str(k).lstrip("/"): v for k, v in info.items()})
+        except self._errors:
+            return {}
+
+    def encrypted(self, password: str | None) -> bool:
+        return bool(self.is_encrypted)
+
+    def outline(self) -> list[list[Any]]:
+        entries: list[list[Any]] = []
+
+        def walk(items: Any, level: int) -> Iterator[list[Any]]:
+            for item in items:
+                if isinstance(item, list):
+                    if level < MAX_OUTLINE_DEPTH:
+                        yield from walk(item, level + 1)
+                    continue
+                title = " ".join(str(getattr(item, "title", "") or "").split())[:200]
+                page: int | None
+                try:
+                    number = self.reader.get_destination_page_number(item)
+                    page = None if number is None else number + 1
+                except self._errors:
+                    page = None
+                if title:
+                    yield [level, title, page]
+
+        try:
+            for entry in walk(self.reader.outline, 1):
+                entries.append(entry)
+                if len(entries) >= MAX_OUTLINE_ENTRIES:
+                    break
+        except self._errors:
+            pass
+        return entries
+
+    def page_text(self, index: int) -> tuple[str, bool]:
+        text = self.reader.pages[index].extract_text() or ""
+        return text[:MAX_PAGE_CHARS], len(text) > MAX_PAGE_CHARS
+
+    def page_errors(self) -> tuple[type[BaseException], ...]:
+        return self._errors
+
+    def close(self) -> None:
+        self.reader.stream.close()
+
+
+def _pypdf_errors() -> tuple[type[BaseException], ...]:
+    from pypdf.errors import DependencyError, PyPdfError
+
+    # pypdf's errors do not all derive from PyPdfError (measured here).
+    return (
+        PyPdfError,
+        DependencyError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        UnicodeDecodeError,
+        RecursionError,
+        AssertionError,
+        OSError,
+        ZeroDivisionError,
+    )
+
+
+Document = _PdfiumDocument | _PypdfDocument
+
+
+def _open(job: dict[str, Any]) -> tuple[Document, bool]:
+    """(document, repaired): PDFium first (unless pypdf is asked for), then pypdf for files
+    PDFium rejects as damaged -- it repairs some of them."""
+    path, password = job["path"], job.get("password")
+    info = os.stat(path)
+    if (info.st_dev, info.st_ino) != (job["device"], job["inode"]) or not stat.S_ISREG(
+        info.st_mode
+    ):
+        raise WorkerError("input", "the file changed while it was being opened")
+    if job.get("backend") == "pypdf":
+        return _PypdfDocument(path, password), False
+    try:
+        return _PdfiumDocument(path, password), False
+    except WorkerError as exc:
+        if exc.kind != "corrupt":
+            raise
+        try:
+            return _PypdfDocument(path, password), True
+        except WorkerError as second:
+            if second.kind == "corrupt":
+                raise exc from None
+            raise
+
+
+def _write_block(doc: Document, first: int, last: int, out: TextIO) -> dict[str, Any]:
+    chars = 0
+    failed: list[int] = []
+    empty: list[int] = []
+    truncated: list[int] = []
+    for index in range(first, last):
+        try:
+            text, cut = doc.page_text(index)
+        except MemoryError:
+            raise
+        except doc.page_errors():
+            failed.append(index + 1)
+            text, cut = "", False
+        if cut:
+            truncated.append(index + 1)
+        if index:
+            out.write(PAGE_SEPARATOR)
+        out.write(text)
+        page_chars = len(text.strip())
+        if not page_chars:
+            empty.append(index + 1)
+        chars += page_chars
+    return {"chars": chars, "failed": failed, "empty": empty, "truncated": truncated}
+
+
+def _reply(message: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def _setup(parent: int, memory: int) -> None:
+    # Not Linux: no prctl, but the supervisor's closed pipe still ends the worker.
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(3)
+    if memory > 0:
+        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def serve(commands: TextIO) -> int:
+    doc: Document | None = None
+    try:
+        for line in commands:
+            job = json.loads(line)
+            op = job.get("op")
+            if op == "quit":
+                break
+            if op == "open":
+                doc, repaired = _open(job)
+                _reply(
+                    {
+                        "ok": "opened",
+                        "page_count": doc.page_count,
+                        "metadata": doc.metadata(),
+                        "encrypted": doc.encrypted(job.get("password")),
+                        "backend": doc.backend,
+                        "repaired": repaired,
+                        "outline": doc.outline() if job.get("outline") else [],
+                    }
+                )
+            elif op == "block" and doc is not None:
+                with open(job["out"], "w", encoding="utf-8") as out:
+                    tally = _write_block(doc, job["first"], job["last"], out)
+                _reply({"ok": "block", "index": job["index"], **tally})
+            else:
+                raise WorkerError("internal", f"unexpected command {op!r}")
+    except WorkerError as exc:
+        _reply({"error": exc.kind, "reason": exc.reason[:MAX_VALUE_CHARS]})
+        return 1
+    except MemoryError:
+        _reply({"error": "memory", "reason": "out of memory"})
+        return 1
+    except RecursionError:
+        _reply({"error": "corrupt", "reason": "the document nests objects too deeply"})
+        return 1
+    finally:
+        if doc is not None:
+            with contextlib.suppress(Exception):  # a broken document must not hide the reply
+                doc.close()
+    return 0
+
+
+def main() -> int:
+    _setup(int(os.environ["BLUELABEL_WORKER_PARENT"]), int(os.environ["BLUELABEL_WORKER_MEMORY"]))
+    return serve(sys.stdin)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

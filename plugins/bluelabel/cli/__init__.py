@@ -1,0 +1,54 @@
+"""``bluelabel`` command line: workflows, documents, the store, the report, the settings.
+
+Exit codes: 0 success, 1 the input was bad (invalid workflow, unreadable document, a damaged
+store, no Airflow home), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bluelabel import __version__
+from bluelabel.cli import documents, report, workflows
+from bluelabel.errors import BluelabelError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bluelabel", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"bluelabel {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+    workflows.add_parsers(sub)
+    documents.add_parsers(sub)
+    report.add_parsers(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="bluelabel: %(message)s", stream=sys.stderr)
+    # Importing Airflow's configuration sets up its own logging at INFO: keep ours as asked.
+    logging.getLogger("bluelabel").setLevel(level)
+    if not args.debug:  # pypdf logs its repair attempts; our one-line error says what matters
+        logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        code: int = args.func(args)
+        return code
+    except BluelabelError as exc:
+        if args.debug:
+            raise
+        print(f"bluelabel: {args.command} failed: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `bluelabel digest | head`: the reader has what it wanted
+        sys.stderr.close()
+        return 141
+
+
+__all__ = ["build_parser", "main"]

@@ -1,0 +1,5 @@
+import sys
+
+from bluelabel.cli import main
+
+sys.exit(main())

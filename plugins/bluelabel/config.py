@@ -1,0 +1,450 @@
+"""Bluelabel's settings: the ``[bluelabel]`` section of Airflow's configuration, read once, typed.
+
+Every key is declared once in :data:`SETTINGS` (name, type, default, description). The same
+declaration is published to Airflow as provider configuration (:mod:`bluelabel.provider`), so
+``airflow config list`` shows each key with its description and default, and is what
+:func:`get_settings` reads -- through Airflow's own parser, so a value comes from exactly where
+Airflow would take it for a task: ``AIRFLOW__BLUELABEL__<KEY>`` (or ``..._CMD``/``_SECRET``),
+then ``airflow.cfg``, then the default. No other module reads the environment for settings.
+
+:class:`Settings` itself is plain data (no Airflow import), so the Airflow-free layers can be
+handed one; only :func:`load_settings` imports Airflow's configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from bluelabel.errors import BluelabelError
+
+SECTION = "bluelabel"
+HOME_PLACEHOLDER = "{AIRFLOW_HOME}"
+SettingType = Literal["string", "boolean", "integer", "float"]
+
+
+class SettingsError(BluelabelError):
+    """A ``[bluelabel]`` value cannot be used, or there is no Airflow home to read it from."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One declared key of the ``[bluelabel]`` section."""
+
+    key: str
+    type: SettingType
+    default: str
+    description: str
+    example: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+#: Upper bounds no configuration may pass: the machine's cores for parallel extraction.
+HARD_MAX_WORKERS = _cores()
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "store",
+        "string",
+        f"{HOME_PLACEHOLDER}/bluelabel/store",
+        "Knowledge store: a folder, or any ObjectStoragePath URL (s3://bucket/prefix) for "
+        "workers that share no disk.",
+        "s3://my-bucket/bluelabel/store",
+    ),
+    Setting(
+        "inbox",
+        "string",
+        f"{HOME_PLACEHOLDER}/bluelabel/inbox",
+        "Where the batch_ingestion workflow picks up documents (a folder or URL).",
+        "s3://my-bucket/bluelabel/inbox",
+    ),
+    Setting(
+        "outbox",
+        "string",
+        f"{HOME_PLACEHOLDER}/bluelabel/outbox",
+        "Where the periodic digest publishes its markdown and HTML files (a folder or URL).",
+    ),
+    Setting(
+        "allowed_roots",
+        "string",
+        "",
+        "Folders (':'-separated) that file paths given at run time (trigger form, "
+        "dag_run.conf, inbox entries) may point into. Paths outside them are refused. Empty: "
+        "only the workflow's own root.",
+        "/data/documents:/srv/shared",
+    ),
+    Setting(
+        "trigger_root",
+        "string",
+        "",
+        "Folder that relative paths in trigger input (the UI form, dag_run.conf) resolve "
+        "against. Empty: the first of allowed_roots.",
+        "/data/documents",
+    ),
+    Setting(
+        "workflow_root",
+        "string",
+        "",
+        "Folder that relative paths inside workflow files (input_file, file_path) resolve "
+        "against. Empty: each workflow file's own folder.",
+    ),
+    Setting(
+        "workflow_cache",
+        "string",
+        f"{HOME_PLACEHOLDER}/bluelabel/workflow-cache",
+        "Cache of validated workflows, keyed on the bytes of every file they come from; 'off' "
+        "disables it.",
+    ),
+    Setting(
+        "max_workflow_bytes",
+        "integer",
+        "1000000",
+        "Largest workflow file (and agent-input JSON file) accepted, in bytes.",
+        minimum=1,
+    ),
+    Setting(
+        "allow_private_urls",
+        "boolean",
+        "False",
+        "Let URL ingestion reach private, loopback and link-local addresses.",
+    ),
+    Setting(
+        "pdf_backend",
+        "string",
+        "pdfium",
+        "PDF text extractor: pdfium (pypdfium2, fast) or pypdf (pure Python).",
+        choices=("pdfium", "pypdf"),
+    ),
+    Setting(
+        "ingest_workers",
+        "integer",
+        "0",
+        "Processes that extract one large PDF in parallel; 0: the cores (at most 4). Never "
+        "more than the machine's cores.",
+        minimum=0,
+    ),
+    Setting(
+        "ingest_timeout",
+        "float",
+        "600",
+        "Seconds one ingest (a document, a URL, a batch file) may take before it is stopped.",
+        minimum=1,
+    ),
+    Setting(
+        "ingest_memory_mb",
+        "integer",
+        "512",
+        "Memory (MB) the extraction of one document may use, all its processes together; a "
+        "document that needs more is refused (decompression bombs).",
+        minimum=64,
+    ),
+    Setting(
+        "max_pdf_bytes",
+        "integer",
+        "500000000",
+        "Largest PDF accepted, in bytes (files, URLs, inbox). Also the most a workflow step may "
+        "set.",
+        minimum=1,
+    ),
+    Setting(
+        "max_pages",
+        "integer",
+        "20000",
+        "Most pages a PDF may have. Also the most a workflow step may set.",
+        minimum=1,
+    ),
+    Setting(
+        "max_text_bytes",
+        "integer",
+        "100000000",
+        "Largest text document accepted (files, stdin, inline text), in bytes.",
+        minimum=1,
+    ),
+    Setting(
+        "max_url_bytes",
+        "integer",
+        "50000000",
+        "Largest URL response accepted, in bytes.",
+        minimum=1,
+    ),
+    Setting(
+        "url_timeout",
+        "float",
+        "20",
+        "Seconds a URL fetch may wait for the server at any one moment (connect, each read).",
+        minimum=0.1,
+    ),
+    Setting(
+        "url_total_timeout",
+        "float",
+        "60",
+        "Seconds a whole URL fetch may take: status line, headers, redirects and body.",
+        minimum=0.1,
+    ),
+    Setting(
+        "max_redirects",
+        "integer",
+        "5",
+        "Most HTTP redirects a URL fetch follows.",
+        minimum=0,
+    ),
+    Setting(
+        "metrics_cache_seconds",
+        "float",
+        "5",
+        "How long the metrics API shares computed aggregates between readers.",
+        minimum=0,
+    ),
+    Setting(
+        "search_sync_seconds",
+        "float",
+        "2",
+        "How often the API server's document search index picks up new documents.",
+        minimum=0.1,
+    ),
+    Setting(
+        "progress_poll_seconds",
+        "float",
+        "0.02",
+        "How often the API server's progress feed reads running tasks' progress.",
+        minimum=0.005,
+    ),
+    Setting(
+        "auth_cache_seconds",
+        "float",
+        "5",
+        "How long the plugin API trusts a bearer token Airflow has fully verified (never past "
+        "its expiry); 0 checks every request with Airflow.",
+        minimum=0,
+    ),
+)
+
+SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective ``[bluelabel]`` settings. ``sources`` says where each value came from."""
+
+    airflow_home: Path
+    store: str
+    inbox: str
+    outbox: str
+    allowed_roots: tuple[Path, ...]
+    trigger_root: Path | None
+    workflow_root: Path | None
+    workflow_cache: Path | None
+    max_workflow_bytes: int
+    allow_private_urls: bool
+    pdf_backend: str
+    ingest_workers: int
+    ingest_timeout: float
+    ingest_memory_mb: int
+    max_pdf_bytes: int
+    max_pages: int
+    max_text_bytes: int
+    max_url_bytes: int
+    url_timeout: float
+    url_total_timeout: float
+    max_redirects: int
+    metrics_cache_seconds: float
+    search_sync_seconds: float
+    progress_poll_seconds: float
+    auth_cache_seconds: float
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def workers(self) -> int:
+        """Extraction processes for one document: configured, else cores (max 4), capped."""
+        wanted = self.ingest_workers or min(HARD_MAX_WORKERS, 4)
+        return max(1, min(wanted, HARD_MAX_WORKERS))
+
+    @property
+    def run_roots(self) -> tuple[Path, ...]:
+        """Folders run-time paths may point into: the trigger root and the allowed roots."""
+        roots = [*([self.trigger_root] if self.trigger_root else []), *self.allowed_roots]
+        return tuple(dict.fromkeys(roots))
+
+    def effective(self) -> list[tuple[str, str, str]]:
+        """``(key, value, source)`` of every declared key, for ``bluelabel config``."""
+        rows = []
+        for spec in SETTINGS:
+            value = getattr(self, spec.key)
+            if isinstance(value, tuple):
+                shown = os.pathsep.join(str(v) for v in value)
+            elif value is None:
+                shown = ""
+            else:
+                shown = str(value)
+            rows.append((spec.key, shown, self.sources.get(spec.key, "default")))
+        return rows
+
+
+# ------------------------------------------------------------------------------ parsing
+def _number(spec: Setting, raw: str, cast: Callable[[str], Any]) -> Any:
+    try:
+        value = cast(raw.strip())
+    except ValueError:
+        kind = "a whole number" if spec.type == "integer" else "a number"
+        raise SettingsError(f"[{SECTION}] {spec.key} = {raw!r} is not {kind}") from None
+    if spec.minimum is not None and value < spec.minimum:
+        raise SettingsError(f"[{SECTION}] {spec.key} = {raw!r} is below {spec.minimum:g}")
+    if spec.maximum is not None and value > spec.maximum:
+        raise SettingsError(f"[{SECTION}] {spec.key} = {raw!r} is above {spec.maximum:g}")
+    return value
+
+
+def _boolean(spec: Setting, raw: str) -> bool:
+    text = raw.strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise SettingsError(f"[{SECTION}] {spec.key} = {raw!r} is not true or false")
+
+
+def _folder(raw: str) -> Path:
+    return Path(raw).expanduser().resolve()
+
+
+def parse_settings(
+    raw: Mapping[str, str], airflow_home: Path, sources: Mapping[str, str] | None = None
+) -> Settings:
+    """Typed :class:`Settings` from raw strings (missing keys take their defaults)."""
+    home = str(airflow_home)
+    values: dict[str, Any] = {}
+    for spec in SETTINGS:
+        text = raw.get(spec.key)
+        if text is None:
+            text = spec.default
+        text = text.replace(HOME_PLACEHOLDER, home)
+        if spec.choices and text not in spec.choices:
+            raise SettingsError(
+                f"[{SECTION}] {spec.key} = {text!r}: choose one of {', '.join(spec.choices)}"
+            )
+        if spec.type == "boolean":
+            values[spec.key] = _boolean(spec, text)
+        elif spec.type == "integer":
+            values[spec.key] = _number(spec, text, int)
+        elif spec.type == "float":
+            values[spec.key] = _number(spec, text, float)
+        else:
+            values[spec.key] = text.strip()
+    roots = tuple(_folder(p) for p in values["allowed_roots"].split(os.pathsep) if p.strip())
+    values["allowed_roots"] = roots
+    trigger = values["trigger_root"]
+    values["trigger_root"] = _folder(trigger) if trigger else (roots[0] if roots else None)
+    values["workflow_root"] = _folder(values["workflow_root"]) if values["workflow_root"] else None
+    cache_dir = values["workflow_cache"]
+    values["workflow_cache"] = (
+        None if cache_dir.lower() in ("off", "false", "none", "0", "") else Path(cache_dir)
+    )
+    return Settings(airflow_home=airflow_home, sources=dict(sources or {}), **values)
+
+
+# ------------------------------------------------------------------------------ loading
+def airflow_home() -> Path:
+    """The Airflow home, resolved as Airflow does (``$AIRFLOW_HOME``, else ``~/airflow``).
+
+    Refuses, instead of letting Airflow create one, when it does not exist: a command run
+    outside any deployment must say so rather than write a fresh ``~/airflow/airflow.db``.
+    """
+    configured = os.environ.get("AIRFLOW_HOME")
+    home = Path(os.path.expandvars(configured or "~/airflow")).expanduser()
+    if not home.is_dir():
+        if configured:
+            raise SettingsError(
+                f"AIRFLOW_HOME={configured} is not a folder: point it at your Airflow home "
+                "(the folder with airflow.cfg)"
+            )
+        raise SettingsError(
+            "no Airflow home: AIRFLOW_HOME is not set and ~/airflow does not exist; set "
+            "AIRFLOW_HOME to the Airflow home your tasks use (the folder with airflow.cfg)"
+        )
+    return home.resolve()
+
+
+def _source(conf: Any, key: str) -> str:
+    env = f"AIRFLOW__{SECTION.upper()}__{key.upper()}"
+    for name in (env, f"{env}_CMD", f"{env}_SECRET"):
+        if name in os.environ:
+            return f"env {name}"
+    from configparser import ConfigParser
+
+    # The parser's own file sections, not Airflow's defaults layered over them.
+    if ConfigParser.has_option(conf, SECTION, key):
+        return f"airflow.cfg ({os.environ.get('AIRFLOW_CONFIG') or 'AIRFLOW_HOME/airflow.cfg'})"
+    return "default"
+
+
+def load_settings() -> Settings:
+    """Read every ``[bluelabel]`` key through Airflow's configuration parser."""
+    home = airflow_home()
+    from airflow.configuration import conf
+
+    raw: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    for spec in SETTINGS:
+        value = conf.get(SECTION, spec.key, fallback=None)
+        if value is not None:
+            raw[spec.key] = str(value)
+        sources[spec.key] = _source(conf, spec.key)
+    return parse_settings(raw, home, sources)
+
+
+@cache
+def get_settings() -> Settings:
+    """The process's settings, read on first use."""
+    return load_settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests that change the configuration)."""
+    get_settings.cache_clear()
+
+
+def provider_config() -> dict[str, Any]:
+    """The ``[bluelabel]`` section as provider configuration (``get_provider_info()["config"]``)."""
+    options: dict[str, Any] = {}
+    for spec in SETTINGS:
+        description = spec.description
+        if spec.choices:
+            description += f" One of: {', '.join(spec.choices)}."
+        options[spec.key] = {
+            "description": description,
+            "version_added": "0.1.0",
+            "type": spec.type,
+            "example": spec.example,
+            "default": spec.default,
+        }
+    return {
+        SECTION: {
+            "description": "Bluelabel: documents into a knowledge store and digests.",
+            "options": options,
+        }
+    }
+
+
+__all__ = [
+    "HARD_MAX_WORKERS",
+    "SETTINGS",
+    "Setting",
+    "Settings",
+    "SettingsError",
+    "airflow_home",
+    "get_settings",
+    "load_settings",
+    "parse_settings",
+    "provider_config",
+    "reset_settings",
+]

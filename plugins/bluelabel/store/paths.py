@@ -1,0 +1,85 @@
+"""Locations as paths, atomic writes, and store errors a person can act on."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from bluelabel.errors import StoreError
+
+if TYPE_CHECKING:
+    from airflow.sdk import ObjectStoragePath
+
+    StorePath: TypeAlias = Path | ObjectStoragePath
+else:
+    StorePath = Any
+
+#: Errors of the file system the store lives on, not of the document being read.
+STORAGE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EFBIG, errno.EACCES, errno.EPERM}
+)
+
+
+def storage_path(location: str | os.PathLike[str] | StorePath) -> StorePath:
+    """A folder or URL as a path: plain paths and ``file://`` URLs are local ``Path``s; other
+    URLs (``s3://...``) are Airflow ``ObjectStoragePath``s, imported only when used."""
+    if isinstance(location, str) and "://" in location and not location.startswith("file://"):
+        from airflow.sdk import ObjectStoragePath
+
+        return ObjectStoragePath(location)
+    if isinstance(location, (str, os.PathLike)):
+        return Path(str(location).removeprefix("file://")).expanduser()
+    return location
+
+
+def storage_error(location: str, exc: OSError, doing: str = "write to") -> StoreError:
+    """One line for a failing store: which store, what failed, and what to do."""
+    reason = exc.strerror or str(exc)
+    hints = {
+        errno.ENOSPC: "free some space or move the store ([bluelabel] store)",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EROFS: "the store's file system is mounted read-only",
+        errno.EACCES: "this user may not write there",
+        errno.EPERM: "this user may not write there",
+    }
+    hint = hints.get(exc.errno or 0)
+    return StoreError(
+        f"cannot {doing} the knowledge store {location}: {reason}" + (f" ({hint})" if hint else ""),
+        # a full disk may be freed before the next try; a read-only one will not change
+        permanent=exc.errno not in (errno.ENOSPC, errno.EDQUOT),
+    )
+
+
+def write_atomic(target: StorePath, data: bytes) -> None:
+    """Replace ``target`` with ``data`` in one step: readers see the old or the new bytes."""
+    if isinstance(target, Path):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+    else:  # object stores replace an object in one PUT
+        target.parent.mkdir(parents=True, exist_ok=True)  # needed by file://, no-op on s3
+        with target.open("wb") as handle:  # type: ignore[no-untyped-call]
+            handle.write(data)
+
+
+def write_file(location: str, name: str, text: str) -> str:
+    """Write ``text`` atomically as ``<location>/<name>`` (a folder or an object-store URL)."""
+    target = storage_path(location) / name
+    try:
+        write_atomic(target, text.encode("utf-8"))
+    except OSError as exc:
+        raise storage_error(location, exc) from None
+    return str(target)

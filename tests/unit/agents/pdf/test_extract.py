@@ -1,0 +1,45 @@
+"""Supervised PDF extraction: workers, blocks of pages, backends, progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bluelabel.agents.files import check_regular_file
+from bluelabel.agents.pdf import extract_pdf_text
+from devtools.samples import build_pdf, sample_pages
+
+
+def test_parallel_extraction_matches_single_process(tmp_path: Path) -> None:
+    path = tmp_path / "long.pdf"
+    path.write_bytes(build_pdf(sample_pages(150)))
+    one, many = tmp_path / "one.txt", tmp_path / "many.txt"
+    single = extract_pdf_text(check_regular_file(path), one, workers=1)
+    parallel = extract_pdf_text(check_regular_file(path), many, workers=3)
+    assert one.read_text() == many.read_text()
+    assert single.chars == parallel.chars and parallel.page_count == 150
+    assert single is not None and parallel is not None
+    assert not list(tmp_path.glob("*.block*"))  # per-worker parts are cleaned up
+
+
+def test_pypdf_backend_reads_the_same_pages(tmp_path: Path) -> None:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(build_pdf(sample_pages(3), metadata={"Title": "T"}))
+    result = extract_pdf_text(check_regular_file(path), tmp_path / "out.txt", backend="pypdf")
+    assert result is not None
+    text = (tmp_path / "out.txt").read_text()
+    assert result.backend == "pypdf" and result.page_count == 3
+    assert result.metadata["title"] == "T"
+    assert "Page 3." in text
+
+
+def test_progress_is_reported_on_long_documents(tmp_path: Path) -> None:
+    path = tmp_path / "long.pdf"
+    path.write_bytes(build_pdf(sample_pages(300)))
+    calls: list[tuple[int, int]] = []
+    extract_pdf_text(
+        check_regular_file(path),
+        tmp_path / "o.txt",
+        workers=1,
+        progress=lambda d, t: calls.append((d, t)),
+    )
+    assert calls[0] == (32, 300) and calls[-1] == (300, 300)  # a block of pages at a time
