@@ -4,16 +4,18 @@ tasks reported progress and produced an HTML digest."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pendulum
 import pytest
 
-from bluelabel.config import get_settings
 from bluelabel.agents import AgentContext, AgentInput
 from bluelabel.agents.ingestion import IngestionAgent
+from bluelabel.agents.options import option
 from bluelabel.agents.registry import register_agent
+from bluelabel.config import get_settings
 from bluelabel.store import KnowledgeStore
 from devtools.samples import build_pdf, sample_pages
 from tests.conftest import run_dag
@@ -43,7 +45,7 @@ def documents(inbox: Path) -> dict[str, str]:
             content={"text": text},
             config={"title": title, "tags": ["notes", title.split()[0].lower()]},
         )
-        ids[title] = agent.run(request, context)["content_id"]
+        ids[title] = agent.run(request, context).content_id
     pdf = inbox / "airflow-handbook.pdf"
     pdf.write_bytes(
         build_pdf(
@@ -58,17 +60,26 @@ def documents(inbox: Path) -> dict[str, str]:
     result = agent.run(
         AgentInput(task_type="pdf", source=str(pdf), content={"file_path": str(pdf)}), context
     )
-    ids["The Airflow handbook"] = result["content_id"]
+    ids["The Airflow handbook"] = result.content_id
     return ids
+
+
+@dataclass(frozen=True)
+class CountingOptions:
+    total: int = option(40, "Steps to report.", minimum=1)
+    pause: float = option(0.02, "Seconds between two steps.", minimum=0)
 
 
 class CountingAgent:
     """Reports ``total`` steps of progress, ``pause`` seconds apart (a stand-in for a long
     PDF: the progress channel is under test, not the extractor)."""
 
+    name = "counting_agent"
+    options = CountingOptions
+
     def run(self, request: AgentInput, context: AgentContext) -> dict[str, Any]:
-        total = int(request.option("total", 40))
-        pause = float(request.option("pause", 0.02))
+        opts = request.options(CountingOptions)
+        total, pause = opts.total, opts.pause
         for done in range(total + 1):
             context.progress("extract", done, total)
             time.sleep(pause)
