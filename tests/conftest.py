@@ -37,6 +37,7 @@ for _name in [
 ]:
     os.environ.pop(_name, None)
 
+import gzip
 import json
 import subprocess
 import sys
@@ -235,6 +236,16 @@ def _oversized(handler: BaseHTTPRequestHandler) -> None:
         pass  # the client stopped reading at its limit, as it should
 
 
+def _gzipped(handler: BaseHTTPRequestHandler) -> None:
+    body = gzip.compress(b"compressed although nobody asked for it " * 100)
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/plain")
+    handler.send_header("Content-Encoding", "gzip")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 @pytest.fixture(scope="session")
 def http_server() -> Iterator[str]:
     """A real HTTP server on 127.0.0.1 with the routes the URL-ingestion tests need."""
@@ -259,6 +270,9 @@ def http_server() -> Iterator[str]:
         "/slow": _slow,
         "/big": _oversized,
         "/empty.html": lambda h: _send(h, b"<html><script>x()</script></html>", "text/html"),
+        "/image.png": lambda h: _send(h, b"\x89PNG\r\n\x1a\n" + bytes(256), "image/png"),
+        "/gzipped": _gzipped,
+        "/unavailable": lambda h: _send(h, b"try later", "text/plain", status=503),
     }
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True

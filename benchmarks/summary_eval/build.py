@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bluelabel.agents.pdf import extract_pdf_text
-from bluelabel.agents.summarize.outline import outline_from_pdfium
+from bluelabel.agents.pdf.outline import outline_from_pdfium
 from bluelabel.errors import BluelabelError
 
 HERE = Path(__file__).resolve().parent

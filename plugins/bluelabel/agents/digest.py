@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Literal, Protocol
 
 from bluelabel.agents.models import AgentContext, AgentInput
 from bluelabel.agents.options import option
+from bluelabel.agents.pdf.outline import OutlineEntry
 from bluelabel.agents.results import DigestResult
 from bluelabel.agents.summarize import summarize
 from bluelabel.errors import AgentInputError, NothingToDigest, StoreError
@@ -98,7 +99,14 @@ class ExtractiveSummarizer:
     def summarize(
         self, text: str, *, sentences: int, key_points: int, title: str, outline: list[Any]
     ) -> tuple[dict[str, Any], bool]:
-        result = summarize(text, sentences=sentences, key_points=key_points)
+        entries = [
+            OutlineEntry(int(e[0]), str(e[1]), e[2] if isinstance(e[2], int) else None)
+            for e in outline
+            if isinstance(e, (list, tuple)) and len(e) == 3
+        ]
+        result = summarize(
+            text, sentences=sentences, key_points=key_points, title=title or None, outline=entries
+        )
         return extractive_fields(result), True
 
 
@@ -115,7 +123,7 @@ def extractive_fields(result: Any) -> dict[str, Any]:
 
 def _outline_inside(record: DocumentRecord) -> list[str]:
     """The top level of a long PDF's bookmarks, when the summariser found no structure."""
-    top = [str(entry[1]) for entry in record.outline if entry and entry[0] == 1]
+    top = [str(entry[1]) for entry in record.outline if entry and entry[0] == 0]
     return top[:12] if len(top) >= 3 else []
 
 

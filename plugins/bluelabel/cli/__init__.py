@@ -31,9 +31,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
-    logging.basicConfig(level=level, format="bluelabel: %(message)s", stream=sys.stderr)
-    # Importing Airflow's configuration sets up its own logging at INFO: keep ours as asked.
-    logging.getLogger("bluelabel").setLevel(level)
+    # Our messages go to stderr, in our format, whatever logging Airflow sets up once its
+    # configuration is imported (it writes to stdout, where digests and JSON results go).
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("bluelabel: %(message)s"))
+    ours = logging.getLogger("bluelabel")
+    ours.handlers = [handler]
+    ours.setLevel(level)
+    ours.propagate = False
     if not args.debug:  # pypdf logs its repair attempts; our one-line error says what matters
         logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:

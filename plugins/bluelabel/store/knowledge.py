@@ -145,8 +145,9 @@ class KnowledgeStore:
             if not self._swept:
                 self._swept = True
                 for stale in stale_staging(directory):
-                    stale.unlink(missing_ok=True)
-                    log.info("removed staging file %s of an ingest that is gone", stale)
+                    with contextlib.suppress(OSError):  # a read-only store: the write says so
+                        stale.unlink(missing_ok=True)
+                        log.info("removed staging file %s of an ingest that is gone", stale)
         else:
             directory = Path(os.environ.get("TMPDIR", "/tmp"))
         path = directory / f"{STAGING_PREFIX}{_HOST}-{os.getpid()}-{uuid.uuid4().hex}.txt"
@@ -157,9 +158,11 @@ class KnowledgeStore:
                 raise storage_error(self.location, exc) from None
             raise
         finally:
-            path.unlink(missing_ok=True)
-            for part in directory.glob(f"{path.name}.*"):
-                part.unlink(missing_ok=True)
+            # Nothing may have been written (a read-only store refuses even the unlink).
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+                for part in directory.glob(f"{path.name}.*"):
+                    part.unlink(missing_ok=True)
 
     def _move_in(self, staged: Path, target: StorePath) -> None:
         if isinstance(target, Path):

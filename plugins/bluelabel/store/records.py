@@ -30,7 +30,7 @@ class DocumentRecord:
     page_count: int | None = None
     source_bytes: int | None = None
     warnings: list[str] = field(default_factory=list)
-    #: the PDF's bookmarks: ``[level, title, page]``
+    #: the PDF's bookmarks: ``[level, title, page]`` (level 0 = top, page 0-based or null)
     outline: list[list[Any]] = field(default_factory=list)
 
     @classmethod

@@ -181,8 +181,13 @@ def run_metrics(dag_id: str, run_id: str, session: SessionDep) -> RunMetrics:
     steps = []
     ordered = sorted(
         tries,
-        key=lambda t: (t.start is None, t.start.timestamp() if t.start else 0.0, t.task_id,
-                       t.map_index, t.try_number),
+        key=lambda t: (
+            t.start is None,
+            t.start.timestamp() if t.start else 0.0,
+            t.task_id,
+            t.map_index,
+            t.try_number,
+        ),
     )
     for t in ordered:
         record = t.record or {}

@@ -41,8 +41,9 @@ PARALLEL_MIN_PAGES = 64
 BLOCK_PAGES = 32
 #: How often the supervisor samples the workers' memory.
 POLL_SECONDS = 0.05
-#: Least heap one worker gets, even when the caller already uses most of the budget.
-MIN_WORKER_MB = 96
+#: Least memory one worker gets, even when the caller alone uses most of the budget (a
+#: large task process): the limit then bounds what the ingest adds, not what was there.
+MIN_WORKER_MB = 128
 #: A worker's resident memory beyond its heap (the interpreter's and PDFium's code).
 WORKER_CODE_MB = 32
 
@@ -138,15 +139,20 @@ class _Supervisor:
         self.wanted = max(1, workers)
         self.started = time.monotonic()
         self.deadline = self.started + limits.timeout
-        self.parent_mb = _rss_mb(os.getpid())
+        self.parent_mb = _rss_mb(os.getpid())  # the caller before the ingest
         self.workers: list[_Worker] = []
         self.selector = selectors.DefaultSelector()
         self.peak_mb = self.parent_mb
 
     # ----------------------------------------------------------------- processes
+    def workers_mb(self, count: int) -> float:
+        """What ``count`` workers (and the caller's growth) may use together: the limit less
+        what the caller already held, but never less than ``MIN_WORKER_MB`` each."""
+        return max(self.limits.memory_mb - self.parent_mb, count * MIN_WORKER_MB)
+
     def worker_budget(self, count: int) -> int:
-        spare = self.limits.memory_mb - self.parent_mb - count * WORKER_CODE_MB
-        return int(max(MIN_WORKER_MB, spare / count) * 1024 * 1024)
+        """One worker's heap cap in bytes (its share, less its code)."""
+        return int((self.workers_mb(count) / count - WORKER_CODE_MB) * 1024 * 1024)
 
     def spawn(self, count: int) -> _Worker:
         worker = _Worker(self.worker_budget(count))
@@ -163,9 +169,10 @@ class _Supervisor:
 
     # ----------------------------------------------------------------- replies
     def _check_limits(self) -> None:
-        used = self.parent_mb + sum(_rss_mb(w.process.pid) for w in self.workers)
-        self.peak_mb = max(self.peak_mb, used)
-        if used > self.limits.memory_mb:
+        growth = max(0.0, _rss_mb(os.getpid()) - self.parent_mb)
+        used = growth + sum(_rss_mb(w.process.pid) for w in self.workers)
+        self.peak_mb = max(self.peak_mb, self.parent_mb + used)
+        if used > self.workers_mb(max(1, len(self.workers))):
             raise self._memory_error()
         if time.monotonic() > self.deadline:
             raise LimitExceeded(
@@ -203,7 +210,7 @@ class _Supervisor:
             status, usage = 0, None
         worker.process.returncode = os.waitstatus_to_exitcode(status) if status else 0
         peak = usage.ru_maxrss / 1024 if usage else 0.0
-        budget = self.worker_budget(max(1, len(self.workers))) / (1024 * 1024)
+        budget = self.workers_mb(max(1, len(self.workers))) / max(1, len(self.workers))
         if os.WIFSIGNALED(status):
             name = signal.Signals(os.WTERMSIG(status)).name
             if peak >= 0.5 * budget:
@@ -218,8 +225,11 @@ class _Supervisor:
             self.source, f"the extraction worker stopped (exit code {worker.process.returncode})"
         )
 
-    def failure(self, reply: dict[str, Any], password: str | None) -> IngestError:
+    def failure(self, reply: dict[str, Any], password: str | None) -> Exception:
+        """The error a worker's reply stands for (an ``OSError`` for the store's disk)."""
         kind, reason = reply["error"], reply.get("reason", "")
+        if kind == "write":
+            return OSError(int(reply.get("errno") or 0), reason)
         if kind == "password":
             why = "the password is wrong" if password else "a password is needed (--password)"
             return IngestError(self.source, f"encrypted PDF: {why}")
@@ -227,6 +237,10 @@ class _Supervisor:
             return IngestError(self.source, f"encrypted PDF: {reason}")
         if kind == "memory":
             return self._memory_error()
+        if kind == "limit":
+            return IngestError(
+                self.source, f"refused: the PDF exceeds {reason}; it may be a decompression bomb"
+            )
         if kind == "corrupt":
             return CorruptPdfError(
                 self.source, f"corrupt or truncated PDF: {reason}{_truncation_hint(self.file)}"

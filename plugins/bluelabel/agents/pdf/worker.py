@@ -8,7 +8,7 @@ The supervisor (:mod:`bluelabel.agents.pdf.extract`) starts it as
 ``{"op": "block", "index", "first", "last", "out"}``  (pages ``[first, last)`` into ``out``)
     -> ``{"ok": "block", "index", "chars", "failed", "empty", "truncated"}``
 any failure -> ``{"error": KIND, "reason": TEXT}`` (KIND: corrupt, password, security, memory,
-input, internal), after which the worker exits.
+limit, input, internal), after which the worker exits.
 
 It dies with its parent (``PR_SET_PDEATHSIG``), so a killed task leaves no extraction running,
 and its heap is capped (``RLIMIT_DATA``): a decompression bomb ends this process, never the
@@ -34,7 +34,6 @@ from bluelabel.agents.pdf.metadata import MAX_VALUE_CHARS, normalise_metadata
 PAGE_SEPARATOR = "\f"
 #: More characters than any real page holds; a page past it is cut there, with a warning.
 MAX_PAGE_CHARS = 1_000_000
-MAX_OUTLINE_ENTRIES = 200
 MAX_OUTLINE_DEPTH = 4
 _PR_SET_PDEATHSIG = 1
 # PDFium writes soft hyphens as U+FFFE; one at a line end joins the word across the break.
@@ -84,16 +83,9 @@ class _PdfiumDocument:
         return bool(password) or pdfium_c.FPDF_GetSecurityHandlerRevision(self.pdf) != -1
 
     def outline(self) -> list[list[Any]]:
-        entries: list[list[Any]] = []
-        for bookmark in self.pdf.get_toc(max_depth=MAX_OUTLINE_DEPTH):
-            title = " ".join((bookmark.get_title() or "").split())[:200]
-            dest = bookmark.get_dest()
-            page = dest.get_index() if dest is not None else None
-            if title:
-                entries.append([bookmark.level + 1, title, None if page is None else page + 1])
-            if len(entries) >= MAX_OUTLINE_ENTRIES:
-                break
-        return entries
+        from bluelabel.agents.pdf.outline import outline_from_pdfium
+
+        return [[e.level, e.title, e.page] for e in outline_from_pdfium(self.pdf)]
 
     def page_text(self, index: int) -> tuple[str, bool]:
         """(text, truncated); raises on a page PDFium cannot read."""
@@ -157,35 +149,33 @@ class _PypdfDocument:
         return bool(self.is_encrypted)
 
     def outline(self) -> list[list[Any]]:
-        entries: list[list[Any]] = []
+        from bluelabel.agents.pdf.outline import OutlineEntry, bounded_outline
 
-        def walk(items: Any, level: int) -> Iterator[list[Any]]:
+        def walk(items: Any, level: int) -> Iterator[OutlineEntry]:
             for item in items:
                 if isinstance(item, list):
-                    if level < MAX_OUTLINE_DEPTH:
+                    if level + 1 < MAX_OUTLINE_DEPTH:
                         yield from walk(item, level + 1)
                     continue
-                title = " ".join(str(getattr(item, "title", "") or "").split())[:200]
-                page: int | None
                 try:
-                    number = self.reader.get_destination_page_number(item)
-                    page = None if number is None else number + 1
+                    page = self.reader.get_destination_page_number(item)
                 except self._errors:
                     page = None
-                if title:
-                    yield [level, title, page]
+                yield OutlineEntry(level, str(getattr(item, "title", "") or ""), page)
 
         try:
-            for entry in walk(self.reader.outline, 1):
-                entries.append(entry)
-                if len(entries) >= MAX_OUTLINE_ENTRIES:
-                    break
+            entries = bounded_outline(walk(self.reader.outline, 0))
         except self._errors:
-            pass
-        return entries
+            return []
+        return [[e.level, e.title, e.page] for e in entries]
 
     def page_text(self, index: int) -> tuple[str, bool]:
-        text = self.reader.pages[index].extract_text() or ""
+        from pypdf.errors import LimitReachedError
+
+        try:
+            text = self.reader.pages[index].extract_text() or ""
+        except LimitReachedError as exc:  # pypdf's own guard against bombs: refuse the file
+            raise WorkerError("limit", f"pypdf's safety limit: {exc}") from None
         return text[:MAX_PAGE_CHARS], len(text) > MAX_PAGE_CHARS
 
     def page_errors(self) -> tuple[type[BaseException], ...]:
@@ -250,7 +240,7 @@ def _write_block(doc: Document, first: int, last: int, out: TextIO) -> dict[str,
     for index in range(first, last):
         try:
             text, cut = doc.page_text(index)
-        except MemoryError:
+        except (MemoryError, WorkerError):
             raise
         except doc.page_errors():
             failed.append(index + 1)
@@ -315,6 +305,9 @@ def serve(commands: TextIO) -> int:
         return 1
     except MemoryError:
         _reply({"error": "memory", "reason": "out of memory"})
+        return 1
+    except OSError as exc:  # writing the text: the store's disk is full or read-only
+        _reply({"error": "write", "reason": exc.strerror or str(exc), "errno": exc.errno or 0})
         return 1
     except RecursionError:
         _reply({"error": "corrupt", "reason": "the document nests objects too deeply"})

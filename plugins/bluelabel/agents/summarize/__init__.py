@@ -15,8 +15,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bluelabel.agents.pdf.outline import OutlineEntry, outline_from_pdfium
 from bluelabel.agents.summarize.language import detect_language, stem, stopwords, terms
-from bluelabel.agents.summarize.outline import OutlineEntry, outline_from_pdfium
 from bluelabel.agents.summarize.scoring import Candidate, rank, select
 from bluelabel.agents.summarize.sections import section_name
 from bluelabel.agents.summarize.sentences import (

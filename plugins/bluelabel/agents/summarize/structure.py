@@ -13,8 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bluelabel.agents.pdf.outline import OutlineEntry, clean_title
 from bluelabel.agents.summarize.lines import is_code, normal_title
-from bluelabel.agents.summarize.outline import OutlineEntry, clean_title
 from bluelabel.agents.summarize.sections import Role, section_name
 from bluelabel.agents.summarize.textmodel import Block, TextModel
 

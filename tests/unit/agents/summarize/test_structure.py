@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bluelabel.agents.summarize.outline import OutlineEntry
+from bluelabel.agents.pdf.outline import OutlineEntry
 from bluelabel.agents.summarize.structure import (
     detect_title,
     sections_of,

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject
 
-from bluelabel.agents.summarize.outline import (
+from bluelabel.agents.pdf.outline import (
     MAX_TITLE_CHARS,
     OutlineEntry,
     bounded_outline,

@@ -1,0 +1,138 @@
+"""Hostile input, as an attacker or a careless user would give it: every case asserts the
+exit status, the one-line message, and the time and memory the whole ingest took.
+
+Memory is measured for the ingest's processes together: the command runs in a small wrapper
+process that reports its own peak (VmHWM) plus the largest child's (the extraction worker);
+every case here uses one worker at a time, so that sum bounds the ingest."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from devtools.hostile import decompression_bomb_pdf
+from tests.conftest import REPO
+
+MEMORY_BOUND_MB = 512
+
+_WRAPPER = """
+import json, resource, sys, time
+from bluelabel.cli import main
+started = time.monotonic()
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+seconds = time.monotonic() - started
+own = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")][0] / 1024
+kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+figures = {"code": code, "seconds": seconds, "own_mb": own, "kids_mb": kids}
+sys.stderr.write("\\n@@" + json.dumps(figures) + "\\n")
+"""
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    lines: list[str]  # stderr, one message per line
+    seconds: float
+    peak_mb: float  # the wrapper (the CLI itself) plus its largest child
+
+    @property
+    def error(self) -> str:
+        """The one error line (every other stderr line is a warning or the progress)."""
+        errors = [line for line in self.lines if " failed: " in line]
+        assert len(errors) == 1, self.lines
+        return errors[0]
+
+
+def bluelabel(
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    stdin: bytes | None = None,
+    timeout: float = 120,
+) -> Run:
+    """``bluelabel ARGS`` with its time and peak memory (all its processes)."""
+    full = {**os.environ, **(env or {})}
+    done = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, *args],
+        env=full,
+        input=stdin,
+        capture_output=True,
+        timeout=timeout,
+        cwd=REPO,
+    )
+    stderr = done.stderr.decode("utf-8", "replace")
+    head, _, tail = stderr.rpartition("\n@@")
+    figures = json.loads(tail)
+    return Run(
+        code=figures["code"],
+        stdout=done.stdout.decode("utf-8", "replace"),
+        lines=[line for line in head.splitlines() if line.strip()],
+        seconds=figures["seconds"],
+        peak_mb=figures["own_mb"] + figures["kids_mb"],
+    )
+
+
+def worker_processes(parent: int | None = None) -> list[int]:
+    """Live PDF extraction workers (of ``parent``, when given)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            if b"bluelabel.agents.pdf.worker" not in cmdline:
+                continue
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        mark = f"BLUELABEL_WORKER_PARENT={parent}".encode()
+        if parent is None or mark in environ:
+            found.append(int(entry.name))
+    return found
+
+
+def wait_gone(pids: list[int], timeout: float = 10) -> list[int]:
+    deadline = time.monotonic() + timeout
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [p for p in alive if Path(f"/proc/{p}").exists()]
+    return alive
+
+
+def staging_files(store: Path) -> list[Path]:
+    return sorted((store / "tmp").glob(".staging-*")) if (store / "tmp").exists() else []
+
+
+@pytest.fixture(scope="session")
+def bombs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Decompression bombs of 1 GiB each (twice the memory bound), built once."""
+    folder = tmp_path_factory.mktemp("bombs")
+    made = {
+        "zeros": decompression_bomb_pdf(1 << 30),
+        "text": decompression_bomb_pdf(1 << 30, text=True),
+        "reused": decompression_bomb_pdf(1 << 30, pages=4),  # one stream, four pages: 4 GiB
+    }
+    paths = {}
+    for name, data in made.items():
+        assert len(data) < 16_000, (name, len(data))  # kilobytes that inflate to gigabytes
+        paths[name] = folder / f"{name}.pdf"
+        paths[name].write_bytes(data)
+    return paths
+
+
+@pytest.fixture
+def store_dir(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "store"
+    yield folder

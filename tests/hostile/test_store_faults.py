@@ -1,0 +1,132 @@
+"""A damaged, read-only or full store, and an ingest killed mid-way: one clean line, nothing
+left behind, and `bluelabel store check [--repair]` mends what is damaged."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from devtools.samples import build_pdf, sample_pages
+from tests.conftest import REPO
+from tests.hostile.conftest import bluelabel, staging_files, wait_gone, worker_processes
+
+
+def _fill(store: Path, tmp_path: Path, count: int = 3) -> list[str]:
+    ids = []
+    for n in range(count):
+        note = tmp_path / f"note-{n}.txt"
+        note.write_text(f"Note number {n} on how the scheduler runs tasks in order. " * 5)
+        run = bluelabel("ingest", str(note), "--store", str(store))
+        assert run.code == 0, run.lines
+        ids.append(json.loads(run.stdout)["content_id"])
+    return ids
+
+
+def test_damaged_entries_are_skipped_named_and_repaired(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    ids = _fill(store, tmp_path)
+    index = sorted((store / "index").iterdir())
+    index[0].write_text(index[0].read_text()[:20])  # a truncated index entry
+    record = store / "objects" / ids[1][:2] / f"{ids[1]}.json"
+    record.write_text("[1, 2, 3]")  # an object file holding a list
+    digest = bluelabel("digest", "--store", str(store))
+    assert digest.code == 0, digest.lines
+    warnings = [line for line in digest.lines if "skipped damaged store entry" in line]
+    assert any(str(index[0]) in w for w in warnings) and all("Traceback" not in w for w in warnings)
+    assert digest.stdout.startswith("# Bluelabel digest")  # stdout holds the digest alone
+    assert "_2 documents, generated" in digest.stdout  # those still indexed are digested
+
+    check = bluelabel("store", "check", "--store", str(store))
+    assert check.code == 1
+    assert any(
+        f"{record}: damaged record: a record must be a JSON object" in x
+        for x in check.stdout.splitlines()
+    )
+    assert check.stdout.splitlines()[-1].endswith("run with --repair to mend them")
+
+    repair = bluelabel("store", "check", "--repair", "--store", str(store))
+    assert repair.code == 0 and "moved to" in repair.stdout
+    again = bluelabel("store", "check", "--store", str(store))
+    assert again.code == 0 and again.stdout.splitlines()[-1] == "no problems found"
+    assert list((store / "damaged").rglob(f"{ids[1]}.json"))  # set aside, not deleted
+
+
+def _mount_tmpfs(path: Path, options: str) -> bool:
+    path.mkdir(parents=True, exist_ok=True)
+    return (
+        subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)]).returncode == 0
+    )
+
+
+@pytest.fixture
+def small_fs(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB file system (tmpfs): skipped, saying why, where mounting is not allowed."""
+    mount = tmp_path / "small"
+    if not _mount_tmpfs(mount, "size=2m"):
+        pytest.skip("cannot mount a tmpfs here (needs CAP_SYS_ADMIN) for the full-disk case")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)])
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(small_fs: Path, tmp_path: Path) -> None:
+    pdf = tmp_path / "big.pdf"
+    pdf.write_bytes(build_pdf(sample_pages(400)))  # ~1 MB of text in 2 MB, with its parts
+    filler = small_fs / "filler"
+    filler.write_bytes(b"x" * (2 * 1024 * 1024 - 120_000))
+    store = small_fs / "store"
+    run = bluelabel("ingest", str(pdf), "--store", str(store))
+    assert run.code == 1
+    assert "No space left on device" in run.error and f"knowledge store {store}" in run.error
+    assert staging_files(store) == []
+    assert not (store / "objects").exists() or not list((store / "objects").rglob("*"))
+
+
+def test_a_read_only_store_is_one_line(small_fs: Path, tmp_path: Path) -> None:
+    store = small_fs / "store"
+    _fill(store, tmp_path, 1)
+    assert subprocess.run(["mount", "-o", "remount,ro", str(small_fs)]).returncode == 0
+    pdf = tmp_path / "doc.pdf"
+    pdf.write_bytes(build_pdf(sample_pages(2)))
+    run = bluelabel("ingest", str(pdf), "--store", str(store))
+    assert run.code == 1 and "Read-only file system" in run.error and "read-only" in run.error
+    digest = bluelabel("digest", "--store", str(store))
+    assert digest.code == 0 and "Note number 0" in digest.stdout  # still read and shown
+    assert any("the digest was not saved" in line for line in digest.lines)
+
+
+KILLED = """
+import sys
+from bluelabel.cli import main
+sys.exit(main(["ingest", sys.argv[1], "--store", sys.argv[2], "--workers", "2"]))
+"""
+
+
+def test_a_killed_ingest_leaves_no_worker_and_its_staging_is_swept(tmp_path: Path) -> None:
+    pdf = tmp_path / "long.pdf"
+    pdf.write_bytes(build_pdf(sample_pages(3000)))
+    store = tmp_path / "store"
+    process = subprocess.Popen([sys.executable, "-c", KILLED, str(pdf), str(store)], cwd=REPO)
+    deadline = time.monotonic() + 60
+    while not (staging_files(store) and worker_processes(process.pid)):
+        assert process.poll() is None, "the ingest ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    workers = worker_processes(process.pid)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert wait_gone(workers) == []  # the extraction workers died with it
+    assert staging_files(store)  # its unfinished work is still there ...
+    note = tmp_path / "next.txt"
+    note.write_text("The next ingest into the same store sweeps what the killed one left.")
+    assert bluelabel("ingest", str(note), "--store", str(store)).code == 0
+    assert staging_files(store) == []  # ... until the next ingest sweeps it
+    (entry,) = (store / "index").iterdir()  # only the note: nothing half-stored
+    assert json.loads(entry.read_text())["title"] == "next"
