@@ -273,7 +273,7 @@ class KnowledgeStore:
             return sorted(
                 (p.name for p in index.iterdir() if p.name.endswith(".json")), reverse=True
             )
-        except FileNotFoundError:
+        except _MISSING_FOLDER:
             return []
 
     def query(
