@@ -8,7 +8,7 @@ PYTHON ?= python3
 UI_BUNDLE := plugins/bluelabel/web/static/bluelabel.js
 UI_SOURCES := $(shell find ui/src -type f) ui/package.json ui/vite.config.ts ui/tsconfig.json
 
-.PHONY: install test demo airflow cluster cluster-stop lint bench clean
+.PHONY: install test demo airflow cluster cluster-stop lint bench fuzz clean
 
 install: $(STAMP) $(UI_BUNDLE)
 
@@ -33,7 +33,7 @@ $(UI_BUNDLE): ui/node_modules/.package-lock.json $(UI_SOURCES)
 	cd ui && npm run --silent build
 
 lock:
-	uv pip compile pyproject.toml --extra test --extra dev --python-version 3.11 -q -o constraints.txt
+	uv pip compile pyproject.toml --extra test --extra dev --extra fuzz --python-version 3.11 -q -o constraints.txt
 
 test: install
 	$(PY) -m pytest -q
@@ -55,7 +55,7 @@ cluster-stop: install
 	$(PY) -m devtools.cluster stop
 
 lint: install
-	$(VENV)/bin/ruff check plugins tests benchmarks dags devtools
+	$(VENV)/bin/ruff check plugins tests benchmarks dags devtools fuzz
 	$(VENV)/bin/mypy
 
 bench: install
@@ -67,6 +67,20 @@ bench: install
 	$(PY) benchmarks/metrics_overhead.py
 	$(PY) benchmarks/periodic_digest.py
 	$(PY) benchmarks/batch.py
+
+# Fuzz each target for FUZZ_SECONDS (default 10 minutes); findings land in build/fuzz/.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := workflow pdf text
+fuzz: install
+	$(PY) -m pip install -q -c constraints.txt -e ".[fuzz]" 2>/dev/null || \
+	  uv pip install -q -p $(PY) -c constraints.txt -e ".[fuzz]"
+	@mkdir -p build/fuzz/artifacts
+	@for target in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $$target ($(FUZZ_SECONDS) s)"; \
+	  $(PY) -m fuzz.$${target}_target -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 \
+	    -timeout=30 -print_final_stats=1 -artifact_prefix=build/fuzz/artifacts/$$target- \
+	    || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache airflow_home ui/node_modules $(UI_BUNDLE)
