@@ -67,6 +67,7 @@ bench: install
 	$(PY) benchmarks/metrics_overhead.py
 	$(PY) benchmarks/periodic_digest.py
 	$(PY) benchmarks/batch.py
+	$(PY) benchmarks/cluster.py
 
 # Fuzz each target for FUZZ_SECONDS (default 10 minutes); findings land in build/fuzz/.
 FUZZ_SECONDS ?= 600

@@ -15,10 +15,9 @@ Environment: ``CLUSTER_HOME`` (default ``cluster_home/``), ``CLUSTER_PORT`` (808
 (``postgresql+psycopg2://postgres@127.0.0.1:5432``), ``CLUSTER_REDIS``
 (``redis://127.0.0.1:6379``).
 
-Each component is started as the leader of a session of its own; its pid file names it
-(with its start time beside it, so a recycled pid is never taken for it), and its children
-stay in its session: that is how ``stop`` finds exactly what it started, and nothing else,
-and how tests find orphans of a killed component.
+Each component is started as the leader of a session of its own, named by its pid file with
+its start time beside it (devtools/pidfiles.py): that is how ``stop`` finds exactly what it
+started, children included, and nothing else, and how tests find orphans of a killed one.
 """
 
 from __future__ import annotations
@@ -38,6 +37,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from devtools.pidfiles import PidFile, send, session_members, spawn
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_CONFIG = REPO / "docker" / "airflow.env"
@@ -209,42 +210,21 @@ class Cluster:
         return parts
 
     # ----------------------------------------------------------------- processes
-    def pid_file(self, name: str) -> Path:
-        return self.pids / f"{name}.pid"
+    def pid_file(self, name: str) -> PidFile:
+        return PidFile(self.pids, name)
 
     def pid_of(self, name: str) -> int | None:
-        """The pid of component ``name`` if it runs and is the process this cluster started
-        (same pid and same start time as recorded: a recycled pid is not ours)."""
-        try:
-            pid = int(self.pid_file(name).read_text())
-            recorded = self._start_file(name).read_text().strip()
-        except (FileNotFoundError, ValueError):
-            return None
-        stat = _stat(pid)
-        return pid if stat and stat.state != "Z" and stat.start == recorded else None
-
-    def _start_file(self, name: str) -> Path:
-        return self.pids / f".{name}.started"
+        """The pid of component ``name`` if it runs and is the process this cluster started."""
+        return self.pid_file(name).running()
 
     def running(self) -> dict[str, int]:
         return {name: pid for name in self.components() if (pid := self.pid_of(name))}
 
     def processes(self, component: str | None = None) -> list[int]:
         """Every live process of this cluster's components (or of one), children included,
-        also those whose component has died: each component leads a session of its own,
-        which its children stay in (the session id survives the leader)."""
-        sessions = {}
-        for name in self.components() if component is None else [component]:
-            try:
-                sessions[int(self.pid_file(name).read_text())] = name
-            except (FileNotFoundError, ValueError):
-                continue
-        found = []
-        for entry in Path("/proc").iterdir():
-            stat = _stat(int(entry.name)) if entry.name.isdigit() else None
-            if stat and stat.state != "Z" and stat.session in sessions:
-                found.append(int(entry.name))
-        return found
+        also those whose component has died."""
+        names = self.components() if component is None else [component]
+        return session_members({s for n in names if (s := self.pid_file(n).session())})
 
     # ----------------------------------------------------------------- start
     def start(self, *, fresh: bool = False) -> Started:
@@ -311,20 +291,9 @@ class Cluster:
         return done.stdout + done.stderr
 
     def _spawn(self, name: str, env: dict[str, str]) -> None:
-        log = (self.logs / f"{name}.log").open("ab")
-        process = subprocess.Popen(
-            self.components()[name],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=self.settings.home,
-            start_new_session=True,  # its own process group: stop() ends its children too
-        )
-        log.close()
-        stat = _stat(process.pid)
-        self._start_file(name).write_text(stat.start if stat else "")
-        self.pid_file(name).write_text(f"{process.pid}\n")
+        # its own session: stop() finds its children too, and tests its orphans
+        pid = spawn(self.components()[name], env, self.logs / f"{name}.log", self.settings.home)
+        self.pid_file(name).record(pid)
 
     def _wait_healthy(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT
@@ -373,37 +342,15 @@ class Cluster:
         """Stop the components this cluster started (and their children); return their names."""
         started = self.running()
         for pid in started.values():
-            _signal(pid, signal.SIGTERM)  # warm shutdown: the worker finishes its tasks
+            send(pid, signal.SIGTERM)  # warm shutdown: the worker finishes its tasks
         deadline = time.monotonic() + STOP_TIMEOUT
         while time.monotonic() < deadline and any(self.pid_of(n) for n in started):
             time.sleep(0.5)
         for pid in self.processes():  # what did not stop in time, and orphaned children
-            _signal(pid, signal.SIGKILL)
+            send(pid, signal.SIGKILL)
         for name in self.components():
-            self.pid_file(name).unlink(missing_ok=True)
-            self._start_file(name).unlink(missing_ok=True)
+            self.pid_file(name).remove()
         return sorted(started)
-
-
-@dataclass(frozen=True)
-class _Stat:
-    state: str
-    session: int
-    start: str  # clock ticks after boot: with the pid, names one process for good
-
-
-def _stat(pid: int) -> _Stat | None:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    # after the command: state ppid pgrp session ... starttime is field 22 of the whole line
-    return _Stat(state=fields[0], session=int(fields[3]), start=fields[19])
-
-
-def _signal(pid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, sig)
 
 
 def _write_private(path: Path, text: str) -> None:

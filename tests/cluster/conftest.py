@@ -12,9 +12,11 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -74,6 +76,32 @@ def s3_endpoint() -> Iterator[str]:
     server.stop()
 
 
+class StatsdListener:
+    """A StatsD server on 127.0.0.1 (UDP) that keeps every line the cluster sends."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = int(self.sock.getsockname()[1])
+        self.lines: list[str] = []
+        threading.Thread(target=self._receive, daemon=True).start()
+
+    def _receive(self) -> None:
+        while True:
+            try:
+                data = self.sock.recv(65535)
+            except OSError:  # closed
+                return
+            self.lines.extend(data.decode(errors="replace").splitlines())
+
+
+@pytest.fixture(scope="session")
+def statsd() -> Iterator[StatsdListener]:
+    listener = StatsdListener()
+    yield listener
+    listener.sock.close()
+
+
 def s3_connection(endpoint: str) -> dict[str, Any]:
     """The Airflow connection (type ``aws``) of the S3 server, as ``AIRFLOW_CONN_*`` JSON."""
     return {
@@ -95,7 +123,9 @@ def _dags_folder(root: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def cluster(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> Iterator[RunningCluster]:
+def cluster(
+    tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str, statsd: StatsdListener
+) -> Iterator[RunningCluster]:
     root = tmp_path_factory.mktemp("cluster")
     connection = s3_connection(s3_endpoint)
     settings = ClusterSettings(
@@ -105,7 +135,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, s3_endpoint: str) -> Itera
         redis_db=REDIS_DB,
         workers=1,
         dags=_dags_folder(root),
-        extra_env={f"AIRFLOW_CONN_{S3_CONN_ID.upper()}": json.dumps(connection)},
+        extra_env={
+            f"AIRFLOW_CONN_{S3_CONN_ID.upper()}": json.dumps(connection),
+            "AIRFLOW__METRICS__STATSD_PORT": str(statsd.port),
+        },
     )
     with LOCK.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one test cluster at a time on this machine

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from devtools.cluster import Cluster, ClusterSettings, read_env_file
+from devtools.pidfiles import session_members
 from tests.cluster.conftest import RunningCluster
 
 COMPONENTS = ["api-server", "scheduler", "dag-processor", "triggerer", "worker-1"]
@@ -59,19 +60,28 @@ def test_every_listening_socket_of_the_cluster_is_on_loopback(cluster: RunningCl
 
 
 def test_stop_leaves_alone_a_process_it_did_not_start(tmp_path: Path) -> None:
-    """A pid file naming a process started by someone else (a recycled pid) is not ours."""
-    stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    """A pid file naming a process started by someone else (a recycled pid) is not ours, nor
+    is its session."""
+    sleep = "import time; time.sleep(60)"
+    code = f"import subprocess, sys; subprocess.Popen([sys.executable, '-c', {sleep!r}]); {sleep}"
+    stranger = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
     try:
         cluster = Cluster(ClusterSettings(home=tmp_path, database="bluelabel_unused"))
         (tmp_path / "pids").mkdir()
-        cluster.pid_file("scheduler").write_text(f"{stranger.pid}\n")
+        cluster.pid_file("scheduler").path.write_text(f"{stranger.pid}\n")
         (tmp_path / "pids" / ".scheduler.started").write_text("1")  # not its start time
+        deadline = time.monotonic() + 10
+        while len(session_members({stranger.pid})) < 2:  # the stranger and its child
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
         assert cluster.running() == {}
+        assert cluster.processes() == []
         assert cluster.stop() == []
         time.sleep(0.2)
-        assert stranger.poll() is None
+        assert stranger.poll() is None and len(session_members({stranger.pid})) == 2
     finally:
-        stranger.kill()
+        for pid in session_members({stranger.pid}):
+            os.kill(pid, 9)
         stranger.wait()
 
 

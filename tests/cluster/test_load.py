@@ -7,7 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from devtools.samples import build_pdf, sample_pages
-from tests.cluster.conftest import RunningCluster, staging_files, stored_documents
+from tests.cluster.conftest import (
+    RunningCluster,
+    StatsdListener,
+    staging_files,
+    stored_documents,
+)
 
 DAG_ID = "pdf_ingestion_digest"
 RUNS = 50
@@ -43,3 +48,16 @@ def test_fifty_pdf_runs_triggered_at_once_all_succeed(cluster: RunningCluster) -
     assert [d["summary_count"] for d in digests] == [1, 1, 1]
     assert len(stored_documents(cluster.cluster.store) - before) == RUNS
     assert staging_files(cluster.cluster.store) == []
+
+
+def test_statsd_metrics_carry_dag_and_task_tags(
+    cluster: RunningCluster, statsd: StatsdListener
+) -> None:
+    """InfluxDB-style tags (``name,dag_id=...,task_id=...:value|ms``), which the Prometheus
+    statsd_exporter turns into labels: every DAG and task in its own series."""
+    lines = statsd.lines
+    ours = [line for line in lines if line.startswith("airflow.bluelabel.task.duration,")]
+    assert ours, lines[:20]
+    tags = dict(part.split("=", 1) for part in ours[-1].split(":", 1)[0].split(",")[1:])
+    assert tags["dag_id"] == DAG_ID and tags["task_id"] in ("ingest", "digest")
+    assert any(line.startswith("airflow.dagrun.duration.success") for line in lines)
