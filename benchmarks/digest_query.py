@@ -19,7 +19,7 @@ from pathlib import Path
 # devtools/ (PDFs built in code) lives beside benchmarks/, outside the installed package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bluelabel.agents.ingestion import content_id_of_text
+from bluelabel.agents.files import content_id_of_text
 from bluelabel.store import DocumentRecord, KnowledgeStore
 from devtools.samples import SAMPLE_PARAGRAPHS
 

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bluelabel.agents import AgentContext, AgentInput, get_agent
-from bluelabel.agents.ingestion import content_id_of_text
+from bluelabel.agents.files import content_id_of_text
 from bluelabel.store import DocumentRecord, KnowledgeStore
 from devtools.samples import SAMPLE_PARAGRAPHS
 

@@ -1,8 +1,9 @@
 """Bluelabel's settings: the ``[bluelabel]`` section of Airflow's configuration, read once, typed.
 
-Every key is declared once in :data:`SETTINGS` (name, type, default, description). The same
-declaration is published to Airflow as provider configuration (:mod:`bluelabel.provider`), so
-``airflow config list`` shows each key with its description and default, and is what
+Every key is declared once in :data:`bluelabel.config_keys.SETTINGS` (type, default,
+description). The declaration is published to Airflow as provider configuration
+(:mod:`bluelabel.provider`), so ``airflow config list`` shows each key with its description
+and default, and is what
 :func:`get_settings` reads -- through Airflow's own parser, so a value comes from exactly where
 Airflow would take it for a task: ``AIRFLOW__BLUELABEL__<KEY>`` (or ``..._CMD``/``_SECRET``),
 then ``airflow.cfg``, then the default. No other module reads the environment for settings.
@@ -18,218 +19,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from bluelabel.config_keys import (
+    HARD_MAX_WORKERS,
+    HOME_PLACEHOLDER,
+    SECTION,
+    SETTINGS,
+    Setting,
+)
 from bluelabel.errors import BluelabelError
-
-SECTION = "bluelabel"
-HOME_PLACEHOLDER = "{AIRFLOW_HOME}"
-SettingType = Literal["string", "boolean", "integer", "float"]
 
 
 class SettingsError(BluelabelError):
     """A ``[bluelabel]`` value cannot be used, or there is no Airflow home to read it from."""
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One declared key of the ``[bluelabel]`` section."""
-
-    key: str
-    type: SettingType
-    default: str
-    description: str
-    example: str | None = None
-    minimum: float | None = None
-    maximum: float | None = None
-    choices: tuple[str, ...] = ()
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-#: Upper bounds no configuration may pass: the machine's cores for parallel extraction.
-HARD_MAX_WORKERS = _cores()
-
-SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "store",
-        "string",
-        f"{HOME_PLACEHOLDER}/bluelabel/store",
-        "Knowledge store: a folder, or any ObjectStoragePath URL (s3://bucket/prefix) for "
-        "workers that share no disk.",
-        "s3://my-bucket/bluelabel/store",
-    ),
-    Setting(
-        "inbox",
-        "string",
-        f"{HOME_PLACEHOLDER}/bluelabel/inbox",
-        "Where the batch_ingestion workflow picks up documents (a folder or URL).",
-        "s3://my-bucket/bluelabel/inbox",
-    ),
-    Setting(
-        "outbox",
-        "string",
-        f"{HOME_PLACEHOLDER}/bluelabel/outbox",
-        "Where the periodic digest publishes its markdown and HTML files (a folder or URL).",
-    ),
-    Setting(
-        "allowed_roots",
-        "string",
-        "",
-        "Folders (':'-separated) that file paths given at run time (trigger form, "
-        "dag_run.conf, inbox entries) may point into. Paths outside them are refused. Empty: "
-        "only the workflow's own root.",
-        "/data/documents:/srv/shared",
-    ),
-    Setting(
-        "trigger_root",
-        "string",
-        "",
-        "Folder that relative paths in trigger input (the UI form, dag_run.conf) resolve "
-        "against. Empty: the first of allowed_roots.",
-        "/data/documents",
-    ),
-    Setting(
-        "workflow_root",
-        "string",
-        "",
-        "Folder that relative paths inside workflow files (input_file, file_path) resolve "
-        "against. Empty: each workflow file's own folder.",
-    ),
-    Setting(
-        "workflow_cache",
-        "string",
-        f"{HOME_PLACEHOLDER}/bluelabel/workflow-cache",
-        "Cache of validated workflows, keyed on the bytes of every file they come from; 'off' "
-        "disables it.",
-    ),
-    Setting(
-        "max_workflow_bytes",
-        "integer",
-        "1000000",
-        "Largest workflow file (and agent-input JSON file) accepted, in bytes.",
-        minimum=1,
-    ),
-    Setting(
-        "allow_private_urls",
-        "boolean",
-        "False",
-        "Let URL ingestion reach private, loopback and link-local addresses.",
-    ),
-    Setting(
-        "pdf_backend",
-        "string",
-        "pdfium",
-        "PDF text extractor: pdfium (pypdfium2, fast) or pypdf (pure Python).",
-        choices=("pdfium", "pypdf"),
-    ),
-    Setting(
-        "ingest_workers",
-        "integer",
-        "0",
-        "Processes that extract one large PDF in parallel; 0: the cores (at most 4). Never "
-        "more than the machine's cores.",
-        minimum=0,
-    ),
-    Setting(
-        "ingest_timeout",
-        "float",
-        "600",
-        "Seconds one ingest (a document, a URL, a batch file) may take before it is stopped.",
-        minimum=1,
-    ),
-    Setting(
-        "ingest_memory_mb",
-        "integer",
-        "512",
-        "Memory (MB) the extraction of one document may use, all its processes together; a "
-        "document that needs more is refused (decompression bombs).",
-        minimum=64,
-    ),
-    Setting(
-        "max_pdf_bytes",
-        "integer",
-        "500000000",
-        "Largest PDF accepted, in bytes (files, URLs, inbox). Also the most a workflow step may "
-        "set.",
-        minimum=1,
-    ),
-    Setting(
-        "max_pages",
-        "integer",
-        "20000",
-        "Most pages a PDF may have. Also the most a workflow step may set.",
-        minimum=1,
-    ),
-    Setting(
-        "max_text_bytes",
-        "integer",
-        "100000000",
-        "Largest text document accepted (files, stdin, inline text), in bytes.",
-        minimum=1,
-    ),
-    Setting(
-        "max_url_bytes",
-        "integer",
-        "50000000",
-        "Largest URL response accepted, in bytes.",
-        minimum=1,
-    ),
-    Setting(
-        "url_timeout",
-        "float",
-        "20",
-        "Seconds a URL fetch may wait for the server at any one moment (connect, each read).",
-        minimum=0.1,
-    ),
-    Setting(
-        "url_total_timeout",
-        "float",
-        "60",
-        "Seconds a whole URL fetch may take: status line, headers, redirects and body.",
-        minimum=0.1,
-    ),
-    Setting(
-        "max_redirects",
-        "integer",
-        "5",
-        "Most HTTP redirects a URL fetch follows.",
-        minimum=0,
-    ),
-    Setting(
-        "metrics_cache_seconds",
-        "float",
-        "5",
-        "How long the metrics API shares computed aggregates between readers.",
-        minimum=0,
-    ),
-    Setting(
-        "search_sync_seconds",
-        "float",
-        "2",
-        "How often the API server's document search index picks up new documents.",
-        minimum=0.1,
-    ),
-    Setting(
-        "progress_poll_seconds",
-        "float",
-        "0.02",
-        "How often the API server's progress feed reads running tasks' progress.",
-        minimum=0.005,
-    ),
-    Setting(
-        "auth_cache_seconds",
-        "float",
-        "5",
-        "How long the plugin API trusts a bearer token Airflow has fully verified (never past "
-        "its expiry); 0 checks every request with Airflow.",
-        minimum=0,
-    ),
-)
-
-SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,60 @@
+"""The ingestion agent's options (step ``config``), and the byte limit a source obeys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bluelabel.agents.options import option
+from bluelabel.errors import AgentInputError
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """Options of the ingestion agent (step ``config``)."""
+
+    password: str | None = option(None, "Password of an encrypted PDF.", per_run=True, secret=True)
+    title: str | None = option(None, "Title to record instead of the document's own.", per_run=True)
+    tags: list[str] = option([], "Tags to record with the document.", per_run=True)
+    pdf_backend: Literal["pdfium", "pypdf"] | None = option(
+        None, "PDF text extractor; default [bluelabel] pdf_backend."
+    )
+    workers: int | None = option(
+        None,
+        "Processes that extract one large PDF; default [bluelabel] ingest_workers.",
+        minimum=1,
+        ceiling="workers",
+    )
+    max_pages: int | None = option(
+        None, "Refuse PDFs with more pages.", minimum=1, ceiling="max_pages"
+    )
+    max_bytes: int | None = option(
+        None,
+        "Refuse larger documents (bytes); at most [bluelabel] max_pdf_bytes, max_text_bytes or "
+        "max_url_bytes for the kind of source.",
+        minimum=1,
+    )
+    timeout: float | None = option(
+        None,
+        "URLs: seconds to wait for the server at any one moment.",
+        minimum=0.1,
+        ceiling="url_timeout",
+    )
+    total_timeout: float | None = option(
+        None, "URLs: seconds for the whole fetch.", minimum=0.1, ceiling="url_total_timeout"
+    )
+    max_redirects: int | None = option(
+        None, "URLs: redirects to follow.", minimum=0, ceiling="max_redirects"
+    )
+
+
+def byte_limit(opts: IngestOptions, ceiling: int, setting: str, source: str) -> int:
+    """The step's ``max_bytes``, or the deployment's limit for this kind; never above it."""
+    if opts.max_bytes is None:
+        return ceiling
+    if opts.max_bytes > ceiling:
+        raise AgentInputError(
+            f"{source}: max_bytes = {opts.max_bytes:,} is above this deployment's limit "
+            f"{ceiling:,} ([bluelabel] {setting})"
+        )
+    return opts.max_bytes

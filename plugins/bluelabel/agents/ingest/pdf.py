@@ -1,0 +1,127 @@
+"""PDF files: checked, deduplicated (an encrypted one only once its password is checked),
+extracted by the supervised workers, stored with their metadata and outline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bluelabel.agents.files import LocalFile, content_id_of_file
+from bluelabel.agents.ingest.documents import ingest_result, now, store_document
+from bluelabel.agents.ingest.options import IngestOptions, byte_limit
+from bluelabel.agents.models import AgentContext
+from bluelabel.agents.pdf import ExtractionLimits, PdfExtraction, check_pdf_file, extract_pdf_text
+from bluelabel.agents.results import IngestResult
+from bluelabel.store import DocumentRecord
+
+
+def ingest_pdf(
+    file: LocalFile,
+    source: str,
+    opts: IngestOptions,
+    context: AgentContext,
+    *,
+    extra: dict[str, Any] | None = None,
+) -> IngestResult:
+    settings, store = context.settings, context.store
+    limit = byte_limit(opts, settings.max_pdf_bytes, "max_pdf_bytes", source)
+    check_pdf_file(file, source=source, max_bytes=limit)
+    content_id = content_id_of_file(file, "pdf")
+    existing = store.get(content_id)
+    if existing is not None and not existing.metadata.get("encrypted"):
+        # The same bytes: no password to check, nothing to extract.
+        context.log.info("%s: already stored as %s", source, content_id)
+        return ingest_result(existing, store, context, deduplicated=True)
+
+    def progress(done: int, total: int) -> None:
+        context.progress("pages", done, total)
+        context.log.info("%s: %d/%d pages", source, done, total)
+
+    limits = ExtractionLimits(
+        memory_mb=settings.ingest_memory_mb,
+        timeout=settings.ingest_timeout,
+        max_pages=opts.max_pages or settings.max_pages,
+    )
+    with store.staging_file() as staged:
+        extraction = extract_pdf_text(
+            file,
+            staged,
+            source=source,
+            password=opts.password,
+            backend=opts.pdf_backend or settings.pdf_backend,  # type: ignore[arg-type]
+            workers=opts.workers or settings.workers,
+            limits=limits,
+            progress=progress,
+            # an encrypted document already stored: the open checked the password
+            opened=lambda _: existing is None,
+        )
+        if extraction is None:
+            assert existing is not None
+            return ingest_result(existing, store, context, deduplicated=True)
+        warnings = pdf_warnings(extraction)
+        for warning in warnings:
+            context.log.warning("%s: %s", source, warning)
+        if extraction.repaired:
+            context.log.warning("%s: PDFium could not open the file; pypdf repaired it", source)
+        metadata = dict(extraction.metadata)
+        record = DocumentRecord(
+            content_id=content_id,
+            content_type="pdf",
+            source=source,
+            title=opts.title or metadata.get("title") or file.path.stem,
+            content_length=text_length(staged),
+            ingested_at=now(),
+            metadata={
+                **metadata,
+                "page_count": extraction.page_count,
+                "pdf_backend": extraction.backend,
+                "encrypted": extraction.encrypted,
+                **(extra or {}),
+            },
+            tags=list(opts.tags),
+            text_layer=extraction.text_layer,
+            page_count=extraction.page_count,
+            source_bytes=file.size,
+            warnings=warnings,
+            outline=extraction.outline,
+        )
+        return store_document(record, staged, context)
+
+
+def _pages(numbers: list[int], limit: int = 50) -> str:
+    shown = ", ".join(map(str, numbers[:limit]))
+    return shown if len(numbers) <= limit else f"{shown} and {len(numbers) - limit} more"
+
+
+def pdf_warnings(extraction: PdfExtraction) -> list[str]:
+    warnings = []
+    total = extraction.page_count
+    if extraction.failed_pages:
+        warnings.append(
+            f"{len(extraction.failed_pages)} of {total} pages could not be read: "
+            f"{_pages(extraction.failed_pages)}"
+        )
+    unreadable = sorted(set(extraction.empty_pages) - set(extraction.failed_pages))
+    if extraction.text_layer and unreadable:
+        warnings.append(
+            f"{len(unreadable)} of {total} pages have no text (damaged, blank or image-only): "
+            f"{_pages(unreadable)}"
+        )
+    if extraction.truncated_pages:
+        warnings.append(
+            f"{len(extraction.truncated_pages)} page(s) hold more text than any real page and "
+            f"were cut: {_pages(extraction.truncated_pages)}"
+        )
+    if not extraction.text_layer:
+        warnings.append(
+            "no text layer (scanned or image-only PDF): nothing to summarise; OCR it first"
+        )
+    return warnings
+
+
+def text_length(path: Path) -> int:
+    length = 0
+    with path.open(encoding="utf-8") as handle:
+        while block := handle.read(1 << 20):
+            length += len(block)
+    return length
