@@ -76,3 +76,19 @@ def test_the_dag_factory_refuses_the_bomb_with_the_same_line(tmp_path: Path) -> 
     with pytest.raises(WorkflowError, match=r"bomb.yaml:\d+: YAML error: the document expands"):
         load_workflows(path, {})
     assert os.path.getsize(path) < 4096
+
+
+@pytest.mark.parametrize(
+    "raw, why",
+    [
+        ("INITIAL_INPU" + "\u00ff" * 200 + "T", "cannot be read (File name too long)"),  # fuzzing
+        ("in\x00put.json", "is not a usable path"),
+    ],
+)
+def test_an_unusable_input_path_is_a_problem_not_a_crash(tmp_path: Path, raw: str, why: str) -> None:
+    from bluelabel.workflow import WorkflowPolicy, check_workflow
+
+    escaped = raw.replace("\x00", "\\0")
+    text = VALID + f'    input_file: "{escaped}"\n'
+    workflow, problems = check_workflow(tmp_path / "wf.yaml", policy=WorkflowPolicy(), text=text)
+    assert workflow is None and len(problems) == 1 and why in problems[0].message

@@ -66,7 +66,10 @@ def resolve_in_roots(
     path = Path(os.path.expanduser(str(raw)))
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError) as exc:  # a NUL byte, a loop of links
+        raise IngestError(str(raw)[:200], f"not a usable path ({exc})") from None
     if roots is not None and not within(resolved, [Path(r).resolve() for r in roots]):
         shown = ", ".join(str(r) for r in roots) or "none configured"
         raise IngestError(
@@ -86,8 +89,10 @@ def check_regular_file(path: Path, source: str | None = None) -> LocalFile:
         raise IngestError(name, "file not found") from None
     except NotADirectoryError:
         raise IngestError(name, "file not found (a parent is not a folder)") from None
-    except OSError as exc:
-        raise IngestError(name, f"cannot read file: {exc.strerror}") from None
+    except (OSError, ValueError) as exc:  # ENAMETOOLONG, a NUL byte
+        raise IngestError(
+            name[:200], f"cannot read file: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     if not stat.S_ISREG(info.st_mode):
         kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
         raise IngestError(name, f"not a regular file: it is {kind}")

@@ -7,6 +7,7 @@ import difflib
 import json
 import os
 import re
+import stat
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -229,7 +230,11 @@ class WorkflowChecker(Report):
         self, where: Path_, label: str, sid: str | None, what: str, raw: str
     ) -> Path | None:
         path = Path(os.path.expanduser(raw))
-        resolved = (path if path.is_absolute() else self.root / path).resolve()
+        try:
+            resolved = (path if path.is_absolute() else self.root / path).resolve()
+        except (OSError, ValueError) as exc:  # a NUL byte, a loop of links
+            self.add(where, f"{label}: {what} {raw!r} is not a usable path ({exc})", step=sid)
+            return None
         if not any(resolved.is_relative_to(r) for r in self.roots):
             roots = ", ".join(str(r) for r in self.roots)
             self.add(
@@ -246,10 +251,11 @@ class WorkflowChecker(Report):
         resolved = self.resolve_inside_roots(where, label, sid, "input_file", raw)
         if resolved is None:
             return
-        if not resolved.is_file():
+        problem = _not_a_file(resolved)
+        if problem is not None:
             self.add(
                 where,
-                f"{label}: input_file '{raw}' not found (looked for {resolved}; "
+                f"{label}: input_file '{raw}' {problem} (looked for {resolved}; "
                 f"relative paths resolve against the root {self.root}: set --root or "
                 "[bluelabel] workflow_root)",
                 step=sid,
@@ -291,10 +297,11 @@ class WorkflowChecker(Report):
             target = self.resolve_inside_roots(
                 where, label, sid, f"file_path in '{raw}'", file_path
             )
-            if target is not None and not target.exists():
+            problem = None if target is None else _not_a_file(target)
+            if target is not None and problem is not None:
                 self.add(
                     where,
-                    f"{label}: file_path '{file_path}' in input_file '{raw}' not found "
+                    f"{label}: file_path '{file_path}' in input_file '{raw}' {problem} "
                     f"(looked for {target})",
                     step=sid,
                 )
@@ -344,6 +351,17 @@ class WorkflowChecker(Report):
                     parse_duration(value)
                 except ValueError as exc:
                     self.add(path, f"{self.describe(path)}: {exc}")
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why ``path`` is not a readable regular file, or None when it is one."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return "not found"
+    except (OSError, ValueError) as exc:
+        return f"cannot be read ({getattr(exc, 'strerror', None) or exc})"
+    return None if stat.S_ISREG(info.st_mode) else "is not a regular file"
 
 
 def _schedule_problem(schedule: str) -> str | None:

@@ -449,3 +449,57 @@ def test_original_invalid_files_fail_with_the_right_messages(
     assert len(problems) == len(expected), [str(p) for p in problems]
     for problem, (line, message) in zip(problems, expected, strict=False):
         assert problem.line == line and message in problem.message
+
+
+def test_step_options_are_checked_when_the_file_is_parsed(tmp_path: Path) -> None:
+    text = HEADER + (
+        "steps:\n"
+        "  - id: ingest\n"
+        "    agent: ingestion\n"
+        "  - id: digest\n"
+        "    agent: digest\n"
+        "    input_from: ingest\n"
+        "    config: {fromat: html, limt: 3, sentences: many, key_points: 99}\n"
+    )
+    messages = [(p.line, p.message) for p in problems_of(tmp_path, text)]
+    assert (10, "step 'digest' config: unknown option 'fromat'; did you mean 'format'?") in messages
+    assert (10, "step 'digest' config: unknown option 'limt'; did you mean 'limit'?") in messages
+    assert (10, "step 'digest' config: sentences must be a whole number, not 'many'") in messages
+    assert (10, "step 'digest' config: key_points must be <= 20, not 99") in messages
+
+
+def test_templated_option_values_wait_for_the_task(tmp_path: Path) -> None:
+    text = HEADER + (
+        "steps:\n  - id: digest\n    agent: digest\n"
+        '    config: {format: "{{ params.format }}", limit: "{{ params.limit }}"}\n'
+    )
+    assert problems_of(tmp_path, text) == []
+
+
+def test_a_limit_above_the_deployment_is_refused(tmp_path: Path) -> None:
+    from bluelabel.config import parse_settings
+
+    text = HEADER + (
+        "steps:\n  - id: ingest\n    agent: ingestion\n    config: {max_pages: 50000}\n"
+    )
+    settings = parse_settings({"max_pages": "20000"}, tmp_path)
+    (problem,) = problems_of(tmp_path, text, settings=settings)
+    assert problem.message == (
+        "step 'ingest' config: max_pages = 50000 is above this deployment's limit 20000 "
+        "([bluelabel] max_pages)"
+    )
+
+
+def test_a_duplicated_id_is_not_reported_as_a_cycle(tmp_path: Path) -> None:
+    text = HEADER + (
+        "steps:\n  - id: load\n    agent: ingestion\n"
+        "  - id: load\n    agent: digest\n    input_from: load\n"
+    )
+    (problem,) = problems_of(tmp_path, text)
+    assert problem.message.startswith("duplicate step id 'load'")
+
+
+def test_agent_short_names_become_the_one_name(tmp_path: Path) -> None:
+    path = tmp_path / "wf.yaml"
+    path.write_text(HEADER + "steps:\n  - id: a\n    agent: ingestion\n")
+    assert load_workflow(path).steps[0].agent == "ingestion_agent"
