@@ -11,7 +11,7 @@ import pytest
 
 from bluelabel.factory import load_workflows
 from tests.airflow.conftest import task_states, xcom
-from tests.conftest import REPO, run_dag
+from tests.conftest import AIRFLOW_HOME, REPO, run_dag
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 
@@ -43,6 +43,20 @@ def test_workflow_becomes_a_dag_with_params_docs_and_settings(dagbag) -> None:  
     assert ingest.retries == 2 and ingest.retry_delay.total_seconds() == 10
     assert ingest.execution_timeout.total_seconds() == 600
     assert ingest.task_display_name == "Ingest PDF"
+    assert dag.dag_display_name == "PDF Ingestion and Digest"  # the workflow's name
+    help_text = dag.params.get_param("source").description
+    # the form names where files may be, and what relative paths mean
+    assert f"Files must lie under {(AIRFLOW_HOME / 'inbox').resolve()}" in help_text
+    assert f"Relative paths resolve against {(AIRFLOW_HOME / 'inbox').resolve()}" in help_text
+
+
+def test_a_relative_trigger_path_resolves_against_the_inbox(dagbag, sample_pdf: Path) -> None:  # type: ignore[no-untyped-def]
+    # sample_pdf lies in the session's inbox, the first allowed root: its name is enough
+    run = run_dag(dagbag.dags["pdf_ingestion_digest"], {"source": sample_pdf.name})
+    assert str(run.state) == "success"
+    assert xcom(run, "ingest")["source"] == str(sample_pdf.resolve())
+    outside = run_dag(dagbag.dags["pdf_ingestion_digest"], {"source": "../store/x.pdf"})
+    assert task_states(outside)["ingest"] == "failed"
 
 
 def test_pdf_workflow_runs_end_to_end(dagbag, sample_pdf: Path) -> None:  # type: ignore[no-untyped-def]

@@ -85,7 +85,9 @@ def test_the_dag_factory_refuses_the_bomb_with_the_same_line(tmp_path: Path) -> 
         ("in\x00put.json", "is not a usable path"),
     ],
 )
-def test_an_unusable_input_path_is_a_problem_not_a_crash(tmp_path: Path, raw: str, why: str) -> None:
+def test_an_unusable_input_path_is_a_problem_not_a_crash(
+    tmp_path: Path, raw: str, why: str
+) -> None:
     from bluelabel.workflow import WorkflowPolicy, check_workflow
 
     escaped = raw.replace("\x00", "\\0")

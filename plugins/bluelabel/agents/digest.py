@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, ClassVar, Literal, Protocol
 
+from bluelabel.agents.ingest.documents import FALLBACK_TITLES
 from bluelabel.agents.models import AgentContext, AgentInput
 from bluelabel.agents.options import option
 from bluelabel.agents.pdf.outline import OutlineEntry
@@ -116,9 +117,19 @@ def extractive_fields(result: Any) -> dict[str, Any]:
         "summary": result.summary,
         "key_points": list(result.key_points),
         "keywords": list(result.keywords),
-        "what_inside": list(getattr(result, "what_inside", None) or []),
-        "gist": getattr(result, "gist", None) or "",
+        "what_inside": list(result.what_inside),
+        "gist": result.gist,
+        "title": result.title,
     }
+
+
+def _title(record: DocumentRecord, summary: Mapping[str, Any]) -> str:
+    """The document's own title; over a fallback (its file name), the one the summariser
+    found (the first heading)."""
+    found = summary.get("title")
+    if record.metadata.get("title_from") in FALLBACK_TITLES and isinstance(found, str) and found:
+        return found
+    return record.title or (found if isinstance(found, str) and found else None) or record.source
 
 
 def _outline_inside(record: DocumentRecord) -> list[str]:
@@ -176,7 +187,8 @@ def summarize_record(
         store.read_text(record.content_id, max_chars=SUMMARY_INPUT_CHARS),
         sentences=opts.sentences,
         key_points=opts.key_points,
-        title=record.title or "",
+        # a fallback title (the file name) would hide the document's first heading
+        title="" if record.metadata.get("title_from") in FALLBACK_TITLES else record.title or "",
         outline=list(record.outline),
     )
     if cacheable:
@@ -187,7 +199,7 @@ def summarize_record(
 def digest_item(record: DocumentRecord, summary: Mapping[str, Any]) -> DigestItem:
     return DigestItem(
         content_id=record.content_id,
-        title=record.title or summary.get("title") or record.source,
+        title=_title(record, summary),
         source=record.source,
         date=record.ingested_at,
         content_type=record.content_type,

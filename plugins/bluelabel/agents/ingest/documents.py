@@ -23,6 +23,11 @@ def first_line(text: str) -> str | None:
     return None
 
 
+#: Where a record's title came from; a digest prefers the summariser's title (the first
+#: heading) over a fallback (a file name, a first line).
+FALLBACK_TITLES = frozenset({"file name", "first line"})
+
+
 def text_record(
     content_id: str,
     kind: str,
@@ -31,6 +36,7 @@ def text_record(
     opts: IngestOptions,
     extra: dict[str, Any],
     title: str | None,
+    title_from: str,
 ) -> DocumentRecord:
     """The record of a text-like document (text, a web page): the step's title wins."""
     return DocumentRecord(
@@ -40,7 +46,7 @@ def text_record(
         title=opts.title or title,
         content_length=length,
         ingested_at=now(),
-        metadata=dict(extra),
+        metadata={**extra, "title_from": "option" if opts.title else title_from},
         tags=list(opts.tags),
         text_layer=True,
     )

@@ -76,6 +76,11 @@ def ingest_pdf(
                 "page_count": extraction.page_count,
                 "pdf_backend": extraction.backend,
                 "encrypted": extraction.encrypted,
+                "title_from": "option"
+                if opts.title
+                else "document"
+                if metadata.get("title")
+                else "file name",
                 **(extra or {}),
             },
             tags=list(opts.tags),

@@ -21,7 +21,9 @@ def ingest_text_file(
         text = stage_text_stream(handle, staged, max_bytes=limit, source=source)
         if text.first_line is None:  # nothing but white space
             raise IngestError(source, "the text is empty")
-        record = text_record(text.content_id, "text", source, text.chars, opts, {}, file.path.stem)
+        record = text_record(
+            text.content_id, "text", source, text.chars, opts, {}, file.path.stem, "file name"
+        )
         return store_document(record, staged, context)
 
 
@@ -32,6 +34,13 @@ def ingest_inline_text(
     if not text.strip():
         raise IngestError(source, "the text is empty")
     record = text_record(
-        content_id_of_text(text), "text", source, len(text), opts, {}, first_line(text)
+        content_id_of_text(text),
+        "text",
+        source,
+        len(text),
+        opts,
+        {},
+        first_line(text),
+        "first line",
     )
     return store_document(record, text, context)

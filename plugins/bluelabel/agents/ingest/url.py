@@ -58,5 +58,14 @@ def ingest_url(url: str, opts: IngestOptions, context: AgentContext) -> IngestRe
         title, text = html_to_text(text)
     if not text.strip():
         raise IngestError(url, f"no readable text in the response ({fetched.content_type})")
-    record = text_record(content_id_of_text(text, "url"), "url", url, len(text), opts, extra, title)
+    record = text_record(
+        content_id_of_text(text, "url"),
+        "url",
+        url,
+        len(text),
+        opts,
+        extra,
+        title,
+        "document" if title else "first line",
+    )
     return store_document(record, text, context)

@@ -37,7 +37,9 @@ _DATE_LIKE = re.compile(
 )
 _VERSION_LINE = re.compile(r"^(?:v|version|rev|revision|release)\s?\d", re.IGNORECASE)
 _CONTACT = re.compile(r"@|https?://|www\.", re.IGNORECASE)
-_MARKS = re.compile(r"[\u2217*\u2020\u2021\u00a7\u00b6\d,\s]+$")
+# Footnote marks after a title ("Title*", "Title †", "Title 1"); a digit that is part of the
+# last word ("Libtasn1", "Python3") stays.
+_MARKS = re.compile(r"(?:[\u2217*\u2020\u2021\u00a7\u00b6,]|\s\d+)+\s*$")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 _NUMBER_PREFIX = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*|[A-Z](?=\s)|[IVX]{1,5}(?=\s))\.?\s+")
 

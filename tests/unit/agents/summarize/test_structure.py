@@ -99,3 +99,17 @@ def test_what_inside_from_headings_stops_at_the_back_matter() -> None:
     ]
     model = build_text_model("\n".join(lines))
     assert what_inside([], model, 5000, None) == ["Introduction", "Parsing", "Encoding"]
+
+
+def test_a_digit_that_ends_a_title_word_is_kept() -> None:
+    from bluelabel.agents.summarize.structure import detect_title
+    from bluelabel.agents.summarize.textmodel import build_text_model
+
+    model = build_text_model(
+        "Libtasn1\nAbstract Syntax Notation One library\n\fThis manual is for GNU Libtasn1.", []
+    )
+    assert detect_title(None, model) == "Libtasn1"
+    model = build_text_model(
+        "A Study of Scheduling 2\n\fScheduling is hard, as the study shows.", []
+    )
+    assert detect_title(None, model) == "A Study of Scheduling"  # a footnote mark
