@@ -31,17 +31,18 @@ _t = time.perf_counter()
 result = agent.run(AgentInput(task_type="pdf", content={"file_path": sys.argv[1]}),
                    AgentContext(store=store))
 _elapsed = time.perf_counter() - _t
-_extra = {"pages": result["page_count"], "chars": result["content_length"]}
+_extra = {"pages": result.page_count, "chars": result.content_length}
 """
 
 EXTRACT = """
 import sys, time, tempfile, os
 import pypdfium2
+from bluelabel.agents.files import check_regular_file
 from bluelabel.agents.pdf import extract_pdf_text
 from pathlib import Path
 out = Path(tempfile.mkdtemp()) / "out.txt"
 _t = time.perf_counter()
-r = extract_pdf_text(Path(sys.argv[1]), out)
+r = extract_pdf_text(check_regular_file(Path(sys.argv[1])), out, workers=2)
 _elapsed = time.perf_counter() - _t
 _extra = {"pages": r.page_count, "chars": r.chars}
 """

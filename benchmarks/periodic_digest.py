@@ -66,7 +66,7 @@ def timed(context: AgentContext, outbox: Path, **config: object) -> tuple[float,
     result = get_agent("periodic_digest").run(
         AgentInput(config={"since": "7d", "outbox": str(outbox), **config}), context
     )
-    return time.perf_counter() - started, result
+    return time.perf_counter() - started, result.to_xcom()
 
 
 def main() -> None:

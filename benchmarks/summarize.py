@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import SHARED_PDFS
 
+from bluelabel.agents.files import check_regular_file
 from bluelabel.agents.pdf import extract_pdf_text
 from bluelabel.agents.summarize import summarize
 from devtools.samples import build_pdf, sample_pages
@@ -35,7 +36,8 @@ def main() -> None:
         pdf = folder / "generated.pdf"
         pdf.write_bytes(build_pdf(sample_pages(2561)))
     out = folder / "text.txt"
-    extraction = extract_pdf_text(pdf, out)
+    extraction = extract_pdf_text(check_regular_file(pdf), out)
+    assert extraction is not None
     text = out.read_text(encoding="utf-8")
     times = []
     for _ in range(5):

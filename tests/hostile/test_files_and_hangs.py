@@ -14,9 +14,9 @@ import pytest
 from bluelabel.agents import AgentContext, AgentInput
 from bluelabel.errors import IngestError
 from bluelabel.store import KnowledgeStore
+from devtools.measure import bluelabel
 from devtools.samples import build_pdf, sample_pages
 from tests.conftest import run_agent, stored_files
-from tests.hostile.conftest import bluelabel
 
 SECRET = "root:*:20228:0:99999:7:::"
 

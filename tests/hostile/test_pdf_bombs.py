@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.conftest import MEMORY_BOUND_MB, bluelabel, staging_files, worker_processes
+from devtools.measure import bluelabel
+from tests.hostile.conftest import MEMORY_BOUND_MB, staging_files, worker_processes
 
 
 @pytest.mark.parametrize("bomb", ["zeros", "text", "reused"])

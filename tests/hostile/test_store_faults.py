@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from devtools.measure import bluelabel
 from devtools.samples import build_pdf, sample_pages
 from tests.conftest import REPO
-from tests.hostile.conftest import bluelabel, staging_files, wait_gone, worker_processes
+from tests.hostile.conftest import staging_files, wait_gone, worker_processes
 
 
 def _fill(store: Path, tmp_path: Path, count: int = 3) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from devtools.hostile import alias_bomb_yaml
-from tests.hostile.conftest import bluelabel
+from devtools.measure import bluelabel
 
 HOSTILE_NAME = 'x"+str(__import__("os").system("touch PWNED"))+".yaml'
 VALID = """\

@@ -24,6 +24,25 @@ STORAGE_ERRNOS = frozenset(
 )
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it (Linux), else by setting it back."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: Files are readable as the umask allows (a temporary file is created 0600; the store's
+#: files, digests included, are meant to be read by others the umask lets read them).
+FILE_MODE = 0o666 & ~_umask()
+
+
 def storage_path(location: str | os.PathLike[str] | StorePath) -> StorePath:
     """A folder or URL as a path: plain paths and ``file://`` URLs are local ``Path``s; other
     URLs (``s3://...``) are Airflow ``ObjectStoragePath``s, imported only when used."""
@@ -60,6 +79,7 @@ def write_atomic(target: StorePath, data: bytes) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         try:
+            os.fchmod(fd, FILE_MODE)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()

@@ -125,3 +125,13 @@ def test_killed_ingest_leaves_nothing_visible(tmp_path: Path) -> None:
     assert json.loads(
         (store_dir / "objects" / only.content_id[:2] / f"{only.content_id}.json").read_text()
     )
+
+
+def test_files_are_readable_as_the_umask_allows(store: KnowledgeStore) -> None:
+    from bluelabel.store.paths import FILE_MODE
+
+    path = Path(store.write_digest("d.md", "# digest"))
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert 0o666 & ~mask == FILE_MODE
+    assert path.stat().st_mode & 0o777 == FILE_MODE  # not mkstemp's 0600

@@ -1,0 +1,74 @@
+"""Run the ``bluelabel`` command as a user does and measure it: exit code, stderr lines,
+wall time, and the peak memory of the command and its largest child (the extraction worker).
+Used by the hostile-input tests and by ``benchmarks/hostile.py``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+_WRAPPER = """
+import json, resource, sys, time
+from bluelabel.cli import main
+started = time.monotonic()
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+seconds = time.monotonic() - started
+own = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")][0] / 1024
+kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+figures = {"code": code, "seconds": seconds, "own_mb": own, "kids_mb": kids}
+sys.stderr.write("\\n@@" + json.dumps(figures) + "\\n")
+"""
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    lines: list[str]  # stderr, one message per line
+    seconds: float
+    peak_mb: float  # the wrapper (the CLI itself) plus its largest child
+
+    @property
+    def error(self) -> str:
+        """The one error line (every other stderr line is a warning or the progress)."""
+        errors = [line for line in self.lines if " failed: " in line]
+        assert len(errors) == 1, self.lines
+        return errors[0]
+
+
+def bluelabel(
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    stdin: bytes | None = None,
+    timeout: float = 120,
+) -> Run:
+    """``bluelabel ARGS`` with its time and peak memory (all its processes)."""
+    full = {**os.environ, **(env or {})}
+    done = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, *args],
+        env=full,
+        input=stdin,
+        capture_output=True,
+        timeout=timeout,
+        cwd=REPO,
+    )
+    stderr = done.stderr.decode("utf-8", "replace")
+    head, _, tail = stderr.rpartition("\n@@")
+    figures = json.loads(tail)
+    return Run(
+        code=figures["code"],
+        stdout=done.stdout.decode("utf-8", "replace"),
+        lines=[line for line in head.splitlines() if line.strip()],
+        seconds=figures["seconds"],
+        peak_mb=figures["own_mb"] + figures["kids_mb"],
+    )
