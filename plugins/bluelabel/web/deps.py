@@ -83,14 +83,15 @@ async def cached_user(
 CachedUserDep = Annotated[Any, Depends(cached_user)]
 
 
-def readable_dag_ids(user: Any) -> frozenset[str]:
+def readable_dag_ids(user: Any, *, fresh: bool = False) -> frozenset[str]:
     """The DAG ids this user may read, asked of the auth manager at most once per cache period
-    (it costs a metadata-DB query; the user's token is still verified on every request)."""
+    (it costs a metadata-DB query; the user's token is still verified on every request), or
+    now with ``fresh``."""
     from airflow.api_fastapi.app import get_auth_manager
 
     key = f"{type(user).__name__}:{user.get_id()}"
     cached = _readable.get(key)
-    if cached and cached[0] > time.monotonic():
+    if cached and cached[0] > time.monotonic() and not fresh:
         return cached[1]
     dags = frozenset(get_auth_manager().get_authorized_dag_ids(user=user, method="GET"))
     _readable[key] = (time.monotonic() + _READABLE_CACHE_SECONDS, dags)

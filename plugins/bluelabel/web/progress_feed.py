@@ -15,6 +15,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,21 +31,37 @@ QUEUE_SIZE = 1000
 TaskKey = tuple[str, str, str, int]  # dag_id, run_id, task_id, map_index
 
 
+#: How often a listener's readable DAGs are asked again when a DAG it does not know reports.
+RECHECK_SECONDS = 5.0
+
+
 @dataclass(eq=False)
 class Listener:
     """One client's subscription: the events it may see, and where they go."""
 
     queue: asyncio.Queue[dict[str, Any]]
-    dag_ids: frozenset[str]  # the DAGs this user may read
+    dag_ids: frozenset[str]  # the DAGs this user may read (as of ``checked``)
     dag_id: str | None = None
     run_id: str | None = None
+    #: asks the auth manager again (a DB query: only ever called from the poller thread)
+    recheck: Callable[[], frozenset[str]] | None = None
+    checked: float = field(default_factory=time.monotonic)
+
+    def matches(self, event: dict[str, Any]) -> bool:
+        return (self.dag_id is None or event["dag_id"] == self.dag_id) and (
+            self.run_id is None or event["run_id"] == self.run_id
+        )
 
     def wants(self, event: dict[str, Any]) -> bool:
-        return (
-            event["dag_id"] in self.dag_ids
-            and (self.dag_id is None or event["dag_id"] == self.dag_id)
-            and (self.run_id is None or event["run_id"] == self.run_id)
-        )
+        """Whether to send ``event``; a DAG new since the last check is checked again (a DAG
+        created after the client connected), at most every :data:`RECHECK_SECONDS`."""
+        if not self.matches(event):
+            return False
+        if event["dag_id"] in self.dag_ids:
+            return True
+        if self.recheck is not None and time.monotonic() - self.checked > RECHECK_SECONDS:
+            self.dag_ids, self.checked = self.recheck(), time.monotonic()
+        return event["dag_id"] in self.dag_ids
 
     def offer(self, event: dict[str, Any]) -> None:
         if self.queue.full():
@@ -101,17 +118,30 @@ class ProgressFeed:
                 )
                 self._thread.start()
         for event in snapshot:
-            listener.offer(event)
+            if event["dag_id"] in listener.dag_ids and listener.matches(event):
+                listener.offer(event)
 
     def unsubscribe(self, listener: Listener) -> None:
         with self._lock:
             self.listeners.discard(listener)
 
-    def _dispatch(self, events: list[dict[str, Any]]) -> None:
-        for listener in list(self.listeners):
+    def _route(self, events: list[dict[str, Any]]) -> list[tuple[Listener, list[dict[str, Any]]]]:
+        """Who gets what (in the poller thread: a permission recheck may query the DB)."""
+        with self._lock:
+            listeners = list(self.listeners)
+        routed = []
+        for listener in listeners:
+            wanted = [e for e in events if listener.wants(e)]
+            if wanted:
+                routed.append((listener, wanted))
+        return routed
+
+    @staticmethod
+    def _deliver(routed: list[tuple[Listener, list[dict[str, Any]]]]) -> None:
+        """In the event loop: one call per poll, whatever the number of listeners."""
+        for listener, events in routed:
             for event in events:
-                if listener.wants(event):
-                    listener.offer(event)
+                listener.offer(event)
 
     # -------------------------------------------------------------- the poller (its thread)
     def _poll_forever(self) -> None:
@@ -131,15 +161,16 @@ class ProgressFeed:
                 if connection is None:
                     connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
                 events = self.poll(connection)
+                routed = self._route(events) if events else []
             except Exception:
                 log.exception("bluelabel: polling task progress failed; retrying")
                 if connection is not None:
                     connection.close()
                 connection = None
-                events = []
+                routed = []
                 time.sleep(1)
-            if events and self._loop is not None and not self._loop.is_closed():
-                self._loop.call_soon_threadsafe(self._dispatch, events)
+            if routed and self._loop is not None and not self._loop.is_closed():
+                self._loop.call_soon_threadsafe(self._deliver, routed)
             time.sleep(max(0.0, self.interval - (time.monotonic() - started)))
         if connection is not None:
             connection.close()

@@ -44,7 +44,13 @@ async def progress(
     readable = await asyncio.to_thread(readable_dag_ids, user)
     if dag_id is not None and dag_id not in readable:
         raise HTTPException(403, f"you may not read DAG {dag_id!r}")
-    listener = Listener(asyncio.Queue(QUEUE_SIZE), readable, dag_id, run_id)
+    listener = Listener(
+        asyncio.Queue(QUEUE_SIZE),
+        readable,
+        dag_id,
+        run_id,
+        recheck=lambda: readable_dag_ids(user, fresh=True),
+    )
     snapshot: list[dict[str, Any]] = []
     if dag_id is not None and run_id is not None:
 
