@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import statistics
 import subprocess
 import sys
@@ -53,3 +54,46 @@ def serialize_to_db(*dags: object) -> None:
     for dag in dags:
         bag.bag_dag(dag)
     sync_bag_to_db(bag, "dags-folder", None)
+
+
+def run_ab(url: str, token: str, clients: int, total: int) -> dict[str, float] | None:
+    """ApacheBench (C, keep-alive): a load generator that leaves the server more of the CPU
+    than the Python client. Its percentiles are whole milliseconds."""
+    done = subprocess.run(
+        [
+            "ab",
+            "-q",
+            "-k",
+            "-c",
+            str(clients),
+            "-n",
+            str(total),
+            "-s",
+            "60",
+            "-H",
+            f"Authorization: Bearer {token}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        return None
+    result: dict[str, float] = {"n": float(total)}
+    for line in done.stdout.splitlines():
+        parts = line.split()
+        if line.startswith("Requests per second:"):
+            result["rps"] = float(parts[3])
+        elif line.startswith("Non-2xx responses:"):
+            return None
+        elif len(parts) >= 2 and parts[0].endswith("%") and parts[1].isdigit():
+            result[{"50%": "p50", "95%": "p95", "99%": "p99", "100%": "max"}.get(parts[0], "")] = (
+                float(parts[1])
+            )
+    return result
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

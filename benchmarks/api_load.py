@@ -13,7 +13,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import serialize_to_db
+from _common import free_port, run_ab, serialize_to_db
 
 DB = "bluelabel_bench"
 HOME = Path(tempfile.mkdtemp(prefix="bench-api-airflow-"))
@@ -182,49 +181,6 @@ def fill(task_runs: int) -> None:
         session.commit()
 
 
-def run_ab(url: str, token: str, clients: int, total: int) -> dict[str, float] | None:
-    """ApacheBench (C, keep-alive): a load generator that leaves the server more of the CPU
-    than the Python client. Its percentiles are whole milliseconds."""
-    done = subprocess.run(
-        [
-            "ab",
-            "-q",
-            "-k",
-            "-c",
-            str(clients),
-            "-n",
-            str(total),
-            "-s",
-            "60",
-            "-H",
-            f"Authorization: Bearer {token}",
-            url,
-        ],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode:
-        return None
-    result: dict[str, float] = {"n": float(total)}
-    for line in done.stdout.splitlines():
-        parts = line.split()
-        if line.startswith("Requests per second:"):
-            result["rps"] = float(parts[3])
-        elif line.startswith("Non-2xx responses:"):
-            return None
-        elif len(parts) >= 2 and parts[0].endswith("%") and parts[1].isdigit():
-            result[{"50%": "p50", "95%": "p95", "99%": "p99", "100%": "max"}.get(parts[0], "")] = (
-                float(parts[1])
-            )
-    return result
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--task-runs", type=int, default=10_000)
@@ -263,15 +219,16 @@ def main() -> None:
 
     from airflow.utils.session import create_session
 
-    from bluelabel.metrics.aggregate import load_task_runs
-    from bluelabel.metrics.report import build_report, render_markdown
+    from bluelabel.metrics.db import load_tries
+    from bluelabel.metrics.report import build_report
+    from bluelabel.render import render_markdown
 
     started = time.perf_counter()
     with create_session() as session:
-        runs = load_task_runs(session)
-    text = render_markdown(build_report(runs, since=None, dag_ids=None))
+        tries, runs = load_tries(session)
+    text = render_markdown(build_report(tries, runs, since=None, dag_ids=None))
     print(
-        f"report over {len(runs):,} task runs: {time.perf_counter() - started:.2f} s "
+        f"report over {len(tries):,} task runs: {time.perf_counter() - started:.2f} s "
         f"({len(text):,} characters)"
     )
 

@@ -209,6 +209,8 @@ def get_document(content_id: str, user: GetUserDep) -> DocumentDetail:
         raise HTTPException(404, f"document {content_id} is not in the knowledge store")
     try:
         summary = summarize_record(record, store, SummaryOptions(), ExtractiveSummarizer())
+        if summary.get("summary") and summary["summary"] != index.summary_of(content_id):
+            index.set_summary(content_id, summary["summary"])  # the list shows it from now on
     except (StoreError, OSError) as exc:  # e.g. a read-only store: no cache, but a summary
         log.warning("bluelabel: summary of %s not cached: %s", content_id, exc)
         summary = {"summary": index.summary_of(content_id) or "", "key_points": []}

@@ -45,7 +45,8 @@ class Listener:
     run_id: str | None = None
     #: asks the auth manager again (a DB query: only ever called from the poller thread)
     recheck: Callable[[], frozenset[str]] | None = None
-    checked: float = field(default_factory=time.monotonic)
+    #: DAGs not readable at their last check -> when that was
+    refused: dict[str, float] = field(default_factory=dict)
 
     def matches(self, event: dict[str, Any]) -> bool:
         return (self.dag_id is None or event["dag_id"] == self.dag_id) and (
@@ -53,15 +54,19 @@ class Listener:
         )
 
     def wants(self, event: dict[str, Any]) -> bool:
-        """Whether to send ``event``; a DAG new since the last check is checked again (a DAG
-        created after the client connected), at most every :data:`RECHECK_SECONDS`."""
+        """Whether to send ``event``. A DAG not readable when the client connected (e.g. one
+        created since) is asked about again at once, then at most every
+        :data:`RECHECK_SECONDS`."""
         if not self.matches(event):
             return False
-        if event["dag_id"] in self.dag_ids:
+        dag_id = event["dag_id"]
+        if dag_id in self.dag_ids:
             return True
-        if self.recheck is not None and time.monotonic() - self.checked > RECHECK_SECONDS:
-            self.dag_ids, self.checked = self.recheck(), time.monotonic()
-        return event["dag_id"] in self.dag_ids
+        last = self.refused.get(dag_id)
+        if self.recheck is not None and (last is None or time.monotonic() - last > RECHECK_SECONDS):
+            self.dag_ids = self.recheck()
+            self.refused[dag_id] = time.monotonic()
+        return dag_id in self.dag_ids
 
     def offer(self, event: dict[str, Any]) -> None:
         if self.queue.full():

@@ -42,6 +42,8 @@ async def progress(
     if run_id is not None and dag_id is None:
         raise HTTPException(422, "run_id needs dag_id")
     readable = await asyncio.to_thread(readable_dag_ids, user)
+    if dag_id is not None and dag_id not in readable:  # perhaps a DAG newer than the cache
+        readable = await asyncio.to_thread(lambda: readable_dag_ids(user, fresh=True))
     if dag_id is not None and dag_id not in readable:
         raise HTTPException(403, f"you may not read DAG {dag_id!r}")
     listener = Listener(

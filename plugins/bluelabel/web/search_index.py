@@ -29,16 +29,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bluelabel.agents.summarize import summarize
 from bluelabel.config import get_settings
 from bluelabel.store import DocumentRecord, KnowledgeStore
 
 #: Text beyond this many characters of a document is not searchable (it bounds the index:
 #: a 2,561-page PDF has 4.4 M characters). Titles, summaries and sources always are.
 MAX_TEXT_CHARS = 1_000_000
-#: A summary for the result list is computed from at most this much text at indexing time.
-SUMMARY_TEXT_CHARS = 200_000
+#: Until a document's page computes its real summary (see :meth:`SearchIndex.set_summary`),
+#: the result list shows its opening, up to this many characters, cut at a sentence end.
+OPENING_CHARS = 320
 SCHEMA_VERSION = "1"
+#: Queries matching more documents than this list them newest first instead of by relevance.
+RANKED_MATCHES = 2000
 _MARK_START, _MARK_END = "\x02", "\x03"
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -126,6 +128,11 @@ class SearchIndex:
             stored = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             if stored is None:
                 db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+                # Relevance: title matches weigh most, then the summary, then the body.
+                db.execute(
+                    "INSERT INTO documents_fts (documents_fts, rank) "
+                    "VALUES ('rank', 'bm25(10.0, 4.0, 1.0)')"
+                )
 
     # ------------------------------------------------------------------ connections
     def _reader(self) -> sqlite3.Connection:
@@ -222,7 +229,7 @@ class SearchIndex:
         if record is None:  # an index entry whose record is gone: nothing to show
             return False
         text = self._read_text(content_id)
-        summary = summarize(text[:SUMMARY_TEXT_CHARS]).summary if text else ""
+        summary = opening(text)
         cursor = db.execute(
             "INSERT INTO documents (content_id, title, summary, source, content_type, "
             "ingested_at, record) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -259,7 +266,9 @@ class SearchIndex:
         limit: int = 25,
         offset: int = 0,
     ) -> Page:
-        """A page of matching documents: by relevance with words, else newest first."""
+        """A page of matching documents: by relevance with words (newest first when more than
+        :data:`RANKED_MATCHES` match: ranking every document costs more than it tells), else
+        newest first."""
         where: list[str] = []
         args: list[Any] = []
         if content_type:
@@ -277,33 +286,74 @@ class SearchIndex:
         if until:
             where.append("d.ingested_at <= ?")
             args.append(_utc(until.isoformat()))
-        match = match_expression(q or "")
-        db = self._reader()
-        if match is not None:
-            where.insert(0, "documents_fts MATCH ?")
-            args.insert(0, match)
-            base = "FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid"
-            columns = (
-                f"d.record, d.summary, snippet(documents_fts, -1, '{_MARK_START}', "
-                f"'{_MARK_END}', '…', 24)"
-            )
-            # Title matches weigh most, then the summary, then the body.
-            order = "bm25(documents_fts, 10.0, 4.0, 1.0), d.ingested_at DESC"
-        else:
-            base = "FROM documents d"
-            columns = "d.record, d.summary, ''"
-            order = "d.ingested_at DESC, d.content_id"
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        rows = db.execute(
-            f"SELECT {columns} {base}{clause} ORDER BY {order} LIMIT ? OFFSET ?",
-            (*args, limit, offset),
-        ).fetchall()
-        total = db.execute(f"SELECT count(*) {base}{clause}", args).fetchone()[0]
+        db = self._reader()
         indexed = db.execute("SELECT count(*) FROM documents").fetchone()[0]
-        hits = [
-            Hit(DocumentRecord.from_dict(json.loads(r)), s, _segments(snip)) for r, s, snip in rows
+        match = match_expression(q or "")
+        if match is None:
+            rows = db.execute(
+                f"SELECT d.record, d.summary FROM documents d{clause} "
+                "ORDER BY d.ingested_at DESC, d.content_id LIMIT ? OFFSET ?",
+                (*args, limit, offset),
+            ).fetchall()
+            total = db.execute(f"SELECT count(*) FROM documents d{clause}", args).fetchone()[0]
+            hits = [Hit(DocumentRecord.from_dict(json.loads(r)), s) for r, s in rows]
+            return Page(hits=hits, total=total, indexed=indexed)
+        # FTS5 answers MATCH ... ORDER BY rank LIMIT n from the index alone; a join with the
+        # documents table would make SQLite rank every match first.
+        matches = db.execute(
+            "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?", (match,)
+        ).fetchone()[0]
+        ranked = matches <= RANKED_MATCHES
+        if not where:
+            order = "rank" if ranked else "rowid DESC"
+            page = db.execute(
+                f"SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? ORDER BY {order} "
+                "LIMIT ? OFFSET ?",
+                (match, limit, offset),
+            ).fetchall()
+            ids, total = [row[0] for row in page], matches
+        else:
+            rank, order = (", rank", "h.rank") if ranked else ("", "h.id DESC")
+            page = db.execute(
+                f"WITH hits AS MATERIALIZED (SELECT rowid AS id{rank} FROM documents_fts "
+                "WHERE documents_fts MATCH ?) "
+                f"SELECT h.id, count(*) OVER () FROM hits h JOIN documents d ON d.id = h.id"
+                f"{clause} ORDER BY {order} LIMIT ? OFFSET ?",
+                (match, *args, limit, offset),
+            ).fetchall()
+            ids = [row[0] for row in page]
+            total = page[0][1] if page else 0
+        return Page(hits=self._hits(db, ids, match), total=total, indexed=indexed)
+
+    @staticmethod
+    def _hits(db: sqlite3.Connection, ids: list[int], match: str) -> list[Hit]:
+        """The documents of ``ids``, in that order, each with its matching passage."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        records = {
+            doc: (record, summary)
+            for doc, record, summary in db.execute(
+                f"SELECT id, record, summary FROM documents WHERE id IN ({marks})", ids
+            )
+        }
+        snippets = dict(
+            db.execute(
+                f"SELECT rowid, snippet(documents_fts, -1, '{_MARK_START}', '{_MARK_END}', "
+                f"'…', 24) FROM documents_fts WHERE documents_fts MATCH ? AND rowid IN ({marks})",
+                (match, *ids),
+            ).fetchall()
+        )
+        return [
+            Hit(
+                DocumentRecord.from_dict(json.loads(records[doc][0])),
+                records[doc][1],
+                _segments(snippets.get(doc, "")),
+            )
+            for doc in ids
+            if doc in records
         ]
-        return Page(hits=hits, total=total, indexed=indexed)
 
     def facets(self) -> dict[str, dict[str, int]]:
         """Document counts by type and by tag (the filter choices)."""
@@ -316,6 +366,25 @@ class SearchIndex:
         ).fetchall()
         return {"types": dict(types), "tags": dict(tags)}
 
+    def set_summary(self, content_id: str, summary: str) -> None:
+        """Replace the opening shown for a document by its real summary (searchable too)."""
+        with self._connect_writer() as db:
+            row = db.execute(
+                "SELECT id, title, source FROM documents WHERE content_id = ?", (content_id,)
+            ).fetchone()
+            if row is None:
+                return
+            doc, title, source = row
+            text = db.execute(
+                "SELECT text FROM documents_fts WHERE rowid = ?", (doc,)
+            ).fetchone()
+            db.execute("UPDATE documents SET summary = ? WHERE id = ?", (summary, doc))
+            db.execute("DELETE FROM documents_fts WHERE rowid = ?", (doc,))
+            db.execute(
+                "INSERT INTO documents_fts (rowid, title, summary, text) VALUES (?, ?, ?, ?)",
+                (doc, f"{title or ''} {source}", summary, text[0] if text else ""),
+            )
+
     def summary_of(self, content_id: str) -> str | None:
         row = (
             self._reader()
@@ -323,6 +392,16 @@ class SearchIndex:
             .fetchone()
         )
         return None if row is None else str(row[0])
+
+
+def opening(text: str) -> str:
+    """The first sentences of ``text``, whitespace folded, at most :data:`OPENING_CHARS`."""
+    head = " ".join(text[: OPENING_CHARS * 4].split())
+    if len(head) <= OPENING_CHARS:
+        return head
+    cut = head[:OPENING_CHARS]
+    end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
+    return cut[: end + 1] if end > OPENING_CHARS // 3 else cut.rsplit(" ", 1)[0] + " …"
 
 
 def _segments(snippet: str) -> list[tuple[str, bool]]:

@@ -120,3 +120,28 @@ def test_an_entry_whose_record_is_gone_is_skipped(store: KnowledgeStore, tmp_pat
     index = SearchIndex(store, tmp_path / "index.sqlite3")
     assert index.sync() == 1
     assert titles(index) == ["Fine"]
+
+
+def test_title_matches_rank_first_and_broad_words_list_newest_first(
+    store: KnowledgeStore, tmp_path: Path, monkeypatch: object
+) -> None:
+    import pytest
+
+    from bluelabel.web import search_index
+
+    body = "Quays, cranes and tugboats fill this harbour text. " * 20
+    add(store, body + "A lighthouse, once.", title="Harbour notes")
+    add(store, "Nothing here but harbour words. " * 3, title="Lighthouse keeping", minutes=1)
+    add(store, body + "Another lighthouse mention.", title="Coastline", minutes=2)
+    for n in range(6):  # documents without the word: it is rare, as words people search are
+        add(store, f"Filler document {n} about tides and moorings. " * 3, minutes=3 + n)
+    index = SearchIndex(store, tmp_path / "index.sqlite3")
+    index.sync()
+    assert titles(index, q="lighthouse")[0] == "Lighthouse keeping"
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setattr(search_index, "RANKED_MATCHES", 1)
+    assert titles(index, q="lighthouse") == ["Coastline", "Lighthouse keeping", "Harbour notes"]
+    page = index.search(q="lighthouse", content_type="text", limit=2)
+    assert page.total == 3 and [h.record.title for h in page.hits] == [
+        "Coastline", "Lighthouse keeping"
+    ]

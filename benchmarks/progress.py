@@ -1,0 +1,246 @@
+"""Live progress latency: 100 Server-Sent-Events clients on a real `airflow api-server`
+(PostgreSQL metadata DB, LocalExecutor scheduler) while the 2,561-page PDF is ingested.
+
+Latency is measured per event and per client, from the moment the task published the value
+(``published_at``, taken just before the task state store write) to its arrival at the client:
+it covers the Execution API write, the API server's poll of the DB and the fan-out. Also the
+API server's CPU (its whole process tree) over the measured window.
+
+Usage: python benchmarks/progress.py [--clients 100] [--runs 4] [--pdf PATH]
+Creates (and drops first) the database ``bluelabel_ui_progress`` on postgres@127.0.0.1:5432.
+The PDF is read from ../shared/bench/original-pdfs/ (never copied into the project).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import SHARED_PDFS, free_port
+
+DB = "bluelabel_ui_progress"
+HOME = Path(tempfile.mkdtemp(prefix="bench-progress-airflow-"))
+DAGS = HOME / "dags"
+ENV = {
+    **os.environ,
+    "AIRFLOW_HOME": str(HOME),
+    "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://postgres@127.0.0.1:5432/{DB}",
+    "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+    "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+    "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(HOME / "passwords.json"),
+    "AIRFLOW__API_AUTH__JWT_SECRET": "bench-progress-secret-bench-progress-secret",
+    "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
+    "AIRFLOW__BLUELABEL__ALLOWED_ROOTS": "",
+}
+
+DAG_FILE = """
+from pathlib import Path
+import pendulum
+from airflow.sdk import DAG
+from bluelabel.operators import IngestOperator
+
+with DAG("progress_bench", schedule=None, start_date=pendulum.datetime(2025, 1, 1),
+         max_active_runs=1, default_args={"retries": 0}):
+    # A store per run: content addressing would skip the second extraction of the same PDF.
+    IngestOperator(
+        task_id="ingest",
+        source={pdf!r},
+        store={store!r} + "/{{{{ run_id | replace(':', '') }}}}",
+    )
+"""
+
+
+def psql(sql: str) -> None:
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc", sql],
+        check=True,
+        capture_output=True,
+    )
+
+
+async def listen(url: str, token: str, latencies: list[float], counts: list[int]) -> None:
+    import httpx
+
+    async with (
+        httpx.AsyncClient(
+            headers={"Authorization": f"Bearer {token}"}, timeout=httpx.Timeout(10, read=None)
+        ) as client,
+        client.stream("GET", url) as response,
+    ):
+        assert response.status_code == 200, response.status_code
+        async for line in response.aiter_lines():
+            if line.startswith("data: "):
+                arrived = time.time()
+                event = json.loads(line[6:])
+                if event.get("published_at"):
+                    latencies.append((arrived - event["published_at"]) * 1000)
+                    counts[0] += 1
+
+
+def request(
+    base: str, path: str, token: str | None, body: dict[str, Any] | None = None, method: str = "GET"
+) -> Any:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, headers=headers, method=method)
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.loads(r.read() or b"null")
+
+
+def tree_cpu(pid: int) -> float:
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for p in procs:
+        try:
+            times = p.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+async def bench(base: str, token: str, clients: int, runs: int, server_pid: int) -> None:
+    latencies: list[float] = []
+    counts = [0]
+    listeners = [
+        asyncio.create_task(
+            listen(f"{base}/bluelabel/api/progress?dag_id=progress_bench", token, latencies, counts)
+        )
+        for _ in range(clients)
+    ]
+    await asyncio.sleep(3)  # all connected
+    cpu0, wall0 = tree_cpu(server_pid), time.monotonic()
+    for n in range(runs):
+        run = await asyncio.to_thread(
+            request,
+            base,
+            "/api/v2/dags/progress_bench/dagRuns",
+            token,
+            {"logical_date": None, "conf": {}},
+            "POST",
+        )
+        run_path = f"/api/v2/dags/progress_bench/dagRuns/{urllib.parse.quote(run['dag_run_id'])}"
+        while True:
+            state = (await asyncio.to_thread(request, base, run_path, token))["state"]
+            if state in ("success", "failed"):
+                break
+            await asyncio.sleep(0.5)
+        print(f"run {n + 1}: {state}, {counts[0]} events received so far")
+    await asyncio.sleep(1)
+    cpu1, wall1 = tree_cpu(server_pid), time.monotonic()
+    for task in listeners:
+        task.cancel()
+    latencies.sort()
+
+    def q(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
+
+    print(
+        f"{clients} SSE clients, {runs} ingests of the 2,561-page PDF: "
+        f"{len(latencies)} deliveries ({len(latencies) // max(clients, 1)} events each)"
+    )
+    if latencies:
+        print(
+            f"publish -> client latency: p50 {q(50):.1f} ms, p95 {q(95):.1f} ms, "
+            f"p99 {q(99):.1f} ms, max {latencies[-1]:.1f} ms"
+        )
+    print(
+        f"API server CPU over the window: {cpu1 - cpu0:.1f} s in {wall1 - wall0:.1f} s "
+        f"({100 * (cpu1 - cpu0) / (wall1 - wall0):.0f} % of one core; includes serving the "
+        "run triggers and state polls)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=4)
+    parser.add_argument("--pdf", type=Path, default=SHARED_PDFS / "large_test_document.pdf")
+    args = parser.parse_args()
+    if not args.pdf.is_file():
+        sys.exit(f"{args.pdf}: not found (the original's stress PDF, in ../shared/bench)")
+    pdf = args.pdf.resolve()
+    ENV["AIRFLOW__BLUELABEL__ALLOWED_ROOTS"] = str(pdf.parent)
+    airflow = str(Path(sys.executable).parent / "airflow")
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+        psql(f"CREATE DATABASE {DB}")
+        DAGS.mkdir(parents=True)
+        (DAGS / "progress_bench.py").write_text(
+            DAG_FILE.format(pdf=str(pdf), store=str(HOME / "stores"))
+        )
+        subprocess.run([airflow, "db", "migrate"], env=ENV, check=True, capture_output=True)
+        (HOME / "passwords.json").write_text(json.dumps({"admin": "bench"}))
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        # Task processes reach the Execution API of this server (not the default :8080).
+        ENV["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] = f"{base}/execution/"
+        log = (HOME / "processes.log").open("wb")
+        server = subprocess.Popen(
+            [airflow, "api-server", "--host", "127.0.0.1", "--port", str(port)],
+            env=ENV,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        processes.append(server)
+        for component in (["scheduler", "--skip-serve-logs"], ["dag-processor"]):
+            processes.append(
+                subprocess.Popen(
+                    [airflow, *component], env=ENV, stdout=log, stderr=subprocess.STDOUT
+                )
+            )
+        for _ in range(180):
+            try:
+                urllib.request.urlopen(f"{base}/api/v2/version", timeout=2)
+                break
+            except OSError:
+                time.sleep(1)
+        token = request(
+            base, "/auth/token", None, {"username": "admin", "password": "bench"}, "POST"
+        )["access_token"]
+        for _ in range(120):  # the DAG processor parses the DAG file
+            try:
+                request(base, "/api/v2/dags/progress_bench", token, {"is_paused": False}, "PATCH")
+                break
+            except urllib.error.HTTPError:
+                time.sleep(1)
+        asyncio.run(bench(base, token, args.clients, args.runs, server.pid))
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+        shutil.rmtree(HOME, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
