@@ -79,6 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--documents", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=1, help="api-server worker processes")
     args = parser.parse_args()
     airflow = str(Path(sys.executable).parent / "airflow")
     try:
@@ -107,7 +108,16 @@ def main() -> None:
         (HOME / "passwords.json").write_text(json.dumps({"admin": "bench"}))
         port = free_port()
         server = subprocess.Popen(
-            [airflow, "api-server", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                airflow,
+                "api-server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
             env=ENV,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -157,7 +167,8 @@ def main() -> None:
                         print(f"{name}: ab failed")
                         continue
                     print(
-                        f"{clients:>2} client(s), {name:<24} p50 {r['p50']:>4.0f} ms, "
+                        f"{clients:>2} client(s), {args.workers} worker(s), {name:<24} "
+                        f"p50 {r['p50']:>4.0f} ms, "
                         f"p95 {r['p95']:>4.0f} ms, p99 {r['p99']:>4.0f} ms, "
                         f"{r['rps']:>5.0f} req/s"
                     )

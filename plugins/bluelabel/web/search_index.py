@@ -20,29 +20,31 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from bluelabel.config import get_settings
 from bluelabel.store import DocumentRecord, KnowledgeStore
+from bluelabel.web.search_text import (
+    MARK_END,
+    MARK_START,
+    match_expression,
+    opening,
+    segments,
+    sortable_utc,
+)
 
 #: Text beyond this many characters of a document is not searchable (it bounds the index:
 #: a 2,561-page PDF has 4.4 M characters). Titles, summaries and sources always are.
 MAX_TEXT_CHARS = 1_000_000
-#: Until a document's page computes its real summary (see :meth:`SearchIndex.set_summary`),
-#: the result list shows its opening, up to this many characters, cut at a sentence end.
-OPENING_CHARS = 320
 SCHEMA_VERSION = "1"
 #: Queries matching more documents than this list them newest first instead of by relevance.
 RANKED_MATCHES = 2000
-_MARK_START, _MARK_END = "\x02", "\x03"
-_TOKEN = re.compile(r"\w+", re.UNICODE)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -90,28 +92,6 @@ def default_index_path(store_location: str) -> Path:
     airflow_home = get_settings().airflow_home
     digest = hashlib.sha256(store_location.encode()).hexdigest()[:16]
     return Path(airflow_home) / "bluelabel" / "search" / f"{digest}.sqlite3"
-
-
-def match_expression(words: str) -> str | None:
-    """User words as an FTS5 query: every word must occur, the last one as a prefix. Only
-    word characters pass, each word quoted, so no input is FTS5 syntax."""
-    tokens = _TOKEN.findall(words)
-    if not tokens:
-        return None
-    quoted = [f'"{t}"' for t in tokens]
-    quoted[-1] += "*"
-    return " ".join(quoted)
-
-
-def _utc(value: str) -> str:
-    """An ISO time as sortable UTC text (``2025-01-02T03:04:05.000000Z``)."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class SearchIndex:
@@ -239,7 +219,7 @@ class SearchIndex:
                 summary,
                 record.source,
                 record.content_type,
-                _utc(record.ingested_at),
+                sortable_utc(record.ingested_at),
                 json.dumps(record.to_dict(), ensure_ascii=False),
             ),
         )
@@ -278,18 +258,28 @@ class SearchIndex:
             where.append("d.id IN (SELECT doc FROM tags WHERE tag = ?)")
             args.append(tag)
         if source:
+            # The source's words are indexed (with the title): they narrow the candidates, the
+            # substring test decides.
+            words = match_expression(source, prefix=False)
+            if words is not None:
+                where.append(
+                    "d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)"
+                )
+                args.append(f"title : ({words})")
             where.append("instr(lower(d.source), lower(?)) > 0")
             args.append(source)
         if since:
             where.append("d.ingested_at >= ?")
-            args.append(_utc(since.isoformat()))
+            args.append(sortable_utc(since.isoformat()))
         if until:
             where.append("d.ingested_at <= ?")
-            args.append(_utc(until.isoformat()))
+            args.append(sortable_utc(until.isoformat()))
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         db = self._reader()
         indexed = db.execute("SELECT count(*) FROM documents").fetchone()[0]
-        match = match_expression(q or "")
+        # Whole words first (stemmed: "reports" finds "report"); only when they match nothing,
+        # the last word as a prefix (still being typed): ranking a prefix costs ~7x more.
+        match = match_expression(q or "", prefix=False)
         if match is None:
             rows = db.execute(
                 f"SELECT d.record, d.summary FROM documents d{clause} "
@@ -301,9 +291,10 @@ class SearchIndex:
             return Page(hits=hits, total=total, indexed=indexed)
         # FTS5 answers MATCH ... ORDER BY rank LIMIT n from the index alone; a join with the
         # documents table would make SQLite rank every match first.
-        matches = db.execute(
-            "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?", (match,)
-        ).fetchone()[0]
+        matches = self._count(db, match)
+        if matches == 0:
+            match = match_expression(q or "") or match
+            matches = self._count(db, match)
         ranked = matches <= RANKED_MATCHES
         if not where:
             order = "rank" if ranked else "rowid DESC"
@@ -327,6 +318,13 @@ class SearchIndex:
         return Page(hits=self._hits(db, ids, match), total=total, indexed=indexed)
 
     @staticmethod
+    def _count(db: sqlite3.Connection, match: str | None) -> int:
+        count: int = db.execute(
+            "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?", (match,)
+        ).fetchone()[0]
+        return count
+
+    @staticmethod
     def _hits(db: sqlite3.Connection, ids: list[int], match: str) -> list[Hit]:
         """The documents of ``ids``, in that order, each with its matching passage."""
         if not ids:
@@ -340,7 +338,7 @@ class SearchIndex:
         }
         snippets = dict(
             db.execute(
-                f"SELECT rowid, snippet(documents_fts, -1, '{_MARK_START}', '{_MARK_END}', "
+                f"SELECT rowid, snippet(documents_fts, -1, '{MARK_START}', '{MARK_END}', "
                 f"'…', 24) FROM documents_fts WHERE documents_fts MATCH ? AND rowid IN ({marks})",
                 (match, *ids),
             ).fetchall()
@@ -349,7 +347,7 @@ class SearchIndex:
             Hit(
                 DocumentRecord.from_dict(json.loads(records[doc][0])),
                 records[doc][1],
-                _segments(snippets.get(doc, "")),
+                segments(snippets.get(doc, "")),
             )
             for doc in ids
             if doc in records
@@ -375,9 +373,7 @@ class SearchIndex:
             if row is None:
                 return
             doc, title, source = row
-            text = db.execute(
-                "SELECT text FROM documents_fts WHERE rowid = ?", (doc,)
-            ).fetchone()
+            text = db.execute("SELECT text FROM documents_fts WHERE rowid = ?", (doc,)).fetchone()
             db.execute("UPDATE documents SET summary = ? WHERE id = ?", (summary, doc))
             db.execute("DELETE FROM documents_fts WHERE rowid = ?", (doc,))
             db.execute(
@@ -392,29 +388,3 @@ class SearchIndex:
             .fetchone()
         )
         return None if row is None else str(row[0])
-
-
-def opening(text: str) -> str:
-    """The first sentences of ``text``, whitespace folded, at most :data:`OPENING_CHARS`."""
-    head = " ".join(text[: OPENING_CHARS * 4].split())
-    if len(head) <= OPENING_CHARS:
-        return head
-    cut = head[:OPENING_CHARS]
-    end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
-    return cut[: end + 1] if end > OPENING_CHARS // 3 else cut.rsplit(" ", 1)[0] + " …"
-
-
-def _segments(snippet: str) -> list[tuple[str, bool]]:
-    """``a \\x02b\\x03 c`` -> [("a ", False), ("b", True), (" c", False)]."""
-    if not snippet:
-        return []
-    segments: list[tuple[str, bool]] = []
-    for part in snippet.split(_MARK_START):
-        if _MARK_END in part:
-            hit, rest = part.split(_MARK_END, 1)
-            segments.append((hit, True))
-            if rest:
-                segments.append((rest, False))
-        elif part:
-            segments.append((part, False))
-    return segments

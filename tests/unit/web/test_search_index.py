@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bluelabel.store import DocumentRecord, KnowledgeStore
-from bluelabel.web.search_index import MAX_TEXT_CHARS, SearchIndex, match_expression
+from bluelabel.web.search_index import MAX_TEXT_CHARS, SearchIndex
+from bluelabel.web.search_text import match_expression
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
 
