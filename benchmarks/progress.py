@@ -25,6 +25,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +51,14 @@ ENV = {
 }
 
 DAG_FILE = """
+from datetime import datetime
 from pathlib import Path
 import pendulum
 from airflow.sdk import DAG
 from bluelabel.operators import IngestOperator
 
 with DAG("progress_bench", schedule=None, start_date=pendulum.datetime(2025, 1, 1),
-         max_active_runs=1, default_args={"retries": 0}):
+         max_active_runs=1, default_args={{"retries": 0}}):
     # A store per run: content addressing would skip the second extraction of the same PDF.
     IngestOperator(
         task_id="ingest",
@@ -74,7 +76,13 @@ def psql(sql: str) -> None:
     )
 
 
-async def listen(url: str, token: str, latencies: list[float], counts: list[int]) -> None:
+async def listen(
+    url: str,
+    token: str,
+    latencies: list[float],
+    counts: list[int],
+    split: list[tuple[float, float]],
+) -> None:
     import httpx
 
     async with (
@@ -91,6 +99,9 @@ async def listen(url: str, token: str, latencies: list[float], counts: list[int]
                 if event.get("published_at"):
                     latencies.append((arrived - event["published_at"]) * 1000)
                     counts[0] += 1
+                    if event.get("updated_at"):  # the DB row's time: written by the API server
+                        stored = datetime.fromisoformat(event["updated_at"]).timestamp()
+                        split.append((stored - event["published_at"], arrived - stored))
 
 
 def request(
@@ -126,9 +137,16 @@ def tree_cpu(pid: int) -> float:
 async def bench(base: str, token: str, clients: int, runs: int, server_pid: int) -> None:
     latencies: list[float] = []
     counts = [0]
+    split: list[tuple[float, float]] = []
     listeners = [
         asyncio.create_task(
-            listen(f"{base}/bluelabel/api/progress?dag_id=progress_bench", token, latencies, counts)
+            listen(
+                f"{base}/bluelabel/api/progress?dag_id=progress_bench",
+                token,
+                latencies,
+                counts,
+                split,
+            )
         )
         for _ in range(clients)
     ]
@@ -167,6 +185,15 @@ async def bench(base: str, token: str, clients: int, runs: int, server_pid: int)
         print(
             f"publish -> client latency: p50 {q(50):.1f} ms, p95 {q(95):.1f} ms, "
             f"p99 {q(99):.1f} ms, max {latencies[-1]:.1f} ms"
+        )
+    if split:
+        writes = sorted(w * 1000 for w, _ in split)
+        fanout = sorted(f * 1000 for _, f in split)
+        print(
+            f"  of which publish -> stored in the DB (Execution API write): p50 "
+            f"{writes[len(writes) // 2]:.1f} ms, p95 {writes[int(len(writes) * 0.95)]:.1f} ms; "
+            f"stored -> client (poll + fan-out): p50 {fanout[len(fanout) // 2]:.1f} ms, "
+            f"p95 {fanout[int(len(fanout) * 0.95)]:.1f} ms"
         )
     print(
         f"API server CPU over the window: {cpu1 - cpu0:.1f} s in {wall1 - wall0:.1f} s "
