@@ -39,7 +39,7 @@ RECHECK_SECONDS = 5.0
 class Listener:
     """One client's subscription: the events it may see, and where they go."""
 
-    queue: asyncio.Queue[dict[str, Any]]
+    queue: asyncio.Queue[bytes]  # encoded SSE events
     dag_ids: frozenset[str]  # the DAGs this user may read (as of ``checked``)
     dag_id: str | None = None
     run_id: str | None = None
@@ -68,10 +68,15 @@ class Listener:
             self.refused[dag_id] = time.monotonic()
         return dag_id in self.dag_ids
 
-    def offer(self, event: dict[str, Any]) -> None:
+    def offer(self, message: bytes) -> None:
         if self.queue.full():
             self.queue.get_nowait()
-        self.queue.put_nowait(event)
+        self.queue.put_nowait(message)
+
+
+def sse(event: dict[str, Any]) -> bytes:
+    """One Server-Sent Event carrying ``event`` as compact JSON."""
+    return f"data: {json.dumps(event, separators=(',', ':'))}\n\n".encode()
 
 
 def event_of(key: TaskKey, value: Any, updated_at: Any) -> dict[str, Any] | None:
@@ -124,25 +129,27 @@ class ProgressFeed:
                 self._thread.start()
         for event in snapshot:
             if event["dag_id"] in listener.dag_ids and listener.matches(event):
-                listener.offer(event)
+                listener.offer(sse(event))
 
     def unsubscribe(self, listener: Listener) -> None:
         with self._lock:
             self.listeners.discard(listener)
 
-    def _route(self, events: list[dict[str, Any]]) -> list[tuple[Listener, list[dict[str, Any]]]]:
-        """Who gets what (in the poller thread: a permission recheck may query the DB)."""
+    def _route(self, events: list[dict[str, Any]]) -> list[tuple[Listener, list[bytes]]]:
+        """Who gets what, each event encoded once (in the poller thread: a permission
+        recheck may query the DB, and the event loop is left only the handing out)."""
         with self._lock:
             listeners = list(self.listeners)
+        encoded = [sse(e) for e in events]
         routed = []
         for listener in listeners:
-            wanted = [e for e in events if listener.wants(e)]
+            wanted = [m for e, m in zip(events, encoded, strict=True) if listener.wants(e)]
             if wanted:
                 routed.append((listener, wanted))
         return routed
 
     @staticmethod
-    def _deliver(routed: list[tuple[Listener, list[dict[str, Any]]]]) -> None:
+    def _deliver(routed: list[tuple[Listener, list[bytes]]]) -> None:
         """In the event loop: one call per poll, whatever the number of listeners."""
         for listener, events in routed:
             for event in events:

@@ -9,7 +9,6 @@ run shows where it ended); after that, values as the tasks publish them.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,16 +16,12 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
 from bluelabel.web.deps import GetUserDep, readable_dag_ids
-from bluelabel.web.progress_feed import QUEUE_SIZE, Listener, feed, run_snapshot
+from bluelabel.web.progress_feed import QUEUE_SIZE, Listener, feed, run_snapshot, sse
 
 router = APIRouter()
 
 #: A comment line this often keeps proxies from closing an idle stream.
 HEARTBEAT_SECONDS = 15.0
-
-
-def _sse(event: dict[str, Any]) -> bytes:
-    return f"data: {json.dumps(event, separators=(',', ':'))}\n\n".encode()
 
 
 @router.get("/api/progress", response_class=StreamingResponse)
@@ -67,16 +62,16 @@ async def progress(
         try:
             yield b"retry: 2000\n: connected\n\n"
             for event in snapshot:
-                yield _sse(event)
+                yield sse(event)
             while True:
                 try:
-                    event = await asyncio.wait_for(listener.queue.get(), HEARTBEAT_SECONDS)
+                    message = await asyncio.wait_for(listener.queue.get(), HEARTBEAT_SECONDS)
                 except asyncio.TimeoutError:
                     if await request.is_disconnected():
                         return
                     yield b": heartbeat\n\n"
                     continue
-                yield _sse(event)
+                yield message
         finally:
             feed.unsubscribe(listener)
 
