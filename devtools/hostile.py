@@ -87,3 +87,103 @@ def alias_bomb_yaml(levels: int = 9, width: int = 10) -> str:
         "    agent: ingestion_agent",
     ]
     return "\n".join(lines) + "\n"
+
+
+def docx_zip_bomb(inflated: int = 1 << 30, *, declared: int | None = None) -> bytes:
+    """A DOCX whose ``word/document.xml`` inflates to ``inflated`` bytes of paragraphs.
+
+    ``declared``: the size its ZIP directory claims for that part (a lying archive); default
+    the truth. Every other part is a real Word document's."""
+    import io
+    import struct
+    import zipfile
+
+    from devtools.mail_samples import docx_bytes
+
+    paragraph = b"<w:p><w:r><w:t>" + b"A" * 4000 + b"</w:t></w:r></w:p>"
+    head = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document xmlns:w='
+        b'"http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+    )
+    tail = b"</w:body></w:document>"
+    # A 1 MiB block of whole paragraphs, deflated once: after a full flush the compressor
+    # starts afresh, so each further copy of the block deflates to the same bytes.
+    block = paragraph * ((1 << 20) // len(paragraph))
+    copies = max(1, (inflated - len(head) - len(tail)) // len(block))
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate, as ZIP stores it
+    start = compressor.compress(head) + compressor.flush(zlib.Z_FULL_FLUSH)
+    once = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    deflated = start + once * copies + compressor.compress(tail) + compressor.flush()
+    block_crc = [zlib.crc32(head)]
+    for _ in range(copies):
+        block_crc[0] = zlib.crc32(block, block_crc[0])
+    crc = zlib.crc32(tail, block_crc[0])
+    inflated = len(head) + copies * len(block) + len(tail)
+    size = inflated if declared is None else declared
+
+    out = io.BytesIO()
+    entries: list[
+        tuple[bytes, int, int, int, int, int]
+    ] = []  # name, method, crc, csize, size, offset
+    with zipfile.ZipFile(io.BytesIO(docx_bytes(["x"]))) as real:
+        members = [(i.filename, real.read(i.filename)) for i in real.infolist()]
+    for name, data in members:
+        offset = out.tell()
+        if name == "word/document.xml":
+            record = (name.encode(), 8, crc & 0xFFFFFFFF, len(deflated), size, offset)
+            payload = deflated
+        else:
+            record = (name.encode(), 0, zlib.crc32(data), len(data), len(data), offset)
+            payload = data
+        entries.append(record)
+        encoded, method, crc32, csize, usize, _ = record
+        out.write(
+            struct.pack(
+                "<IHHHHHIIIHH",
+                0x04034B50,
+                20,
+                0,
+                method,
+                0,
+                0,
+                crc32,
+                csize,
+                usize,
+                len(encoded),
+                0,
+            )
+            + encoded
+            + payload
+        )
+    directory = out.tell()
+    for encoded, method, crc32, csize, usize, offset in entries:
+        out.write(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                method,
+                0,
+                0,
+                crc32,
+                csize,
+                usize,
+                len(encoded),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + encoded
+        )
+    end = out.tell()
+    out.write(
+        struct.pack(
+            "<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), end - directory, directory, 0
+        )
+    )
+    return out.getvalue()

@@ -64,6 +64,18 @@ class Settings:
     search_sync_seconds: float
     progress_poll_seconds: float
     auth_cache_seconds: float
+    max_document_bytes: int
+    max_unpacked_bytes: int
+    ocr_languages: str
+    ocr_tessdata: str
+    ocr_dpi: int
+    ocr_page_timeout: float
+    imap_timeout: float
+    email_timeout: float
+    email_max_messages: int
+    email_max_message_bytes: int
+    email_max_attachment_bytes: int
+    email_max_attachments: int
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property

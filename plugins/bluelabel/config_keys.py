@@ -211,6 +211,100 @@ SETTINGS: tuple[Setting, ...] = (
         "its expiry); 0 checks every request with Airflow.",
         minimum=0,
     ),
+    # ---------------------------------------------------------------- more sources (issue 13)
+    Setting(
+        "max_document_bytes",
+        "integer",
+        "50000000",
+        "Largest HTML, DOCX or EML file accepted (files, inbox, email attachments), in bytes.",
+        minimum=1,
+    ),
+    Setting(
+        "max_unpacked_bytes",
+        "integer",
+        "100000000",
+        "Most bytes the parts of a DOCX (a ZIP archive) may unpack to; a larger one is refused "
+        "before anything is unpacked (zip bombs).",
+        minimum=1,
+    ),
+    Setting(
+        "ocr_languages",
+        "string",
+        "eng",
+        "Tesseract languages for PDF pages without a text layer, '+'-separated (eng+deu); "
+        "each needs its language data (Debian: tesseract-ocr-<lang>). Empty: no OCR.",
+        "eng+deu",
+    ),
+    Setting(
+        "ocr_tessdata",
+        "string",
+        "",
+        "Folder holding Tesseract's language data (*.traineddata). Empty: its usual places "
+        "(/usr/share/tesseract-ocr/5/tessdata, /usr/share/tesseract-ocr/4.00/tessdata, "
+        "/usr/share/tessdata, /usr/local/share/tessdata).",
+    ),
+    Setting(
+        "ocr_dpi",
+        "integer",
+        "200",
+        "Resolution (dots per inch) PDF pages are rendered at for OCR; pages are also capped "
+        "at 40 megapixels.",
+        minimum=72,
+        maximum=600,
+    ),
+    Setting(
+        "ocr_page_timeout",
+        "float",
+        "60",
+        "Seconds Tesseract may spend on one page; a page past it is left without text, with a "
+        "warning naming it.",
+        minimum=1,
+    ),
+    Setting(
+        "imap_timeout",
+        "float",
+        "30",
+        "Seconds an IMAP connection may wait for the mail server at any one moment.",
+        minimum=0.1,
+    ),
+    Setting(
+        "email_timeout",
+        "float",
+        "900",
+        "Seconds one mailbox run may take; messages it did not reach wait for the next run.",
+        minimum=1,
+    ),
+    Setting(
+        "email_max_messages",
+        "integer",
+        "500",
+        "Most messages one mailbox run ingests, oldest first; the rest wait for the next run. "
+        "Also the most a workflow step may set.",
+        minimum=1,
+    ),
+    Setting(
+        "email_max_message_bytes",
+        "integer",
+        "32000000",
+        "Largest email message (all its parts, as sent) accepted, in bytes.",
+        minimum=1,
+    ),
+    Setting(
+        "email_max_attachment_bytes",
+        "integer",
+        "25000000",
+        "Largest attachment of an email (decoded) that is ingested; a larger one is reported "
+        "and skipped. Also the most a workflow step may set.",
+        minimum=1,
+    ),
+    Setting(
+        "email_max_attachments",
+        "integer",
+        "20",
+        "Most attachments of one email that are ingested; the rest are reported and skipped. "
+        "Also the most a workflow step may set.",
+        minimum=0,
+    ),
 )
 
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from html.parser import HTMLParser
 
 _SKIP = {"script", "style", "noscript", "template", "svg", "head", "iframe", "object", "canvas"}
@@ -123,8 +124,15 @@ def _tidy(parts: list[str]) -> str:
 
 def html_to_text(html: str) -> tuple[str | None, str]:
     """Return ``(title, main text)``. Prefers ``<main>``/``<article>`` when they hold text."""
+    return html_pieces_to_text((html,))
+
+
+def html_pieces_to_text(pieces: Iterable[str]) -> tuple[str | None, str]:
+    """:func:`html_to_text` of the concatenated ``pieces``, fed one at a time (a large file
+    need not be one string besides its text)."""
     parser = _TextParser()
-    parser.feed(html)
+    for piece in pieces:
+        parser.feed(piece)
     parser.close()
     title = " ".join("".join(parser.title_parts).split()) or None
     main = _tidy(parser.main_parts)

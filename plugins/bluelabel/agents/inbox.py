@@ -9,8 +9,9 @@ Entries are untrusted: a symbolic link is resolved and must stay inside the inbo
 allowed roots, and only regular files are read; anything else is quarantined at listing time,
 with the reason, without being read.
 
-Supported: ``.pdf``; ``.txt``/``.md`` text; ``.url`` files holding one http(s) URL per line
-(blank lines and ``#`` comments ignored).
+Supported: ``.pdf``; ``.txt``/``.md`` text; ``.html``/``.htm`` pages; ``.docx`` Word documents;
+``.eml`` saved email messages (body and attachments); ``.url`` files holding one http(s) URL per
+line (blank lines and ``#`` comments ignored).
 """
 
 from __future__ import annotations
@@ -45,7 +46,17 @@ if TYPE_CHECKING:
 PROCESSED = "processed"
 QUARANTINE = "quarantine"
 REASON_SUFFIX = ".reason.txt"
-KINDS = {".pdf": "pdf", ".txt": "text", ".md": "text", ".markdown": "text", ".url": "url"}
+KINDS = {
+    ".pdf": "pdf",
+    ".txt": "text",
+    ".md": "text",
+    ".markdown": "text",
+    ".url": "url",
+    ".html": "html",
+    ".htm": "html",
+    ".docx": "docx",
+    ".eml": "email",
+}
 _NOT_REGULAR = {
     stat.S_IFIFO: "a FIFO (named pipe)",
     stat.S_IFSOCK: "a socket",
@@ -271,7 +282,7 @@ class InboxAgent:
                 context.log.warning("%s quarantined: %s", name, reason)
                 continue
             assert kind is not None
-            if opts.skip_known and isinstance(inbox.root, Path) and kind != "url":
+            if opts.skip_known and isinstance(inbox.root, Path) and kind in ("pdf", "docx", "text"):
                 known = _stored_id(inbox.root / name, kind, context)
                 if known is not None:
                     inbox.mark_processed(name)
@@ -303,8 +314,8 @@ def _stored_id(path: Path, kind: str, context: AgentContext) -> str | None:
     """The content id the ingestion agent would give the file, if that id is stored."""
     try:
         file = check_regular_file(path.resolve())
-        if kind == "pdf":
-            content_id = content_id_of_file(file, "pdf")
+        if kind in ("pdf", "docx"):  # stored under the hash of their bytes
+            content_id = content_id_of_file(file, kind)
         else:  # hashed exactly as ingestion stages it, in bounded memory
             with file.open() as handle:
                 staged = stage_text_stream(

@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import ClassVar
 
 from bluelabel.agents.files import local_file
+from bluelabel.agents.formats import TEXT_SUFFIXES
 from bluelabel.agents.ingest.batch import ingest_inbox_item
-from bluelabel.agents.ingest.dispatch import ingest_local_file
+from bluelabel.agents.ingest.dispatch import file_kind, ingest_local_file
 from bluelabel.agents.ingest.options import IngestOptions
-from bluelabel.agents.ingest.text import TEXT_SUFFIXES, ingest_inline_text
+from bluelabel.agents.ingest.text import ingest_inline_text
 from bluelabel.agents.ingest.url import ingest_url
 from bluelabel.agents.models import AgentContext, AgentInput, TaskType
-from bluelabel.agents.results import InboxFileResult, IngestResult, UrlListResult
+from bluelabel.agents.results import InboxFileResult, IngestResult, MessageResult, UrlListResult
 from bluelabel.errors import AgentInputError
 
 
@@ -33,7 +34,7 @@ def _task_type(request: AgentInput) -> TaskType:
     if "text" in content:
         return "text"
     if "file_path" in content:
-        return "text" if Path(str(content["file_path"])).suffix.lower() in TEXT_SUFFIXES else "pdf"
+        return file_kind(Path(str(content["file_path"])))
     raise AgentInputError(
         "ingestion input needs content.file_path, content.url or content.text "
         f"(got keys: {', '.join(sorted(content)) or 'none'})"
@@ -57,7 +58,7 @@ class IngestionAgent:
 
     def run(
         self, request: AgentInput, context: AgentContext
-    ) -> IngestResult | InboxFileResult | UrlListResult:
+    ) -> IngestResult | InboxFileResult | UrlListResult | MessageResult:
         opts = request.options(IngestOptions, settings=context.settings)
         if "inbox_file" in request.context:
             return ingest_inbox_item(request, opts, context)

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from bluelabel.config import Settings
     from bluelabel.store import KnowledgeStore
 
-TaskType = Literal["pdf", "url", "text"]
-TASK_TYPES: tuple[TaskType, ...] = ("pdf", "url", "text")
+TaskType = Literal["pdf", "url", "text", "html", "docx", "email"]
+TASK_TYPES: tuple[TaskType, ...] = ("pdf", "url", "text", "html", "docx", "email")
 T = TypeVar("T")
 
 #: The keys of an agent-input JSON file (the original ``AgentInput``). ``timestamp`` and

@@ -84,12 +84,96 @@ class UrlListResult(AgentResult):
 
 
 @dataclass
+class AttachmentEntry:
+    """One attachment of a message: the document it became, or why it was not ingested."""
+
+    part: str
+    filename: str | None
+    content_type: str
+    content_id: str | None = None
+    deduplicated: bool = False
+    skipped: str | None = None
+
+
+@dataclass
+class MessageResult(AgentResult):
+    """One email message (an ``.eml`` file, or one message of a mailbox): its body as a
+    document (``content_id``, none when it has no text) and each supported attachment as its
+    own; ``content_ids`` lists them all, for a digest downstream."""
+
+    source: str
+    content_id: str | None
+    title: str | None
+    content_length: int
+    ingested_at: str
+    store: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    attachments: list[AttachmentEntry] = field(default_factory=list)
+    content_ids: list[str] = field(default_factory=list)
+    deduplicated_ids: list[str] = field(default_factory=list)
+    #: parts that could not be decoded, with the reason
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    deduplicated: bool = False
+    source_bytes: int | None = None
+    content_type: str = "email"
+
+    def counts(self) -> WorkCounts:
+        return WorkCounts(bytes=self.source_bytes, documents=len(self.content_ids))
+
+
+@dataclass
+class MailboxResult(AgentResult):
+    """One run of the email agent over a mailbox folder."""
+
+    mailbox: str
+    folder: str
+    search: str
+    store: str
+    messages: list[MessageResult] = field(default_factory=list)
+    #: messages that could not be ingested at all: ``{"uid", "reason"}``
+    failed: list[dict[str, str]] = field(default_factory=list)
+    #: messages matching the search that this run did not reach (count or time limit)
+    waiting: int = 0
+    after: str = "seen"  # what was done to each message read: seen | moved to <folder>
+    content_type: str = "email"
+
+    @property
+    def content_ids(self) -> list[str]:
+        return list(dict.fromkeys(i for m in self.messages for i in m.content_ids))
+
+    @property
+    def deduplicated_ids(self) -> list[str]:
+        return list(dict.fromkeys(i for m in self.messages for i in m.deduplicated_ids))
+
+    def to_xcom(self) -> dict[str, Any]:
+        messages = []
+        for message in self.messages:
+            entry = message.to_xcom()
+            for key in ("store", "content_ids", "deduplicated_ids", "content_type"):
+                entry.pop(key)
+            messages.append(entry)
+        return {
+            **dataclasses.asdict(self),
+            "messages": messages,
+            "content_ids": self.content_ids,
+            "deduplicated_ids": self.deduplicated_ids,
+            "message_count": len(self.messages),
+            "content_length": sum(m.content_length for m in self.messages),
+        }
+
+    def counts(self) -> WorkCounts:
+        size = sum(m.source_bytes or 0 for m in self.messages)
+        return WorkCounts(bytes=size, documents=len(self.content_ids))
+
+
+@dataclass
 class InboxFileResult(AgentResult):
     """One inbox file ingested and filed under ``processed/``."""
 
     inbox_file: str
     moved_to: str
-    ingested: IngestResult | UrlListResult
+    ingested: IngestResult | UrlListResult | MessageResult
 
     def to_xcom(self) -> dict[str, Any]:
         return {**self.ingested.to_xcom(), "inbox_file": self.inbox_file, "moved_to": self.moved_to}

@@ -14,13 +14,13 @@ import sys
 from pathlib import Path
 from typing import cast
 
-from bluelabel.agents.ingestion import TEXT_SUFFIXES
+from bluelabel.agents.formats import SUFFIX_KINDS
 from bluelabel.cli.progress import TerminalProgress
 from bluelabel.config import get_settings
 from bluelabel.errors import IngestError, LimitExceeded
 
 #: Suffixes that make a missing SOURCE a missing file, not text to ingest.
-_FILE_SUFFIXES = frozenset({".pdf", *TEXT_SUFFIXES, ".url", ".html", ".htm", ".docx", ".eml"})
+_FILE_SUFFIXES = frozenset({*SUFFIX_KINDS, ".url"})
 
 
 def agent_output_only() -> contextlib.AbstractContextManager[object]:
@@ -51,7 +51,7 @@ def _content(source: str, kind: str | None, max_bytes: int) -> tuple[str, dict[s
     if kind == "url" or "://" in source:
         return "url", {"url": source}, source
     if os.path.lexists(source):
-        guessed = "text" if Path(source).suffix.lower() in TEXT_SUFFIXES else "pdf"
+        guessed = SUFFIX_KINDS.get(Path(source).suffix.lower(), "pdf")
         return kind or guessed, {"file_path": source}, source
     if (
         kind == "text"
@@ -148,11 +148,17 @@ def cmd_store_check(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     store_help = "knowledge store folder or URL (default: [bluelabel] store)"
-    p = sub.add_parser("ingest", help="ingest a PDF, URL or text; print the result as JSON")
+    p = sub.add_parser("ingest", help="ingest a document, URL or text; print the result as JSON")
     p.add_argument(
-        "source", help="a PDF or text file, an http(s) URL, - for stdin (text with --type text)"
+        "source",
+        help="a PDF, text, HTML, DOCX or EML file, an http(s) URL, - for stdin (text with "
+        "--type text)",
     )
-    p.add_argument("--type", choices=["pdf", "url", "text"], help="default: guessed from SOURCE")
+    p.add_argument(
+        "--type",
+        choices=["pdf", "url", "text", "html", "docx", "email"],
+        help="default: guessed from SOURCE",
+    )
     p.add_argument("--store", help=store_help)
     p.add_argument("--password", help="password of an encrypted PDF")
     p.add_argument("--title", help="title to record instead of the document's own")

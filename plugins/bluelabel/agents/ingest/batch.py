@@ -9,7 +9,7 @@ from bluelabel.agents.ingest.dispatch import ingest_local_file
 from bluelabel.agents.ingest.options import IngestOptions
 from bluelabel.agents.ingest.url import ingest_url
 from bluelabel.agents.models import AgentContext, AgentInput
-from bluelabel.agents.results import InboxFileResult, IngestResult, UrlListResult
+from bluelabel.agents.results import InboxFileResult, IngestResult, MessageResult, UrlListResult
 from bluelabel.errors import BluelabelError, IngestError, NoLongerInInbox
 
 MAX_URLS_PER_FILE = 100
@@ -26,7 +26,9 @@ def ingest_inbox_item(
     try:
         with inbox.local_file(name, roots=context.allowed_roots) as file:
             if file.path.suffix.lower() == ".url":
-                result: IngestResult | UrlListResult = ingest_url_file(file, source, opts, context)
+                result: IngestResult | UrlListResult | MessageResult = ingest_url_file(
+                    file, source, opts, context
+                )
             else:
                 result = ingest_local_file(file, source, opts, context)
     except NoLongerInInbox:

@@ -22,7 +22,9 @@ def ingest_pdf(
     context: AgentContext,
     *,
     extra: dict[str, Any] | None = None,
+    stem: str | None = None,
 ) -> IngestResult:
+    """``stem``: the title when the PDF has none (default: the file's name)."""
     settings, store = context.settings, context.store
     limit = byte_limit(opts, settings.max_pdf_bytes, "max_pdf_bytes", source)
     check_pdf_file(file, source=source, max_bytes=limit)
@@ -68,7 +70,7 @@ def ingest_pdf(
             content_id=content_id,
             content_type="pdf",
             source=source,
-            title=opts.title or metadata.get("title") or file.path.stem,
+            title=opts.title or metadata.get("title") or stem or file.path.stem,
             content_length=text_length(staged),
             ingested_at=now(),
             metadata={

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bluelabel.agents.files import LocalFile, content_id_of_text
 from bluelabel.agents.ingest.documents import first_line, store_document, text_record
 from bluelabel.agents.ingest.options import IngestOptions, byte_limit
@@ -10,19 +12,31 @@ from bluelabel.agents.results import IngestResult
 from bluelabel.agents.text import check_text_size, stage_text_stream
 from bluelabel.errors import IngestError
 
-TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text", ".rst"})
-
 
 def ingest_text_file(
-    file: LocalFile, source: str, opts: IngestOptions, context: AgentContext
+    file: LocalFile,
+    source: str,
+    opts: IngestOptions,
+    context: AgentContext,
+    *,
+    extra: dict[str, Any] | None = None,
+    stem: str | None = None,
 ) -> IngestResult:
+    """``stem``: the title (default: the file's name)."""
     limit = byte_limit(opts, context.settings.max_text_bytes, "max_text_bytes", source)
     with context.store.staging_file() as staged, file.open() as handle:
         text = stage_text_stream(handle, staged, max_bytes=limit, source=source)
         if text.first_line is None:  # nothing but white space
             raise IngestError(source, "the text is empty")
         record = text_record(
-            text.content_id, "text", source, text.chars, opts, {}, file.path.stem, "file name"
+            text.content_id,
+            "text",
+            source,
+            text.chars,
+            opts,
+            dict(extra or {}),
+            stem or file.path.stem,
+            "file name",
         )
         return store_document(record, staged, context)
 

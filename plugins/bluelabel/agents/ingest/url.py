@@ -3,7 +3,9 @@ HTML becomes its main text, binary is refused as text."""
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from bluelabel.agents.files import binary_kind, check_regular_file, content_id_of_text
 from bluelabel.agents.html_text import html_to_text
@@ -39,7 +41,10 @@ def ingest_url(url: str, opts: IngestOptions, context: AgentContext) -> IngestRe
         if fetched.redirects:
             extra["redirects"] = fetched.redirects
         if looks_like_pdf(body, fetched.content_type):
-            return ingest_pdf(check_regular_file(body, url), url, opts, context, extra=extra)
+            stem = PurePosixPath(urlsplit(fetched.url).path).stem or url  # not the staging file's
+            return ingest_pdf(
+                check_regular_file(body, url), url, opts, context, extra=extra, stem=stem
+            )
         with body.open("rb") as handle:
             head = handle.read(8192)
         binary = binary_kind(head)

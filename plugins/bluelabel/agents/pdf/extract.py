@@ -185,7 +185,7 @@ class _Supervisor:
     def _memory_error(self) -> LimitExceeded:
         return LimitExceeded(
             self.source,
-            f"the PDF needs more than {self.limits.memory_mb} MB to extract, the memory limit "
+            f"the document needs more than {self.limits.memory_mb} MB to extract, the memory limit "
             "for one ingest ([bluelabel] ingest_memory_mb); it may be a decompression bomb",
             setting="ingest_memory_mb",
         )

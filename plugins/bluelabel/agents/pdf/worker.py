@@ -1,4 +1,4 @@
-"""The extraction worker: a fresh interpreter that reads one PDF under hard limits.
+"""The extraction worker: a fresh interpreter that reads one PDF (or DOCX) under hard limits.
 
 The supervisor (:mod:`bluelabel.agents.pdf.extract`) starts it as
 ``python -I -m bluelabel.agents.pdf.worker`` and speaks JSON lines with it over stdin/stdout:
@@ -7,6 +7,8 @@ The supervisor (:mod:`bluelabel.agents.pdf.extract`) starts it as
     -> ``{"ok": "opened", "page_count", "metadata", "encrypted", "backend", "outline"}``
 ``{"op": "block", "index", "first", "last", "out"}``  (pages ``[first, last)`` into ``out``)
     -> ``{"ok": "block", "index", "chars", "failed", "empty", "truncated"}``
+``{"op": "docx", "path", "device", "inode", "out", "max_unpacked"}``
+    -> ``{"ok": "docx", "chars", "title"}`` (:mod:`bluelabel.agents.formats.docx`)
 any failure -> ``{"error": KIND, "reason": TEXT}`` (KIND: corrupt, password, security, memory,
 limit, input, internal), after which the worker exits.
 
@@ -208,15 +210,20 @@ def _pypdf_errors() -> tuple[type[BaseException], ...]:
 Document = _PdfiumDocument | _PypdfDocument
 
 
-def _open(job: dict[str, Any]) -> tuple[Document, bool]:
-    """(document, repaired): PDFium first (unless pypdf is asked for), then pypdf for files
-    PDFium rejects as damaged -- it repairs some of them."""
-    path, password = job["path"], job.get("password")
-    info = os.stat(path)
+def _check_identity(job: dict[str, Any]) -> None:
+    """The file at ``job["path"]`` is still the regular file the supervisor checked."""
+    info = os.stat(job["path"])
     if (info.st_dev, info.st_ino) != (job["device"], job["inode"]) or not stat.S_ISREG(
         info.st_mode
     ):
         raise WorkerError("input", "the file changed while it was being opened")
+
+
+def _open(job: dict[str, Any]) -> tuple[Document, bool]:
+    """(document, repaired): PDFium first (unless pypdf is asked for), then pypdf for files
+    PDFium rejects as damaged -- it repairs some of them."""
+    path, password = job["path"], job.get("password")
+    _check_identity(job)
     if job.get("backend") == "pypdf":
         return _PypdfDocument(path, password), False
     try:
@@ -257,6 +264,15 @@ def _write_block(doc: Document, first: int, last: int, out: TextIO) -> dict[str,
     return {"chars": chars, "failed": failed, "empty": empty, "truncated": truncated}
 
 
+def _docx(job: dict[str, Any]) -> dict[str, Any]:
+    from bluelabel.agents.formats.docx import DocumentRefused, write_docx_text
+
+    try:
+        return write_docx_text(job)
+    except DocumentRefused as exc:
+        raise WorkerError(exc.kind, exc.reason) from None
+
+
 def _reply(message: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(message) + "\n")
     sys.stdout.flush()
@@ -294,6 +310,9 @@ def serve(commands: TextIO) -> int:
                         "outline": doc.outline() if job.get("outline") else [],
                     }
                 )
+            elif op == "docx":
+                _check_identity(job)
+                _reply({"ok": "docx", **_docx(job)})
             elif op == "block" and doc is not None:
                 with open(job["out"], "w", encoding="utf-8") as out:
                     tally = _write_block(doc, job["first"], job["last"], out)

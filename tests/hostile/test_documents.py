@@ -1,0 +1,101 @@
+"""Hostile Word documents and email files: zip bombs (honest and lying about their size),
+messages nested without end or with thousands of parts, binary named .eml or .html -- each a
+clean one-line refusal (or a bounded success) within the memory bound and the time limit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from devtools.hostile import docx_zip_bomb
+from tests.hostile.conftest import MEMORY_BOUND_MB, bluelabel, staging_files, worker_processes
+
+
+@pytest.fixture(scope="module")
+def docx_bombs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("docx-bombs")
+    made = {
+        "honest": docx_zip_bomb(1 << 30),  # its directory says 1 GiB
+        "lying": docx_zip_bomb(1 << 30, declared=20_000),  # says 20 KB, inflates to 1 GiB
+    }
+    paths = {}
+    for name, data in made.items():
+        assert len(data) < 3_000_000, (name, len(data))
+        paths[name] = folder / f"{name}.docx"
+        paths[name].write_bytes(data)
+    return paths
+
+
+@pytest.mark.parametrize(
+    ("bomb", "message"),
+    [
+        ("honest", "over the 100,000,000-byte limit ([bluelabel] max_unpacked_bytes)"),
+        ("lying", "a damaged one: not a readable DOCX document"),
+    ],
+)
+def test_docx_zip_bomb_is_refused_within_the_memory_bound(
+    docx_bombs: dict[str, Path], store_dir: Path, bomb: str, message: str
+) -> None:
+    before = set(worker_processes())
+    run = bluelabel("ingest", str(docx_bombs[bomb]), "--store", str(store_dir))
+    assert run.code == 1, run.lines
+    assert message in run.error and str(docx_bombs[bomb]) in run.error, run.error
+    assert run.peak_mb <= MEMORY_BOUND_MB, run.peak_mb
+    assert run.seconds <= 600 + 5
+    assert staging_files(store_dir) == [] and not (store_dir / "objects").exists()
+    assert set(worker_processes()) <= before
+
+
+def test_docx_that_needs_too_much_memory_names_the_memory_limit(
+    tmp_path: Path, store_dir: Path
+) -> None:
+    # 90 MB of paragraphs: under the unpacked limit, over what 160 MB of memory parses.
+    path = tmp_path / "large.docx"
+    path.write_bytes(docx_zip_bomb(90_000_000))
+    env = {"AIRFLOW__BLUELABEL__INGEST_MEMORY_MB": "160"}
+    run = bluelabel("ingest", str(path), "--store", str(store_dir), env=env)
+    assert run.code == 1, run.lines
+    assert "([bluelabel] ingest_memory_mb)" in run.error, run.error
+    assert run.peak_mb <= MEMORY_BOUND_MB, run.peak_mb
+
+
+def test_email_nested_without_end_and_with_many_parts(tmp_path: Path, store_dir: Path) -> None:
+    inner = b"Content-Type: text/plain\r\n\r\nthe innermost text\r\n"
+    for level in range(5000):
+        inner = (
+            f"Content-Type: multipart/mixed; boundary=b{level}\r\n\r\n--b{level}\r\n".encode()
+            + inner
+            + f"\r\n--b{level}--\r\n".encode()
+        )
+    deep = tmp_path / "deep.eml"
+    deep.write_bytes(b"Subject: deep\r\nMIME-Version: 1.0\r\n" + inner)
+    run = bluelabel("ingest", str(deep), "--store", str(store_dir))
+    assert run.code in (0, 1), run.lines
+    if run.code == 1:
+        assert "nest too deeply" in run.error or "no body" in run.error, run.error
+    assert run.seconds <= 60 and run.peak_mb <= MEMORY_BOUND_MB, (run.seconds, run.peak_mb)
+
+    parts = b"".join(
+        b"--B\r\nContent-Type: text/html\r\nContent-Disposition: attachment; filename=p.html"
+        b"\r\n\r\n<p>x</p>\r\n"
+        for _ in range(20_000)
+    )
+    wide = tmp_path / "wide.eml"
+    wide.write_bytes(b"Subject: wide\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n" + parts)
+    run = bluelabel("ingest", str(wide), "--store", str(store_dir))
+    assert run.code == 0, run.lines
+    assert any("[bluelabel] email_max_attachments" in line for line in run.lines) or (
+        "email_max_attachments" in run.stdout
+    )
+    assert run.seconds <= 60 and run.peak_mb <= MEMORY_BOUND_MB, (run.seconds, run.peak_mb)
+
+
+@pytest.mark.parametrize("suffix", [".eml", ".html", ".docx"])
+def test_binary_named_as_a_document(tmp_path: Path, store_dir: Path, suffix: str) -> None:
+    path = tmp_path / f"image{suffix}"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(4096))
+    run = bluelabel("ingest", str(path), "--store", str(store_dir))
+    assert run.code == 1, run.lines
+    assert ("\x89PNG" not in run.error and "PNG" in run.error) or "ZIP" in run.error, run.error
+    assert not (store_dir / "objects").exists()

@@ -1,0 +1,79 @@
+"""HTML files: decoded in their charset, reduced to their main text as web pages are."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from bluelabel.agents import AgentContext, AgentInput
+from bluelabel.agents.formats.html import decode_html
+from bluelabel.errors import IngestError
+from tests.conftest import HTML_PAGE, run_agent
+
+#: The page's main text, block by block (the script inside <main> is not text).
+PAGE_TEXT = "\n\n".join(
+    [
+        "Scheduling documents",
+        "Apache Airflow runs workflows as directed acyclic graphs of tasks.",
+        "Bluelabel stores each document once, keyed by its content, and builds digests.",
+        "The extractive summariser is deterministic and needs no network access at all.",
+        "Tasks pass small JSON results between each other through XCom, never the whole text.",
+    ]
+)
+
+
+def ingest(context: AgentContext, path: Path) -> dict[str, object]:
+    request = AgentInput(source="test", content={"file_path": str(path)})
+    return run_agent("ingestion_agent", request, context)
+
+
+@pytest.mark.parametrize("suffix", [".html", ".htm"])
+def test_html_file_is_its_main_text_and_title(
+    context: AgentContext, tmp_path: Path, suffix: str
+) -> None:
+    path = tmp_path / f"notes{suffix}"
+    path.write_bytes(HTML_PAGE)
+    result = ingest(context, path)
+    assert result["content_type"] == "html"
+    assert result["title"] == "Airflow & Bluelabel notes"
+    assert context.store.read_text(str(result["content_id"])) == PAGE_TEXT
+    again = ingest(context, path)
+    assert again["deduplicated"] is True and again["content_id"] == result["content_id"]
+
+
+def test_charsets() -> None:
+    text = "<p>Grüße, naïve café \u2013 \u201cquoted\u201d</p>"
+    assert decode_html(text.encode("cp1252")) == text  # undeclared, not UTF-8: Windows-1252
+    assert decode_html(text.encode("utf-8")) == text
+    assert decode_html(codecs.BOM_UTF16_LE + text.encode("utf-16-le")) == text
+    meta = '<meta charset="iso-8859-1"><p>café</p>'
+    assert decode_html(meta.encode("latin-1")) == meta
+    declared = "<p>Привет</p>"
+    assert decode_html(declared.encode("koi8-r"), "koi8-r") == declared
+    assert decode_html(b"<p>x</p>", "no-such-charset") == "<p>x</p>"
+
+
+def test_html_without_text_and_binary_named_html(context: AgentContext, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.html"
+    empty.write_text("<html><script>var x = 1;</script></html>")
+    with pytest.raises(IngestError, match="no readable text in the HTML"):
+        ingest(context, empty)
+    png = tmp_path / "image.html"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    with pytest.raises(IngestError, match="not HTML: the content is a PNG image"):
+        ingest(context, png)
+
+
+def test_html_file_over_the_document_limit(tmp_path: Path, store: object) -> None:
+    from bluelabel.config import parse_settings
+    from bluelabel.errors import LimitExceeded
+
+    settings = parse_settings({"max_document_bytes": "1000"}, tmp_path)
+    context = AgentContext(store=store, settings=settings)  # type: ignore[arg-type]
+    path = tmp_path / "big.html"
+    path.write_bytes(b"<p>" + b"x" * 2000 + b"</p>")
+    with pytest.raises(LimitExceeded, match=r"max_document_bytes") as caught:
+        ingest(context, path)
+    assert caught.value.setting == "max_document_bytes"
