@@ -35,6 +35,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,7 @@ class Cluster:
         self.inbox, self.store = home / "inbox", home / "store"
         self.password_file = home / "admin-password"
         self.api = f"http://127.0.0.1:{settings.port}"
+        self._spawned: dict[str, datetime] = {}  # component -> when this object started it
 
     # ----------------------------------------------------------------- configuration
     @property
@@ -292,6 +294,7 @@ class Cluster:
 
     def _spawn(self, name: str, env: dict[str, str]) -> None:
         # its own session: stop() finds its children too, and tests its orphans
+        self._spawned[name] = datetime.now(timezone.utc)
         pid = spawn(self.components()[name], env, self.logs / f"{name}.log", self.settings.home)
         self.pid_file(name).record(pid)
 
@@ -326,7 +329,13 @@ class Cluster:
             ("dag-processor", "dag_processor"),
             ("triggerer", "triggerer"),
         ):
-            if (health.get(key) or {}).get("status") == "healthy":
+            job = health.get(key) or {}
+            beat = job.get(f"latest_{key}_heartbeat")
+            # a component just restarted: the heartbeat must be its own, not its dead twin's
+            fresh = beat is not None and datetime.fromisoformat(beat) >= self._spawned.get(
+                name, datetime.min.replace(tzinfo=timezone.utc)
+            )
+            if job.get("status") == "healthy" and fresh:
                 healthy.add(name)
         workers = sorted(n for n in names if n.startswith("worker-"))
         if workers:

@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from devtools.samples import build_pdf, sample_pages
 from tests.cluster.conftest import RunningCluster
 
 DAG_ID = "pdf_ingestion_digest"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the typed settings object bluelabel.config: the CLI ignores [bluelabel] "
-    "store and reads $AIRFLOW_HOME/bluelabel/store instead",
-)
 def test_the_cli_reads_the_store_the_dags_write(cluster: RunningCluster) -> None:
     pdf = cluster.started.inbox / "same-store.pdf"
     pdf.write_bytes(build_pdf(sample_pages(2), metadata={"Title": "Seen by the CLI"}))

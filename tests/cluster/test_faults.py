@@ -116,11 +116,6 @@ def test_worker_kill_the_store_holds_exactly_the_documents(
     assert new == results
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the run-statistics redesign (bluelabel.metrics): killed tries counted as "
-    "failed with memory unknown; today only each task's final try is read",
-)
 def test_worker_kill_the_killed_tries_show_in_the_metrics_as_failed_with_memory_unknown(
     cluster: RunningCluster, killed_worker: dict[str, object]
 ) -> None:

@@ -46,8 +46,13 @@ def test_a_celery_task_writes_the_store_on_s3_and_the_cli_reads_it(
 
     read = cluster.cli("digest", "--store", store, "--format", "json")
     assert read.returncode == 0, read.stderr
-    items = json.loads(read.stdout)["items"]
+    items = json.loads(read.stdout)["items"]  # stdout is the result only, Airflow logs aside
     assert [(i["content_id"], i["title"]) for i in items] == [(content_id, "Stored on S3")]
+
+    note = "A note the CLI writes to the same store on S3."
+    written = cluster.cli("ingest", "--type", "text", "--store", store, note)
+    assert written.returncode == 0, written.stderr
+    assert json.loads(written.stdout)["content_length"] == len(note)
 
 
 def test_batch_inbox_and_digest_outbox_on_s3(cluster: RunningCluster) -> None:

@@ -77,13 +77,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.tag:
         config["tags"] = args.tag
     progress = TerminalProgress(live=None if args.progress is None else args.progress)
-    context = AgentContext(
-        store=KnowledgeStore(_store(args)),
-        settings=settings,
-        base_dir=Path.cwd(),
-        allow_private_urls=args.allow_private_urls or settings.allow_private_urls,
-        progress=progress,
-    )
     request = AgentInput(
         task_id="cli",
         task_type=cast("TaskType", task_type),
@@ -91,7 +84,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         content=content,
         config=config,
     )
-    with agent_output_only():
+    with agent_output_only():  # the store too: an s3:// one logs as it connects
+        context = AgentContext(
+            store=KnowledgeStore(_store(args)),
+            settings=settings,
+            base_dir=Path.cwd(),
+            allow_private_urls=args.allow_private_urls or settings.allow_private_urls,
+            progress=progress,
+        )
         result = get_agent("ingestion_agent").run(request, context).to_xcom()
     for warning in result.get("warnings", []):
         print(f"bluelabel: warning: {result['source']}: {warning}", file=sys.stderr)
@@ -113,14 +113,15 @@ def cmd_digest(args: argparse.Namespace) -> int:
             config[key] = getattr(args, key)
     if args.tag:
         config["tags"] = args.tag
-    result = (
-        get_agent("digest_agent")
-        .run(
-            AgentInput(task_id="cli", source="cli", config=config),
-            AgentContext(store=KnowledgeStore(_store(args)), settings=get_settings()),
+    with agent_output_only():
+        result = (
+            get_agent("digest_agent")
+            .run(
+                AgentInput(task_id="cli", source="cli", config=config),
+                AgentContext(store=KnowledgeStore(_store(args)), settings=get_settings()),
+            )
+            .to_xcom()
         )
-        .to_xcom()
-    )
     for warning in result.get("warnings", []):
         print(f"bluelabel: warning: {warning}", file=sys.stderr)
     if args.output:
