@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable
 from html.parser import HTMLParser
@@ -122,6 +123,18 @@ def _tidy(parts: list[str]) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+#: Declarations and marked sections other than comments (``<!DOCTYPE``, ``<![CDATA[``): they
+#: hold no text, and html.parser's scanner asserts on malformed ones (found by fuzzing).
+_DECLARATION = re.compile(r"<!(?!--)[^>]*>?")
+
+
+def _feed(parser: _TextParser, data: str) -> None:
+    try:
+        parser.feed(data)
+    except AssertionError:  # a malformed declaration cut across pieces: drop what is left
+        parser.rawdata = ""
+
+
 def html_to_text(html: str) -> tuple[str | None, str]:
     """Return ``(title, main text)``. Prefers ``<main>``/``<article>`` when they hold text."""
     return html_pieces_to_text((html,))
@@ -132,8 +145,9 @@ def html_pieces_to_text(pieces: Iterable[str]) -> tuple[str | None, str]:
     need not be one string besides its text)."""
     parser = _TextParser()
     for piece in pieces:
-        parser.feed(piece)
-    parser.close()
+        _feed(parser, _DECLARATION.sub("", piece))
+    with contextlib.suppress(AssertionError):
+        parser.close()
     title = " ".join("".join(parser.title_parts).split()) or None
     main = _tidy(parser.main_parts)
     text = main if len(main) >= 200 else _tidy(parser.all_parts)

@@ -120,3 +120,11 @@ def test_only_http_schemes(context: AgentContext, url: str) -> None:
 def test_unresolvable_host(store: KnowledgeStore) -> None:
     with pytest.raises(IngestError, match="cannot resolve host"):
         ingest(AgentContext(store=store), "http://no-such-host.invalid/")
+
+
+def test_a_malformed_declaration_does_not_stop_the_html_reader() -> None:
+    from bluelabel.agents.html_text import html_to_text
+
+    # Found by fuzzing: html.parser asserts on this marked section.
+    title, text = html_to_text("\n0<\r\xff<![<<\xbb\x00i\n0\x82\xe5 <p>The text after it.</p>")
+    assert title is None and "The text after it." in text
