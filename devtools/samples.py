@@ -137,3 +137,46 @@ def fill_inbox(
         (folder / name).write_bytes(data)
         broken.append(name)
     return good, broken
+
+
+def build_scanned_pdf(pages: Sequence[str], *, dpi: int = 150) -> bytes:
+    """The PDF of ``pages`` as a scanner would make it: each page rendered to a grey image
+    at ``dpi`` and put back as the page's only content (no text layer)."""
+    import zlib
+
+    import pypdfium2 as pdfium
+
+    from devtools.hostile import _pdf
+
+    source = pdfium.PdfDocument(build_pdf(pages))
+    kids = " ".join(f"{3 + 3 * i} 0 R" for i in range(len(source)))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {len(source)} >>".encode(),
+    ]
+    for index in range(len(source)):
+        page = source[index]
+        bitmap = page.render(scale=dpi / 72, grayscale=True)
+        width, height, stride = bitmap.width, bitmap.height, bitmap.stride
+        raw = bytes(bitmap.buffer)
+        rows = b"".join(raw[y * stride : y * stride + width] for y in range(height))
+        image = zlib.compress(rows, 6)
+        number = 3 + 3 * index
+        draw = f"q {_PAGE_WIDTH} 0 0 {_PAGE_HEIGHT} 0 0 cm /Scan Do Q".encode()
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {_PAGE_WIDTH} {_PAGE_HEIGHT}] "
+            f"/Contents {number + 1} 0 R /Resources << /XObject << /Scan {number + 2} 0 R >> >> "
+            ">>".encode()
+        )
+        objects.append(f"<< /Length {len(draw)} >>\nstream\n".encode() + draw + b"\nendstream")
+        objects.append(
+            f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} "
+            f"/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode "
+            f"/Length {len(image)} >>\nstream\n".encode()
+            + image
+            + b"\nendstream"
+        )
+        bitmap.close()
+        page.close()
+    source.close()
+    return _pdf(objects)

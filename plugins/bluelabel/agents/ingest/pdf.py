@@ -10,7 +10,13 @@ from bluelabel.agents.files import LocalFile, content_id_of_file
 from bluelabel.agents.ingest.documents import ingest_result, now, store_document
 from bluelabel.agents.ingest.options import IngestOptions, byte_limit
 from bluelabel.agents.models import AgentContext
-from bluelabel.agents.pdf import ExtractionLimits, PdfExtraction, check_pdf_file, extract_pdf_text
+from bluelabel.agents.pdf import (
+    ExtractionLimits,
+    OcrConfig,
+    PdfExtraction,
+    check_pdf_file,
+    extract_pdf_text,
+)
 from bluelabel.agents.results import IngestResult
 from bluelabel.store import DocumentRecord
 
@@ -44,6 +50,7 @@ def ingest_pdf(
         timeout=settings.ingest_timeout,
         max_pages=opts.max_pages or settings.max_pages,
     )
+    ocr = ocr_config(context)
     with store.staging_file() as staged:
         extraction = extract_pdf_text(
             file,
@@ -56,6 +63,7 @@ def ingest_pdf(
             progress=progress,
             # an encrypted document already stored: the open checked the password
             opened=lambda _: existing is None,
+            ocr=ocr,
         )
         if extraction is None:
             assert existing is not None
@@ -83,6 +91,7 @@ def ingest_pdf(
                 else "document"
                 if metadata.get("title")
                 else "file name",
+                **_ocr_metadata(extraction, ocr),
                 **(extra or {}),
             },
             tags=list(opts.tags),
@@ -93,6 +102,16 @@ def ingest_pdf(
             outline=extraction.outline,
         )
         return store_document(record, staged, context)
+
+
+def _ocr_metadata(extraction: PdfExtraction, ocr: OcrConfig | None) -> dict[str, Any]:
+    """Which pages were OCR'd, and how (the record says where its text came from)."""
+    if ocr is None or not extraction.ocr_pages:
+        return {}
+    return {
+        "ocr_pages": extraction.ocr_pages,
+        "ocr": {"engine": extraction.ocr_engine, "languages": ocr.languages, "dpi": ocr.dpi},
+    }
 
 
 def _pages(numbers: list[int], limit: int = 50) -> str:
@@ -119,11 +138,39 @@ def pdf_warnings(extraction: PdfExtraction) -> list[str]:
             f"{len(extraction.truncated_pages)} page(s) hold more text than any real page and "
             f"were cut: {_pages(extraction.truncated_pages)}"
         )
-    if not extraction.text_layer:
+    if extraction.ocr_failed:
+        shown = "; ".join(f"page {page}: {why}" for page, why in extraction.ocr_failed[:10])
+        warnings.append(f"OCR gave no text for {len(extraction.ocr_failed)} page(s): {shown}")
+    if not extraction.text_layer and extraction.ocr_pages:
         warnings.append(
-            "no text layer (scanned or image-only PDF): nothing to summarise; OCR it first"
+            f"no text layer (scanned or image-only PDF): {len(extraction.ocr_pages)} of {total} "
+            f"pages read by OCR: {_pages(extraction.ocr_pages)}"
         )
+    elif not extraction.text_layer:
+        why = (
+            f"OCR is unavailable: {extraction.ocr_unavailable}"
+            if extraction.ocr_unavailable
+            else "OCR found no text either"
+            if extraction.ocr_attempted
+            else "OCR it first"
+        )
+        warnings.append(f"no text layer (scanned or image-only PDF): nothing to summarise; {why}")
+    elif extraction.ocr_unavailable and unreadable:
+        warnings.append(f"pages without text were not OCR'd: {extraction.ocr_unavailable}")
     return warnings
+
+
+def ocr_config(context: AgentContext) -> OcrConfig | None:
+    """OCR as the settings ask for it (none when ``ocr_languages`` is empty)."""
+    settings = context.settings
+    if not settings.ocr_languages.strip():
+        return None
+    return OcrConfig(
+        languages=settings.ocr_languages.strip(),
+        tessdata=settings.ocr_tessdata,
+        dpi=settings.ocr_dpi,
+        page_timeout=settings.ocr_page_timeout,
+    )
 
 
 def text_length(path: Path) -> int:

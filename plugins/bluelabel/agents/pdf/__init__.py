@@ -9,18 +9,15 @@ files PDFium rejects). ``metadata``: document information as plain metadata.
 from __future__ import annotations
 
 from bluelabel.agents.pdf.checks import check_pdf_file
-from bluelabel.agents.pdf.extract import (
-    BACKENDS,
-    Backend,
-    ExtractionLimits,
-    PdfExtraction,
-    extract_pdf_text,
-)
+from bluelabel.agents.pdf.extract import extract_pdf_text
+from bluelabel.agents.pdf.extraction import BACKENDS, Backend, ExtractionLimits, PdfExtraction
+from bluelabel.agents.pdf.ocr import OcrConfig
 
 __all__ = [
     "BACKENDS",
     "Backend",
     "ExtractionLimits",
+    "OcrConfig",
     "PdfExtraction",
     "check_pdf_file",
     "extract_pdf_text",

@@ -26,15 +26,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 from bluelabel.agents.files import LocalFile
+from bluelabel.agents.pdf.extraction import BACKENDS, Backend, ExtractionLimits, PdfExtraction
+from bluelabel.agents.pdf.ocr import OcrConfig
 from bluelabel.errors import CorruptPdfError, IngestError, LimitExceeded
 
-Backend = Literal["pdfium", "pypdf"]
-BACKENDS: tuple[Backend, ...] = ("pdfium", "pypdf")
 #: Pages below which one worker does everything (a second one costs more than it saves).
 PARALLEL_MIN_PAGES = 64
 #: Pages per unit of work handed to a worker when a document is split.
@@ -48,35 +47,6 @@ MIN_WORKER_MB = 128
 WORKER_CODE_MB = 32
 
 ProgressCallback = Callable[[int, int], None]
-
-
-@dataclass
-class PdfExtraction:
-    """What extraction found besides the text itself (which went to the output file)."""
-
-    page_count: int
-    chars: int = 0
-    failed_pages: list[int] = field(default_factory=list)  # 1-based, the backend raised
-    empty_pages: list[int] = field(default_factory=list)  # 1-based: damaged, blank or image
-    truncated_pages: list[int] = field(default_factory=list)  # 1-based, cut at the page cap
-    metadata: dict[str, Any] = field(default_factory=dict)
-    outline: list[list[Any]] = field(default_factory=list)  # [level, title, page]
-    encrypted: bool = False
-    backend: Backend = "pdfium"
-    repaired: bool = False
-
-    @property
-    def text_layer(self) -> bool:
-        return self.chars > 0
-
-
-@dataclass(frozen=True)
-class ExtractionLimits:
-    """``memory_mb``: all processes of the ingest together; ``timeout``: seconds in all."""
-
-    memory_mb: int = 512
-    timeout: float = 600.0
-    max_pages: int | None = None
 
 
 def _rss_mb(pid: int) -> float:
@@ -283,12 +253,14 @@ def extract_pdf_text(
     limits: ExtractionLimits | None = None,
     progress: ProgressCallback | None = None,
     opened: Callable[[PdfExtraction], bool] | None = None,
+    ocr: OcrConfig | None = None,
 ) -> PdfExtraction | None:
     """Write the text of ``file`` to ``out`` (pages separated by form feeds).
 
     ``opened`` is called with what the first worker learnt on opening the file (pages,
     metadata, outline) after the password was checked; when it returns False nothing is
-    extracted and the result is None (e.g. the document is stored already).
+    extracted and the result is None (e.g. the document is stored already). ``ocr``: read
+    pages without text (that draw something) with Tesseract.
     Raises :class:`IngestError` naming the file and the reason (a limit names its setting).
     """
     name = source or str(file.path)
@@ -319,7 +291,7 @@ def extract_pdf_text(
             )
         if opened is not None and not opened(result):
             return None
-        _run_blocks(supervisor, result, out, parts, password, progress)
+        _run_blocks(supervisor, result, out, parts, password, progress, ocr)
         return result
     finally:
         supervisor.close()
@@ -334,6 +306,7 @@ def _run_blocks(
     parts: list[Path],
     password: str | None,
     progress: ProgressCallback | None,
+    ocr: OcrConfig | None = None,
 ) -> None:
     pages = result.page_count
     blocks = [(a, min(a + BLOCK_PAGES, pages)) for a in range(0, pages, BLOCK_PAGES)]
@@ -358,6 +331,7 @@ def _run_blocks(
                     "first": first,
                     "last": last,
                     "out": str(parts[index]),
+                    "ocr": ocr.to_job() if ocr else None,
                 }
             )
         else:
@@ -377,12 +351,19 @@ def _run_blocks(
             result.failed_pages += reply["failed"]
             result.empty_pages += reply["empty"]
             result.truncated_pages += reply["truncated"]
+            result.ocr_pages += reply["ocr"]
+            result.ocr_chars += reply["ocr_chars"]
+            result.ocr_failed += reply["ocr_failed"]
+            result.ocr_unavailable = result.ocr_unavailable or reply["ocr_unavailable"]
+            result.ocr_engine = result.ocr_engine or reply["ocr_engine"]
+            result.ocr_tried += reply["ocr_tried"]
             if progress:
                 progress(pages_done, pages)
         hand_out(worker)  # "opened" from a helper, or a finished block: give it more
     result.failed_pages.sort()
     result.empty_pages.sort()
     result.truncated_pages.sort()
+    result.ocr_pages.sort()
     with out.open("wb") as sink:
         for part in parts:
             with part.open("rb") as source:

@@ -5,8 +5,10 @@ The supervisor (:mod:`bluelabel.agents.pdf.extract`) starts it as
 
 ``{"op": "open", "path", "password", "backend", "device", "inode", "outline"}``
     -> ``{"ok": "opened", "page_count", "metadata", "encrypted", "backend", "outline"}``
-``{"op": "block", "index", "first", "last", "out"}``  (pages ``[first, last)`` into ``out``)
-    -> ``{"ok": "block", "index", "chars", "failed", "empty", "truncated"}``
+``{"op": "block", "index", "first", "last", "out", "ocr"}``  (pages ``[first, last)`` into
+``out``; ``ocr``: an :class:`~bluelabel.agents.pdf.ocr.OcrConfig`, or null)
+    -> ``{"ok": "block", "index", "chars", "failed", "empty", "truncated", "ocr",
+    "ocr_failed", "ocr_chars", "ocr_unavailable"}``
 ``{"op": "docx", "path", "device", "inode", "out", "max_unpacked"}``
     -> ``{"ok": "docx", "chars", "title"}`` (:mod:`bluelabel.agents.formats.docx`)
 any failure -> ``{"error": KIND, "reason": TEXT}`` (KIND: corrupt, password, security, memory,
@@ -32,6 +34,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from bluelabel.agents.pdf.metadata import MAX_VALUE_CHARS, normalise_metadata
+from bluelabel.agents.pdf.ocr import OcrConfig, PageReader
 
 PAGE_SEPARATOR = "\f"
 #: More characters than any real page holds; a page past it is cut there, with a warning.
@@ -106,6 +109,9 @@ class _PdfiumDocument:
     def page_errors(self) -> tuple[type[BaseException], ...]:
         return (self._pdfium.PdfiumError,)
 
+    def rendering(self) -> Any:
+        return self.pdf
+
     def close(self) -> None:
         self.pdf.close()
 
@@ -115,6 +121,9 @@ class _PypdfDocument:
 
     def __init__(self, path: str, password: str | None) -> None:
         import pypdf
+
+        self.path, self.password = path, password
+        self._pdfium: Any = None
         from pypdf.errors import DependencyError, FileNotDecryptedError
 
         self._errors = _pypdf_errors()
@@ -183,8 +192,18 @@ class _PypdfDocument:
     def page_errors(self) -> tuple[type[BaseException], ...]:
         return self._errors
 
+    def rendering(self) -> Any:
+        """The same file opened by PDFium, which renders pages for OCR."""
+        if self._pdfium is None:
+            import pypdfium2 as pdfium
+
+            self._pdfium = pdfium.PdfDocument(self.path, password=self.password)
+        return self._pdfium
+
     def close(self) -> None:
         self.reader.stream.close()
+        if self._pdfium is not None:
+            self._pdfium.close()
 
 
 def _pypdf_errors() -> tuple[type[BaseException], ...]:
@@ -239,11 +258,17 @@ def _open(job: dict[str, Any]) -> tuple[Document, bool]:
             raise
 
 
-def _write_block(doc: Document, first: int, last: int, out: TextIO) -> dict[str, Any]:
+def _write_block(
+    doc: Document, first: int, last: int, out: TextIO, reader: PageReader | None = None
+) -> dict[str, Any]:
     chars = 0
     failed: list[int] = []
     empty: list[int] = []
     truncated: list[int] = []
+    ocr_pages: list[int] = []
+    ocr_failed: list[list[Any]] = []
+    ocr_chars = 0
+    tried = reader.tried if reader is not None else 0
     for index in range(first, last):
         try:
             text, cut = doc.page_text(index)
@@ -252,6 +277,14 @@ def _write_block(doc: Document, first: int, last: int, out: TextIO) -> dict[str,
         except doc.page_errors():
             failed.append(index + 1)
             text, cut = "", False
+        if reader is not None and not text.strip() and index + 1 not in failed:
+            read, why = reader.read_page(doc.rendering(), index)
+            if read is not None and read.strip():
+                text = clean_page_text(read).strip()
+                ocr_pages.append(index + 1)
+                ocr_chars += len(text)
+            elif why is not None and reader.unavailable is None:
+                ocr_failed.append([index + 1, why])
         if cut:
             truncated.append(index + 1)
         if index:
@@ -261,7 +294,18 @@ def _write_block(doc: Document, first: int, last: int, out: TextIO) -> dict[str,
         if not page_chars:
             empty.append(index + 1)
         chars += page_chars
-    return {"chars": chars, "failed": failed, "empty": empty, "truncated": truncated}
+    return {
+        "chars": chars,
+        "failed": failed,
+        "empty": empty,
+        "truncated": truncated,
+        "ocr": ocr_pages,
+        "ocr_failed": ocr_failed,
+        "ocr_chars": ocr_chars,
+        "ocr_unavailable": reader.unavailable if reader is not None else None,
+        "ocr_engine": reader.engine if reader is not None else None,
+        "ocr_tried": reader.tried - tried if reader is not None else 0,
+    }
 
 
 def _docx(job: dict[str, Any]) -> dict[str, Any]:
@@ -291,6 +335,7 @@ def _setup(parent: int, memory: int) -> None:
 
 def serve(commands: TextIO) -> int:
     doc: Document | None = None
+    reader: PageReader | None = None
     try:
         for line in commands:
             job = json.loads(line)
@@ -314,8 +359,10 @@ def serve(commands: TextIO) -> int:
                 _check_identity(job)
                 _reply({"ok": "docx", **_docx(job)})
             elif op == "block" and doc is not None:
+                if job.get("ocr") and reader is None:
+                    reader = PageReader(OcrConfig(**job["ocr"]))
                 with open(job["out"], "w", encoding="utf-8") as out:
-                    tally = _write_block(doc, job["first"], job["last"], out)
+                    tally = _write_block(doc, job["first"], job["last"], out, reader)
                 _reply({"ok": "block", "index": job["index"], **tally})
             else:
                 raise WorkerError("internal", f"unexpected command {op!r}")
@@ -332,6 +379,8 @@ def serve(commands: TextIO) -> int:
         _reply({"error": "corrupt", "reason": "the document nests objects too deeply"})
         return 1
     finally:
+        if reader is not None:
+            reader.close()
         if doc is not None:
             with contextlib.suppress(Exception):  # a broken document must not hide the reply
                 doc.close()
