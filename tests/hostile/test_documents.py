@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from devtools.hostile import docx_zip_bomb
-from tests.hostile.conftest import MEMORY_BOUND_MB, bluelabel, staging_files, worker_processes
+from devtools.measure import bluelabel
+from tests.hostile.conftest import MEMORY_BOUND_MB, staging_files, worker_processes
 
 
 @pytest.fixture(scope="module")
