@@ -52,6 +52,7 @@ import pytest
 from bluelabel.agents import AgentContext
 from bluelabel.store import KnowledgeStore
 from devtools.samples import build_pdf, sample_pages
+from tests.mailserver import imap_server  # noqa: F401  (one Dovecot for the whole session)
 
 
 def _find_shared() -> Path:

@@ -24,7 +24,7 @@ import pendulum
 from airflow.sdk import DAG, Asset, Param
 
 from bluelabel.config import Settings, get_settings
-from bluelabel.operators import AgentOperator, DigestOperator, IngestOperator
+from bluelabel.operators import AgentOperator, DigestOperator, EmailIngestOperator, IngestOperator
 from bluelabel.workflow import (
     Workflow,
     WorkflowError,
@@ -41,6 +41,7 @@ _DURATION_ARGS = ("retry_delay", "max_retry_delay", "execution_timeout")
 _OPERATORS: dict[str, type[AgentOperator]] = {
     "ingestion_agent": IngestOperator,
     "digest_agent": DigestOperator,
+    "email_agent": EmailIngestOperator,
 }
 #: Params that take a file path: their help in the trigger form says where files may be.
 _PATH_PARAMS = ("source", "file_path", "inbox")

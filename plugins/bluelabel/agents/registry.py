@@ -27,8 +27,15 @@ ALIASES = {
     "digest": "digest_agent",
     "inbox": "inbox_agent",
     "periodic_digest": "periodic_digest_agent",
+    "email": "email_agent",
 }
-BUILTIN_AGENTS = ("ingestion_agent", "digest_agent", "inbox_agent", "periodic_digest_agent")
+BUILTIN_AGENTS = (
+    "ingestion_agent",
+    "digest_agent",
+    "inbox_agent",
+    "periodic_digest_agent",
+    "email_agent",
+)
 
 
 @runtime_checkable
@@ -73,6 +80,10 @@ def _builtin(name: str) -> AgentFactory | None:
         from bluelabel.agents.periodic import PeriodicDigestAgent
 
         return PeriodicDigestAgent
+    if name == "email_agent":
+        from bluelabel.agents.mail.agent import EmailAgent
+
+        return EmailAgent
     return None
 
 

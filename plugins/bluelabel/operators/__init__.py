@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from bluelabel.operators.agent import AgentOperator, DigestOperator, IngestOperator
+from bluelabel.operators.email import EmailIngestOperator
 
-__all__ = ["AgentOperator", "DigestOperator", "IngestOperator"]
+__all__ = ["AgentOperator", "DigestOperator", "EmailIngestOperator", "IngestOperator"]

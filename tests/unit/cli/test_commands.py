@@ -42,8 +42,8 @@ def test_validate_ok_and_problems(tmp_path: Path) -> None:
     lines = both.stdout.splitlines()
     assert lines == [
         f"{tmp_path / 'bad.yml'}:5: step 'ingest': missing required key 'agent'; set it to one of: "
-        "digest, digest_agent, inbox, inbox_agent, ingestion, ingestion_agent, "
-        "periodic_digest, periodic_digest_agent",
+        "digest, digest_agent, email, email_agent, inbox, inbox_agent, ingestion, "
+        "ingestion_agent, periodic_digest, periodic_digest_agent",
         f"{tmp_path / 'bad.yml'}:6: step 'ingest': unknown key 'agnet'; did you mean 'agent'?",
     ]
 

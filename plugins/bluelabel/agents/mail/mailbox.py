@@ -1,0 +1,211 @@
+"""A mailbox folder over IMAP, as an untrusted source: search, fetch within limits, file away.
+
+Works on an ``imaplib.IMAP4`` client (from :class:`bluelabel.hooks.imap.MailboxHook`, which
+resolves the Airflow connection). Messages are addressed by UID; a message's size is asked for
+before its body, and the body is fetched with ``BODY.PEEK[]<0.N>`` -- never more than the
+limit plus one byte, and without marking it read, so a message is marked seen (or moved to
+the processed folder) only once it is stored. Search criteria and folder names from a run's
+input are checked: printable ASCII keys only (no line breaks to smuggle in a command), folder
+names quoted and in IMAP's modified UTF-7.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import imaplib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from bluelabel.errors import AgentInputError, IngestError, TransientIngestError
+
+_SEARCH_KEYS = re.compile(r"^[\x20-\x7e]{1,500}$")
+_FETCH_ITEM = re.compile(rb"UID (\d+)")
+_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+_INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
+#: UIDs asked about in one FETCH command.
+_CHUNK = 500
+
+
+def imap_utf7(name: str) -> str:
+    """A folder name in IMAP's modified UTF-7 (RFC 3501 5.1.3)."""
+    out: list[str] = []
+    pending: list[str] = []
+
+    def flush() -> None:
+        if pending:
+            raw = "".join(pending).encode("utf-16-be")
+            out.append("&" + base64.b64encode(raw).decode().rstrip("=").replace("/", ",") + "-")
+            pending.clear()
+
+    for char in name:
+        if 0x20 <= ord(char) <= 0x7E:
+            flush()
+            out.append("&-" if char == "&" else char)
+        else:
+            pending.append(char)
+    flush()
+    return "".join(out)
+
+
+def quote_folder(name: str) -> str:
+    if not name or any(c in name for c in "\r\n\0") or len(name) > 500:
+        raise AgentInputError(f"mail folder {name[:80]!r} is not a folder name")
+    encoded = imap_utf7(name)
+    return '"' + encoded.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def search_criteria(search: str, since: datetime | None) -> str:
+    """IMAP SEARCH keys: ``unseen`` / ``all`` or the caller's keys, AND ``SINCE`` a day."""
+    text = search.strip()
+    keys = {"unseen": "UNSEEN", "all": "ALL", "": "ALL"}.get(text.lower(), text)
+    if not _SEARCH_KEYS.match(keys):
+        raise AgentInputError(
+            "search must be 'unseen', 'all' or IMAP search keys in printable ASCII "
+            '(e.g. FROM "reports@example.org" UNSEEN)'
+        )
+    if since is not None:  # SINCE is day-grained: the exact time is checked per message
+        keys = f"{keys} SINCE {since.strftime('%d-%b-%Y')}"
+    return keys
+
+
+@dataclass(frozen=True)
+class MessageInfo:
+    uid: int
+    size: int
+    received: datetime | None  # INTERNALDATE: when the server got it
+
+
+class Mailbox:
+    """One selected folder of a logged-in ``imaplib.IMAP4`` client. ``where`` names it."""
+
+    def __init__(self, client: imaplib.IMAP4, where: str) -> None:
+        self.client = client
+        self.where = where
+        self.folder = ""
+        self._capabilities: frozenset[str] | None = None
+
+    def capabilities(self) -> frozenset[str]:
+        """What the server can do once logged in (imaplib keeps only the greeting's list)."""
+        if self._capabilities is None:
+            data = self._ok("to list its capabilities", self.client.capability)
+            words = b" ".join(d for d in data if isinstance(d, bytes)).decode("ascii", "replace")
+            self._capabilities = frozenset(words.upper().split())
+        return self._capabilities
+
+    def _ok(self, doing: str, command: Any, *args: Any) -> list[Any]:
+        """Run one IMAP command; its data, or one line saying why not."""
+        try:
+            status, data = command(*args)
+        except TimeoutError:
+            raise TransientIngestError(
+                self.where, f"the mail server did not answer {doing} in time"
+            ) from None
+        except (imaplib.IMAP4.abort, OSError, EOFError) as exc:
+            raise TransientIngestError(
+                self.where, f"the connection broke {doing}: {str(exc)[:200]}"
+            ) from None
+        except imaplib.IMAP4.error as exc:
+            raise IngestError(self.where, f"the server refused {doing}: {str(exc)[:200]}") from None
+        if status != "OK":
+            detail = b" ".join(d for d in data if isinstance(d, bytes)).decode("utf-8", "replace")
+            raise IngestError(self.where, f"the server refused {doing}: {detail[:200]}")
+        return list(data)
+
+    def select(self, folder: str) -> int:
+        """Open ``folder`` for reading and writing; how many messages it holds."""
+        self.folder = folder
+        data = self._ok(f"to open folder {folder!r}", self.client.select, quote_folder(folder))
+        return int(data[0] or 0) if data and data[0] else 0
+
+    def search(self, criteria: str) -> list[int]:
+        """UIDs matching ``criteria``, oldest first."""
+        data = self._ok(f"the search {criteria!r}", self.client.uid, "SEARCH", criteria)
+        return sorted(int(uid) for uid in (data[0] or b"").split())
+
+    def info(self, uids: list[int]) -> dict[int, MessageInfo]:
+        """Size and arrival time of each message, without fetching any body."""
+        found: dict[int, MessageInfo] = {}
+        for start in range(0, len(uids), _CHUNK):
+            chunk = ",".join(str(u) for u in uids[start : start + _CHUNK])
+            data = self._ok(
+                "to list messages", self.client.uid, "FETCH", chunk, "(RFC822.SIZE INTERNALDATE)"
+            )
+            for item in data:
+                line = item[0] if isinstance(item, tuple) else item
+                if not isinstance(line, bytes):
+                    continue
+                uid, size = _FETCH_ITEM.search(line), _SIZE.search(line)
+                if uid is None or size is None:
+                    continue
+                date = _INTERNALDATE.search(line)
+                found[int(uid[1])] = MessageInfo(
+                    int(uid[1]), int(size[1]), _internaldate(date[1]) if date else None
+                )
+        return found
+
+    def fetch(self, uid: int, limit: int) -> bytes:
+        """The message's bytes, at most ``limit + 1`` of them, leaving it unread."""
+        data = self._ok(
+            f"to fetch message {uid}",
+            self.client.uid,
+            "FETCH",
+            str(uid),
+            f"(BODY.PEEK[]<0.{limit + 1}>)",
+        )
+        for item in data:
+            if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
+                return item[1]
+        raise IngestError(self.where, f"message UID {uid} is gone from the folder")
+
+    def mark_seen(self, uid: int) -> None:
+        self._ok("to mark it seen", self.client.uid, "STORE", str(uid), "+FLAGS", "(\\Seen)")
+
+    def move(self, uid: int, folder: str) -> None:
+        """Move to ``folder`` (made if missing): MOVE where the server has it, else COPY,
+        flag deleted and expunge that UID alone."""
+        target = quote_folder(folder)
+        with contextlib.suppress(imaplib.IMAP4.error):
+            self.client.create(target)  # NO when it exists: fine
+        if "MOVE" in self.capabilities():
+            self._ok(f"to move it to {folder!r}", self.client.uid, "MOVE", str(uid), target)
+            return
+        if "UIDPLUS" not in self.capabilities():
+            raise IngestError(
+                self.where,
+                "the server can neither MOVE nor expunge one UID (UIDPLUS): leave "
+                "processed_folder empty to mark messages seen instead",
+            )
+        self._ok(f"to copy it to {folder!r}", self.client.uid, "COPY", str(uid), target)
+        self._ok("to flag it", self.client.uid, "STORE", str(uid), "+FLAGS", "(\\Deleted \\Seen)")
+        self._ok("to expunge it", self.client.uid, "EXPUNGE", str(uid))
+
+
+def _internaldate(raw: bytes) -> datetime | None:
+    try:
+        return parsedate_to_datetime(raw.decode("ascii").replace("-", " ", 2))
+    except (ValueError, TypeError, IndexError, UnicodeDecodeError):
+        return None
+
+
+@contextlib.contextmanager
+def open_mailbox(conn_id: str, *, timeout: float) -> Iterator[Mailbox]:
+    """A logged-in mailbox on the Airflow connection ``conn_id``, logged out afterwards; a
+    broken connection or a silent server is a transient error (the task's retries)."""
+    from bluelabel.hooks.imap import login
+
+    where = f"imap://{conn_id}"
+    client = login(conn_id, timeout=timeout)
+    try:
+        yield Mailbox(client, where)
+    finally:
+        with contextlib.suppress(imaplib.IMAP4.error, OSError, EOFError):
+            client.logout()
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,1 @@
+"""Airflow hooks: the IMAP provider's hook, with what a document pipeline needs besides."""

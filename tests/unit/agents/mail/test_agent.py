@@ -1,0 +1,168 @@
+"""The email agent against a real IMAP server (the session's Dovecot on 127.0.0.1): STARTTLS
+and SSL with a throwaway certificate, unseen/since/search, seen flags and the processed
+folder, limits, deduplication, and every way the connection can fail."""
+
+from __future__ import annotations
+
+import imaplib
+import json
+from typing import Any
+
+import pytest
+
+from bluelabel.agents import AgentContext, AgentInput
+from bluelabel.config import parse_settings
+from bluelabel.errors import AgentInputError, IngestError
+from devtools.mail_samples import (
+    PLAIN_BODY,
+    latin1_message,
+    malformed_message,
+    oversized_attachment_message,
+    report_message,
+)
+from tests.conftest import run_agent
+from tests.mailserver import ImapServer
+
+
+@pytest.fixture
+def imap_conn(imap_server: ImapServer, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A real Airflow connection (type imap) from the environment: STARTTLS, verified."""
+    for name, value in imap_server.connection_env("bluelabel_imap_test").items():
+        monkeypatch.setenv(name, value)
+    return "bluelabel_imap_test"
+
+
+def read(context: AgentContext, conn: str, folder: str, **config: Any) -> dict[str, Any]:
+    request = AgentInput(config={"imap_conn_id": conn, "folder": folder, **config})
+    return run_agent("email_agent", request, context)
+
+
+def test_unseen_messages_are_stored_and_marked_seen(
+    imap_server: ImapServer, imap_conn: str, context: AgentContext
+) -> None:
+    folder = imap_server.folder(
+        "t-unseen",
+        [
+            report_message(1),
+            latin1_message(),
+            malformed_message(),
+            oversized_attachment_message(300_000),
+        ],
+    )
+    imap_server.folder("t-unseen-old", [])
+    with imap_server.client() as client:  # one message read already
+        client.append('"t-unseen"', "(\\Seen)", None, report_message(2))
+    settings = parse_settings({"email_max_attachment_bytes": "100000"}, context.store.root)
+    context.settings = settings
+    result = read(context, imap_conn, folder)
+
+    assert result["message_count"] == 4 and result["failed"] == [] and result["waiting"] == 0
+    subjects = [m["metadata"]["subject"] for m in result["messages"]]
+    assert subjects == [
+        "Quarterly report 1",
+        "Привет:café déjà vu",
+        "Partly broken",
+        "Big attachment",
+    ]
+    report, latin1, broken, big = result["messages"]
+    store = context.store
+    assert store.read_text(report["content_id"]) == f"{PLAIN_BODY}\nReport number 1."
+    pdf = store.get(report["attachments"][0]["content_id"])
+    assert pdf is not None and pdf.content_type == "pdf" and pdf.title == "Report 1"
+    assert pdf.metadata["message_id"] == "<bluelabel-1@example.org>"
+    assert pdf.metadata["folder"] == "t-unseen" and pdf.metadata["uid"] == 1
+    assert store.read_text(latin1["content_id"]) == "Grüße aus Köln: 5 € für zwei Brötchen."
+    assert len(broken["problems"]) == 2 and broken["attachments"][2]["content_id"]
+    huge, small = big["attachments"]
+    assert "[bluelabel] email_max_attachment_bytes" in huge["skipped"]
+    assert small["content_id"] is not None
+    assert len(result["content_ids"]) == 3 + 3 + 2 + 2
+    assert imap_server.messages(folder, "UNSEEN") == []  # all marked seen
+    assert json.dumps(result)  # plain JSON for XCom
+
+    again = read(context, imap_conn, folder)
+    assert again["message_count"] == 0 and again["content_ids"] == []
+
+
+def test_ssl_processed_folder_since_and_a_count_limit(
+    imap_server: ImapServer, context: AgentContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in imap_server.connection_env("bluelabel_imaps", mode="ssl").items():
+        monkeypatch.setenv(name, value)
+    folder = imap_server.folder("t-ssl", [report_message(n, batch="ssl") for n in range(5)])
+    with imap_server.client() as client:  # received long ago: before `since`
+        client.append('"t-ssl"', None, imaplib.Time2Internaldate(946684800), report_message(99))
+    result = read(
+        context, "bluelabel_imaps", folder, since="2d", max_messages=3, processed_folder="t-done"
+    )
+    assert result["message_count"] == 3 and result["waiting"] == 2
+    assert result["after"] == "moved to t-done"
+    assert len(imap_server.messages("t-done")) == 3
+    assert len(imap_server.messages(folder)) == 3  # two left, and the old one
+    rest = read(context, "bluelabel_imaps", folder, since="2d", processed_folder="t-done")
+    assert rest["message_count"] == 2 and rest["waiting"] == 0
+    assert [m["metadata"]["subject"] for m in rest["messages"]] == [
+        "Quarterly report ssl3",
+        "Quarterly report ssl4",
+    ]
+
+
+def test_the_same_message_twice_is_stored_once(
+    imap_server: ImapServer, imap_conn: str, context: AgentContext
+) -> None:
+    imap_server.folder("t-dup-a", [report_message(7, batch="dup")])
+    imap_server.folder("t-dup-b", [report_message(7, batch="dup")])
+    first = read(context, imap_conn, "t-dup-a")
+    second = read(context, imap_conn, "t-dup-b")
+    assert second["messages"][0]["deduplicated"] is True
+    assert sorted(second["deduplicated_ids"]) == sorted(first["content_ids"])
+
+
+def test_search_keys_and_what_is_refused(
+    imap_server: ImapServer, imap_conn: str, context: AgentContext
+) -> None:
+    folder = imap_server.folder("t-search", [report_message(1, batch="s"), latin1_message()])
+    result = read(context, imap_conn, folder, search='FROM "juergen@example.org"')
+    assert [m["metadata"]["subject"] for m in result["messages"]] == ["Привет:café déjà vu"]
+    with pytest.raises(AgentInputError, match="printable ASCII"):
+        read(context, imap_conn, folder, search="ALL\r\nA1 LOGOUT")
+    with pytest.raises(IngestError, match="the server refused to open folder 'no-such-folder'"):
+        read(context, imap_conn, "no-such-folder")
+    with pytest.raises(AgentInputError, match="since='yesterday' is not an ISO date"):
+        read(context, imap_conn, folder, since="yesterday")
+
+
+@pytest.mark.parametrize(
+    ("change", "message", "permanent"),
+    [
+        ({"password": "wrong"}, "the server refused", True),
+        ({"extra": {"use_ssl": False, "starttls": True}}, "TLS certificate is not trusted", True),
+        ({"port": 1}, "cannot reach the mail server", False),
+    ],
+)
+def test_connection_failures_are_one_line(
+    imap_server: ImapServer,
+    context: AgentContext,
+    monkeypatch: pytest.MonkeyPatch,
+    change: dict[str, Any],
+    message: str,
+    permanent: bool,
+) -> None:
+    conn = {**imap_server.connection(), **change}
+    monkeypatch.setenv("AIRFLOW_CONN_BLUELABEL_IMAP_BAD", json.dumps(conn))
+    with pytest.raises(IngestError, match=message) as caught:
+        read(context, "bluelabel_imap_bad", "INBOX")
+    assert caught.value.permanent is permanent
+    assert imap_server.password not in str(caught.value)
+
+
+def test_verification_off_and_no_connection(
+    imap_server: ImapServer, context: AgentContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conn = imap_server.connection(mode="ssl")
+    conn["extra"] = {"use_ssl": True, "ssl_context": "none"}  # no CA given: not verified
+    monkeypatch.setenv("AIRFLOW_CONN_BLUELABEL_IMAP_NOVERIFY", json.dumps(conn))
+    folder = imap_server.folder("t-noverify", [report_message(1, batch="nv")])
+    assert read(context, "bluelabel_imap_noverify", folder)["message_count"] == 1
+    with pytest.raises(IngestError, match="no Airflow connection 'no_such_imap'"):
+        read(context, "no_such_imap", "INBOX")
