@@ -166,3 +166,37 @@ def test_verification_off_and_no_connection(
     assert read(context, "bluelabel_imap_noverify", folder)["message_count"] == 1
     with pytest.raises(IngestError, match="no Airflow connection 'no_such_imap'"):
         read(context, "no_such_imap", "INBOX")
+
+
+def test_a_server_that_never_answers_times_out(
+    context: AgentContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held: list[socket.socket] = []
+    threading.Thread(target=lambda: held.append(listener.accept()[0]), daemon=True).start()
+    conn = {
+        "conn_type": "imap",
+        "host": "127.0.0.1",
+        "port": listener.getsockname()[1],
+        "login": "x",
+        "password": "y",
+        "extra": {"use_ssl": False, "starttls": True, "timeout": 1},
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_BLUELABEL_IMAP_SILENT", json.dumps(conn))
+    with pytest.raises(IngestError):  # the hook and Airflow's connections, imported once
+        read(context, "no_such_imap", "INBOX")
+    started = time.monotonic()
+    try:
+        with pytest.raises(IngestError, match="cannot reach the mail server: timed out") as caught:
+            read(context, "bluelabel_imap_silent", "INBOX")
+    finally:
+        for sock in [*held, listener]:
+            sock.close()
+    assert caught.value.permanent is False  # the task's retries may get through
+    assert time.monotonic() - started < 15  # the connection's 1 s, not imap_timeout's 30 s
