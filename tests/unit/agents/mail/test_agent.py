@@ -200,3 +200,21 @@ def test_a_server_that_never_answers_times_out(
             sock.close()
     assert caught.value.permanent is False  # the task's retries may get through
     assert time.monotonic() - started < 15  # the connection's 1 s, not imap_timeout's 30 s
+
+
+def test_move_without_the_move_extension_copies_and_expunges_one_uid(
+    imap_server: ImapServer, imap_conn: str
+) -> None:
+    from bluelabel.agents.mail.mailbox import open_mailbox
+
+    folder = imap_server.folder("t-copy", [report_message(n, batch="cp") for n in range(3)])
+    with open_mailbox(imap_conn, timeout=10) as mailbox:
+        mailbox._capabilities = frozenset({"IMAP4REV1", "UIDPLUS"})  # as a server without MOVE
+        mailbox.select(folder)
+        first, second, third = mailbox.search("ALL")
+        with imap_server.client() as other:  # another client's deletion must stay unexpunged
+            other.select(f'"{folder}"')
+            other.uid("STORE", str(third), "+FLAGS", "(\\Deleted)")
+        mailbox.move(second, "t-copy-done")
+    assert imap_server.messages(folder) == [first, third]
+    assert len(imap_server.messages("t-copy-done")) == 1
