@@ -8,7 +8,7 @@ PYTHON ?= python3
 UI_BUNDLE := plugins/bluelabel/web/static/bluelabel.js
 UI_SOURCES := $(shell find ui/src -type f) ui/package.json ui/vite.config.ts ui/tsconfig.json
 
-.PHONY: install test demo airflow cluster cluster-stop lint bench fuzz clean
+.PHONY: install test demo airflow cluster cluster-stop lint bench fuzz structure clean
 
 install: $(STAMP) $(UI_BUNDLE)
 
@@ -68,6 +68,13 @@ bench: install
 	$(PY) benchmarks/periodic_digest.py
 	$(PY) benchmarks/batch.py
 	$(PY) benchmarks/cluster.py
+
+# The import graph between sub-packages as an SVG (Graphviz); tests/unit/test_structure.py
+# checks it has no circle.
+structure: install
+	@mkdir -p build
+	$(PY) -m devtools.structure --packages > build/structure.dot
+	dot -Tsvg build/structure.dot -o build/structure.svg && echo "build/structure.svg"
 
 # Fuzz each target for FUZZ_SECONDS (default 10 minutes); findings land in build/fuzz/.
 FUZZ_SECONDS ?= 600

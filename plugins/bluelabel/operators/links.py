@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperatorLink
 
+from bluelabel.ui_paths import ui_path
+
 if TYPE_CHECKING:
     from airflow.sdk import BaseOperator
     from airflow.sdk.types import TaskInstanceKey
@@ -42,8 +44,6 @@ class DigestLink(BaseOperatorLink):
     name = "Open digest"
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
-        from bluelabel.web.react_apps import ui_path
-
         result = _result(ti_key)
         if not (result.get("html_path") or result.get("digest_path")):
             return ""

@@ -12,11 +12,11 @@ import hashlib
 import logging
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+
+from bluelabel.ui_paths import PREFIX, base_path, ui_path
 
 log = logging.getLogger(__name__)
 
-PREFIX = "/bluelabel"
 STATIC_DIR = Path(__file__).parent / "static"
 BUNDLE = STATIC_DIR / "bluelabel.js"
 
@@ -33,17 +33,6 @@ VIEWS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
     ("Metrics", "bluelabel-task-metrics", "task_instance", {}),
     ("Progress", "bluelabel-task-progress", "task_instance", {}),
 )
-
-
-def base_path(path: str) -> str:
-    """``path`` below the API server's base URL (``[api] base_url``): absolute when that is a
-    URL (the UI may be served from elsewhere in development), else a path."""
-    from airflow.configuration import conf
-
-    base_url = (conf.get("api", "base_url", fallback="/") or "/").rstrip("/")
-    if "://" in base_url:
-        return base_url + path
-    return urlparse(base_url).path.rstrip("/") + path
 
 
 def react_apps() -> list[dict[str, Any]]:
@@ -73,24 +62,4 @@ def react_apps() -> list[dict[str, Any]]:
     ]
 
 
-def ui_path(
-    route: str,
-    *,
-    dag_id: str | None = None,
-    run_id: str | None = None,
-    task_id: str | None = None,
-    map_index: int = -1,
-) -> str:
-    """The Airflow UI path of one of the views (for links and redirects)."""
-    from urllib.parse import quote
-
-    path = ""
-    if dag_id:
-        path += f"/dags/{quote(dag_id, safe='')}"
-        if run_id:
-            path += f"/runs/{quote(run_id, safe='')}"
-            if task_id:
-                path += f"/tasks/{quote(task_id, safe='')}"
-                if map_index >= 0:
-                    path += f"/mapped/{map_index}"
-    return base_path(f"{path}/plugin/{route}")
+__all__ = ["PREFIX", "VIEWS", "base_path", "react_apps", "ui_path"]
