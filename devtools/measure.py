@@ -37,6 +37,7 @@ class Run:
     lines: list[str]  # stderr, one message per line
     seconds: float
     peak_mb: float  # the wrapper (the CLI itself) plus its largest child
+    pid: int  # the command's process: its extraction workers carry it as their parent
 
     @property
     def error(self) -> str:
@@ -54,21 +55,27 @@ def bluelabel(
 ) -> Run:
     """``bluelabel ARGS`` with its time and peak memory (all its processes)."""
     full = {**os.environ, **(env or {})}
-    done = subprocess.run(
+    with subprocess.Popen(
         [sys.executable, "-c", _WRAPPER, *args],
         env=full,
-        input=stdin,
-        capture_output=True,
-        timeout=timeout,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         cwd=REPO,
-    )
-    stderr = done.stderr.decode("utf-8", "replace")
+    ) as process:
+        try:
+            out, err = process.communicate(stdin, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    stderr = err.decode("utf-8", "replace")
     head, _, tail = stderr.rpartition("\n@@")
     figures = json.loads(tail)
     return Run(
         code=figures["code"],
-        stdout=done.stdout.decode("utf-8", "replace"),
+        stdout=out.decode("utf-8", "replace"),
         lines=[line for line in head.splitlines() if line.strip()],
         seconds=figures["seconds"],
         peak_mb=figures["own_mb"] + figures["kids_mb"],
+        pid=process.pid,
     )

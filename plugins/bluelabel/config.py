@@ -189,16 +189,19 @@ def airflow_home() -> Path:
     return home.resolve()
 
 
-def _source(conf: Any, key: str) -> str:
-    env = f"AIRFLOW__{SECTION.upper()}__{key.upper()}"
+def _source(conf: Any, spec: Setting, home: Path) -> str:
+    env = f"AIRFLOW__{SECTION.upper()}__{spec.key.upper()}"
     for name in (env, f"{env}_CMD", f"{env}_SECRET"):
         if name in os.environ:
             return f"env {name}"
     from configparser import ConfigParser
 
-    # The parser's own file sections, not Airflow's defaults layered over them.
-    if ConfigParser.has_option(conf, SECTION, key):
-        return f"airflow.cfg ({os.environ.get('AIRFLOW_CONFIG') or 'AIRFLOW_HOME/airflow.cfg'})"
+    # The parser's own file sections, not Airflow's defaults layered over them. Airflow writes
+    # every declared default into the airflow.cfg it creates: those still count as defaults.
+    if ConfigParser.has_option(conf, SECTION, spec.key):
+        value = ConfigParser.get(conf, SECTION, spec.key, raw=True)
+        if value.strip() != spec.default.replace(HOME_PLACEHOLDER, str(home)):
+            return f"airflow.cfg ({os.environ.get('AIRFLOW_CONFIG') or home / 'airflow.cfg'})"
     return "default"
 
 
@@ -213,7 +216,7 @@ def load_settings() -> Settings:
         value = conf.get(SECTION, spec.key, fallback=None)
         if value is not None:
             raw[spec.key] = str(value)
-        sources[spec.key] = _source(conf, spec.key)
+        sources[spec.key] = _source(conf, spec, home)
     return parse_settings(raw, home, sources)
 
 
