@@ -57,3 +57,20 @@ def test_the_airflow_free_layers_import_no_airflow() -> None:
             )
             offenders += [f"{relative}: {n}" for n in names if n.split(".")[0] == "airflow"]
     assert offenders == []
+
+
+def test_no_script_shadows_a_standard_module() -> None:
+    """A script's folder comes first on ``sys.path`` (and Airflow puts the DAG and plugin
+    folders there): ``benchmarks/email.py`` once made ``import urllib.request`` in every
+    benchmark import it instead of the standard ``email`` package."""
+    import sys
+
+    root = PACKAGE.parents[1]
+    folders = ("benchmarks", "dags", "fuzz", "plugins", "devtools")
+    shadows = [
+        f"{folder}/{path.name}"
+        for folder in folders
+        for path in (root / folder).glob("*.py")
+        if path.stem in sys.stdlib_module_names
+    ]
+    assert shadows == []

@@ -2,7 +2,7 @@
 file) appended to a throwaway Dovecot on 127.0.0.1, then read by the email agent in a fresh
 process over STARTTLS: total time, messages per second, documents stored, peak memory.
 
-    python benchmarks/email.py [--messages 100]
+    python benchmarks/email_ingest.py [--messages 100]
 """
 
 from __future__ import annotations
