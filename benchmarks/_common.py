@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import statistics
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -59,6 +60,8 @@ def serialize_to_db(*dags: object) -> None:
 def run_ab(url: str, token: str, clients: int, total: int) -> dict[str, float] | None:
     """ApacheBench (C, keep-alive): a load generator that leaves the server more of the CPU
     than the Python client. Its percentiles are whole milliseconds."""
+    if shutil.which("ab") is None:
+        raise SystemExit("benchmarks need ApacheBench: apt-get install apache2-utils")
     done = subprocess.run(
         [
             "ab",

@@ -45,6 +45,8 @@ MAX_TEXT_CHARS = 1_000_000
 SCHEMA_VERSION = "1"
 #: Queries matching more documents than this list them newest first instead of by relevance.
 RANKED_MATCHES = 2000
+#: The matching passage of a row: up to 24 tokens from any column, matches marked.
+_SNIPPET = f"snippet(documents_fts, -1, '{MARK_START}', '{MARK_END}', '…', 24)"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -154,8 +156,7 @@ class SearchIndex:
     def sync(self) -> int:
         """Index the store's new entries and forget removed ones; the number of new documents.
 
-        One sync at a time per process (others return 0 at once: the index they read is at
-        most one sync old)."""
+        One sync at a time per process (others return 0 at once: their index is one sync old)."""
         if not self._sync_lock.acquire(blocking=False):
             return 0
         try:
@@ -297,36 +298,40 @@ class SearchIndex:
             matches = self._count(db, match)
         ranked = matches <= RANKED_MATCHES
         if not where:
+            # FTS5 sorts by rank (or walks rowids) itself and computes the snippets of the
+            # rows it returns only: one pass over the match, not two.
             order = "rank" if ranked else "rowid DESC"
             page = db.execute(
-                f"SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? ORDER BY {order} "
-                "LIMIT ? OFFSET ?",
+                f"SELECT rowid, {_SNIPPET} FROM documents_fts WHERE documents_fts MATCH ? "
+                f"ORDER BY {order} LIMIT ? OFFSET ?",
                 (match, limit, offset),
             ).fetchall()
-            ids, total = [row[0] for row in page], matches
-        else:
-            rank, order = (", rank", "h.rank") if ranked else ("", "h.id DESC")
-            page = db.execute(
-                f"WITH hits AS MATERIALIZED (SELECT rowid AS id{rank} FROM documents_fts "
-                "WHERE documents_fts MATCH ?) "
-                f"SELECT h.id, count(*) OVER () FROM hits h JOIN documents d ON d.id = h.id"
-                f"{clause} ORDER BY {order} LIMIT ? OFFSET ?",
-                (match, *args, limit, offset),
-            ).fetchall()
             ids = [row[0] for row in page]
-            total = page[0][1] if page else 0
+            hits = self._hits(db, ids, match, snippets=dict(page))
+            return Page(hits=hits, total=matches, indexed=indexed)
+        rank, order = (", rank", "h.rank") if ranked else ("", "h.id DESC")
+        page = db.execute(
+            f"WITH hits AS MATERIALIZED (SELECT rowid AS id{rank} FROM documents_fts "
+            "WHERE documents_fts MATCH ?) "
+            f"SELECT h.id, count(*) OVER () FROM hits h JOIN documents d ON d.id = h.id"
+            f"{clause} ORDER BY {order} LIMIT ? OFFSET ?",
+            (match, *args, limit, offset),
+        ).fetchall()
+        ids = [row[0] for row in page]
+        total = page[0][1] if page else 0
         return Page(hits=self._hits(db, ids, match), total=total, indexed=indexed)
 
     @staticmethod
     def _count(db: sqlite3.Connection, match: str | None) -> int:
-        count: int = db.execute(
-            "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?", (match,)
-        ).fetchone()[0]
-        return count
+        sql = "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?"
+        return int(db.execute(sql, (match,)).fetchone()[0])
 
     @staticmethod
-    def _hits(db: sqlite3.Connection, ids: list[int], match: str) -> list[Hit]:
-        """The documents of ``ids``, in that order, each with its matching passage."""
+    def _hits(
+        db: sqlite3.Connection, ids: list[int], match: str, snippets: dict[int, str] | None = None
+    ) -> list[Hit]:
+        """The documents of ``ids``, in that order, each with its matching passage (given, or
+        computed here)."""
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
@@ -336,13 +341,14 @@ class SearchIndex:
                 f"SELECT id, record, summary FROM documents WHERE id IN ({marks})", ids
             )
         }
-        snippets = dict(
-            db.execute(
-                f"SELECT rowid, snippet(documents_fts, -1, '{MARK_START}', '{MARK_END}', "
-                f"'…', 24) FROM documents_fts WHERE documents_fts MATCH ? AND rowid IN ({marks})",
-                (match, *ids),
-            ).fetchall()
-        )
+        if snippets is None:
+            snippets = dict(
+                db.execute(
+                    f"SELECT rowid, {_SNIPPET} FROM documents_fts "
+                    f"WHERE documents_fts MATCH ? AND rowid IN ({marks})",
+                    (match, *ids),
+                ).fetchall()
+            )
         return [
             Hit(
                 DocumentRecord.from_dict(json.loads(records[doc][0])),

@@ -78,7 +78,12 @@ def test_filters_and_newest_first_paging(store: KnowledgeStore, tmp_path: Path) 
     second = index.search(limit=10, offset=10)
     assert second.hits[0].record.title == "Doc 19"
     assert index.search(content_type="pdf").total == 15
+    past_the_end = index.search(content_type="pdf", offset=20)  # counted all the same
+    assert past_the_end.hits == [] and past_the_end.total == 15
+    assert index.search(content_type="pdf", offset=10, limit=10).total == 15
     assert index.search(tag="even", content_type="pdf").total == 0
+    ranked = index.search(q="topic 2", limit=3)  # words, no filter: snippets from one pass
+    assert ranked.total == 10 and all(any(m for _, m in h.snippet) for h in ranked.hits)
     assert index.search(source="/NEWS/").total == 10  # case-insensitive substring
     window = index.search(since=NOW + timedelta(minutes=5), until=NOW + timedelta(minutes=7))
     assert [h.record.title for h in window.hits] == ["Doc 07", "Doc 06", "Doc 05"]
@@ -144,5 +149,6 @@ def test_title_matches_rank_first_and_broad_words_list_newest_first(
     assert titles(index, q="lighthouse") == ["Coastline", "Lighthouse keeping", "Harbour notes"]
     page = index.search(q="lighthouse", content_type="text", limit=2)
     assert page.total == 3 and [h.record.title for h in page.hits] == [
-        "Coastline", "Lighthouse keeping"
+        "Coastline",
+        "Lighthouse keeping",
     ]
