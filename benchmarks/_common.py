@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import statistics
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_PDFS = REPO.parent / "shared" / "bench" / "original-pdfs"
+if str(REPO) not in sys.path:  # devtools/ (sample builders, the measuring runner)
+    sys.path.insert(1, str(REPO))
 
 # Appended to every measured snippet: wall time and peak RSS of the process and its children.
 _FOOTER = """
@@ -27,13 +29,15 @@ print(_json.dumps({"seconds": _elapsed, "rss_mb": _self, "children_rss_mb": _kid
 def run_snippet(body: str, *args: str) -> dict[str, float]:
     """Run ``body`` (which sets ``_elapsed`` and ``_extra``) in a fresh interpreter."""
     code = body + _FOOTER
-    out = subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-c", code, *args],
-        check=True,
         capture_output=True,
         text=True,
         cwd=REPO,  # snippets import devtools/ from the repository root
-    ).stdout
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark snippet failed (exit {done.returncode}):\n{done.stderr}")
+    out = done.stdout
     result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     return result
 

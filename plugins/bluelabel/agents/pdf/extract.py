@@ -130,6 +130,14 @@ class _Supervisor:
         self.selector.register(worker.stdout, selectors.EVENT_READ, worker)
         return worker
 
+    def retire(self, worker: _Worker) -> None:
+        """Nothing left for ``worker``: it quits, and its end of the pipe is no longer
+        watched (its EOF is not a death while the others finish their blocks)."""
+        worker.busy = None
+        with contextlib.suppress(KeyError, ValueError):
+            self.selector.unregister(worker.stdout)
+        worker.send({"op": "quit"})
+
     def close(self) -> None:
         for worker in self.workers:
             with contextlib.suppress(KeyError, ValueError):
@@ -335,8 +343,7 @@ def _run_blocks(
                 }
             )
         else:
-            worker.busy = None
-            worker.send({"op": "quit"})
+            supervisor.retire(worker)
 
     hand_out(supervisor.workers[0])
     while done < len(blocks):

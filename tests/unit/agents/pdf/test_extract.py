@@ -43,3 +43,17 @@ def test_progress_is_reported_on_long_documents(tmp_path: Path) -> None:
         progress=lambda d, t: calls.append((d, t)),
     )
     assert calls[0] == (32, 300) and calls[-1] == (300, 300)  # a block of pages at a time
+
+
+def test_a_worker_that_runs_out_of_blocks_quits_while_the_others_finish(tmp_path: Path) -> None:
+    """With 2 workers and blocks of unequal cost, one worker is told to quit while the other
+    still works: its end of the pipe closing is no death (it failed half the real 100-page
+    PDFs of the original system's bench with "the extraction worker stopped (exit code 0)")."""
+    line = "A line of words that keeps the text layer of this page busy to extract. " * 2
+    heavy = ["\n".join([f"Page {n}.", *[line] * 45]) for n in range(96)]
+    path = tmp_path / "uneven.pdf"
+    path.write_bytes(build_pdf([*heavy, "Short 97.", "Short 98.", "Short 99.", "Short 100."]))
+    for attempt in range(5):
+        result = extract_pdf_text(check_regular_file(path), tmp_path / f"{attempt}.txt", workers=2)
+        assert result is not None and result.page_count == 100
+        assert "Short 100." in (tmp_path / f"{attempt}.txt").read_text()
