@@ -99,3 +99,36 @@ def test_binary_named_as_a_document(tmp_path: Path, store_dir: Path, suffix: str
     assert run.code == 1, run.lines
     assert ("\x89PNG" not in run.error and "PNG" in run.error) or "ZIP" in run.error, run.error
     assert not (store_dir / "objects").exists()
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"From: " + b"(" * 3000 + b"zoe@example.org",  # comments nested past the recursion limit
+        b"Subject: " + b"=?utf-8?q?a?= " * 12_000,  # memory grows with the square of their number
+        b"Content-Type: text/plain" + b"".join(b"; p%d=v" % i for i in range(40_000)),  # time too
+    ],
+    ids=["nested-comments", "encoded-words", "parameters"],
+)
+def test_email_header_bombs_are_read_within_the_bounds(
+    tmp_path: Path, store_dir: Path, header: bytes
+) -> None:
+    path = tmp_path / "header-bomb.eml"
+    path.write_bytes(b"Message-ID: <bomb@example.org>\r\n" + header + b"\r\n\r\nthe body text\r\n")
+    run = bluelabel("ingest", str(path), "--store", str(store_dir))
+    assert run.code == 0, run.lines
+    assert "the body text" in next((store_dir / "objects").rglob("*.txt")).read_text()
+    assert run.seconds <= 10 and run.peak_mb <= MEMORY_BOUND_MB, (run.seconds, run.peak_mb)
+
+
+def test_email_of_millions_of_parts_is_refused_at_the_parse_deadline(
+    tmp_path: Path, store_dir: Path
+) -> None:
+    path = tmp_path / "parts.eml"
+    parts = b"--B\r\n\r\nx\r\n" * 3_000_000  # 30 MB: some 6 minutes and 1 GB to parse whole
+    path.write_bytes(b"Subject: wide\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n" + parts)
+    run = bluelabel("ingest", str(path), "--store", str(store_dir))
+    assert run.code == 1, run.lines
+    assert "took more than 30 s to read" in run.error and str(path) in run.error, run.error
+    assert run.seconds <= 45 and run.peak_mb <= MEMORY_BOUND_MB, (run.seconds, run.peak_mb)
+    assert not (store_dir / "objects").exists()

@@ -1,9 +1,10 @@
 """One email message (RFC 5322 / MIME), untrusted: its headers, its body text, its attachments.
 
 Parsed with the standard library's ``email`` package (``policy.default``: encoded headers
-decoded, lenient with broken input, problems recorded as defects). The body is the part
-``get_body`` picks -- text/plain before text/html, as a mail client shows it -- with HTML
-reduced to its main text as for web pages; further inline text parts are appended. Every
+decoded, lenient with broken input, problems recorded as defects; each header cut before it
+is parsed and the parse under a deadline, :mod:`~bluelabel.agents.mail.bounds`). The body is
+the part ``get_body`` picks -- text/plain before text/html, as a mail client shows it -- with
+HTML reduced to its main text as for web pages; further inline text parts are appended. Every
 other leaf part is an attachment: a supported document (PDF, text, HTML, DOCX, an attached
 message) is decoded for ingestion, anything else is listed with why it is not ingested.
 
@@ -16,7 +17,6 @@ Nothing here quotes a part's content in a message.
 from __future__ import annotations
 
 import email.errors
-import email.policy
 import email.utils
 import re
 from dataclasses import dataclass, field
@@ -27,6 +27,7 @@ from typing import Any
 from bluelabel.agents.files import binary_kind
 from bluelabel.agents.formats import DocumentKind, kind_of
 from bluelabel.agents.formats.html import html_document_text
+from bluelabel.agents.mail.bounds import BOUNDED, PARSE_SECONDS, ParseTooSlow, parse_deadline
 from bluelabel.errors import IngestError, LimitExceeded
 
 #: Deeper than any real message nests its multiparts.
@@ -339,7 +340,19 @@ def parse_message(raw: bytes, limits: MailLimits, *, source: str) -> ParsedMessa
     if what is not None:
         raise IngestError(source, f"not an email message: the content is {what}")
     try:
-        message = BytesParser(policy=email.policy.default).parsebytes(raw)
+        with parse_deadline(PARSE_SECONDS):
+            return _parse(raw, limits, source=source)
+    except ParseTooSlow:
+        raise IngestError(
+            source,
+            f"malformed email: its parts and headers took more than {PARSE_SECONDS:g} s to read "
+            "(a message built to exhaust the parser)",
+        ) from None
+
+
+def _parse(raw: bytes, limits: MailLimits, *, source: str) -> ParsedMessage:
+    try:
+        message = BytesParser(policy=BOUNDED).parsebytes(raw)
     except RecursionError:
         raise IngestError(source, "malformed email: its parts nest too deeply") from None
     if not isinstance(message, EmailMessage) or not list(message.keys()):

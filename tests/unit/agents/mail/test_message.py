@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -147,3 +148,24 @@ def test_deep_nesting_and_many_parts_are_bounded() -> None:
     parsed = parse_message(wide, LIMITS, source="m")
     assert len(parsed.attachments) == 1000
     assert "more than 1,000 MIME parts: the rest is not read" in parsed.problems
+
+
+def test_headers_nested_past_the_recursion_limit_read_as_absent() -> None:
+    deep = b"(" * 3000
+    raw = (
+        b"From: " + deep + b"zoe@example.org\r\nMessage-ID: " + deep + b"<m@example.org>\r\n"
+        b"Subject: kept\r\nContent-Transfer-Encoding: " + deep + b"7bit\r\n\r\nthe body\r\n"
+    )
+    parsed = parse_message(raw, LIMITS, source="m")
+    assert (parsed.subject, parsed.sender, parsed.message_id) == ("kept", None, None)
+    assert parsed.body == "the body"
+
+
+def test_a_message_too_slow_to_parse_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bluelabel.agents.mail.message.PARSE_SECONDS", 0.5)
+    parts = b"--B\r\n\r\nx\r\n" * 200_000  # 2 MB of one-line parts: some 25 s to parse
+    raw = b"Subject: wide\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n" + parts
+    started = time.monotonic()
+    with pytest.raises(IngestError, match=r"took more than 0.5 s to read"):
+        parse_message(raw, LIMITS, source="m")
+    assert time.monotonic() - started < 5
