@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections import Counter
 from collections.abc import Iterable
 from html.parser import HTMLParser
 
@@ -61,6 +62,7 @@ class _TextParser(HTMLParser):
         self.all_parts: list[str] = []
         self.main_parts: list[str] = []
         self._stack: list[str] = []
+        self._open: Counter[str] = Counter()  # the stack's tags, so an end tag is one look-up
         self._skip_depth = 0
         self._boiler_depth = 0
         self._main_depth = 0
@@ -74,6 +76,7 @@ class _TextParser(HTMLParser):
                 self._newline()
             return
         self._stack.append(tag)
+        self._open[tag] += 1
         if tag in _SKIP:
             self._skip_depth += 1
         elif tag in _BOILERPLATE:
@@ -86,10 +89,11 @@ class _TextParser(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
             self._in_title = False
-        if tag not in self._stack:
+        if not self._open[tag]:
             return
         while self._stack:  # close unclosed children too (lenient like browsers)
             open_tag = self._stack.pop()
+            self._open[open_tag] -= 1
             if open_tag in _SKIP:
                 self._skip_depth -= 1
             elif open_tag in _BOILERPLATE:
