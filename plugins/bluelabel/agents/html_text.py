@@ -132,6 +132,10 @@ def _tidy(parts: list[str]) -> str:
 _DECLARATION = re.compile(r"<!(?!--)[^>]*>?")
 
 
+#: The longest tag (or comment) waited for across pieces (an inline data: image is ~1 MB).
+MAX_PENDING_CHARS = 2 << 20
+
+
 def _feed(parser: _TextParser, data: str) -> None:
     try:
         parser.feed(data)
@@ -148,8 +152,24 @@ def html_pieces_to_text(pieces: Iterable[str]) -> tuple[str | None, str]:
     """:func:`html_to_text` of the concatenated ``pieces``, fed one at a time (a large file
     need not be one string besides its text)."""
     parser = _TextParser()
+    skipping = False  # past a tag too long to wait for: dropping input up to its '>'
     for piece in pieces:
-        _feed(parser, _DECLARATION.sub("", piece))
+        piece = _DECLARATION.sub("", piece)
+        if skipping:
+            end = piece.find(">")
+            if end < 0:
+                continue
+            piece, skipping = piece[end + 1 :], False
+        _feed(parser, piece)
+        # html.parser keeps an unfinished tag and rescans all of it on every feed: a tag
+        # (or comment) still open after MAX_PENDING_CHARS is dropped, not waited for.
+        if len(parser.rawdata) > MAX_PENDING_CHARS and parser.rawdata.startswith("<"):
+            parser.rawdata, skipping = "", True
+    # Left unparsed at the end: a tag or comment never closed (HTML drops it at the end of
+    # the file), or a character reference still open (text: kept). html.parser's close()
+    # would rescan the rest for each '<' in such a tail: 40,000 "<a " took minutes.
+    if parser.rawdata.startswith("<"):
+        parser.rawdata = ""
     with contextlib.suppress(AssertionError):
         parser.close()
     title = " ".join("".join(parser.title_parts).split()) or None
