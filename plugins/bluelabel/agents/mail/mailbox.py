@@ -120,12 +120,23 @@ class Mailbox:
         """Open ``folder`` for reading and writing; how many messages it holds."""
         self.folder = folder
         data = self._ok(f"to open folder {folder!r}", self.client.select, quote_folder(folder))
-        return int(data[0] or 0) if data and data[0] else 0
+        return self._number(data[0], "message count") if data and data[0] else 0
 
     def search(self, criteria: str) -> list[int]:
         """UIDs matching ``criteria``, oldest first."""
         data = self._ok(f"the search {criteria!r}", self.client.uid, "SEARCH", criteria)
-        return sorted(int(uid) for uid in (data[0] or b"").split())
+        words = data[0].split() if data and isinstance(data[0], bytes) else []
+        return sorted(self._number(uid, "message UID") for uid in words)
+
+    def _number(self, word: Any, what: str) -> int:
+        """A number of the server's answer, or one line saying the answer is malformed."""
+        try:
+            return int(word)
+        except (TypeError, ValueError):
+            shown = word.decode("ascii", "replace") if isinstance(word, bytes) else str(word)
+            raise IngestError(
+                self.where, f"the mail server sent a malformed {what}: {shown[:60]!r}"
+            ) from None
 
     def info(self, uids: list[int]) -> dict[int, MessageInfo]:
         """Size and arrival time of each message, without fetching any body."""

@@ -218,3 +218,23 @@ def test_move_without_the_move_extension_copies_and_expunges_one_uid(
         mailbox.move(second, "t-copy-done")
     assert imap_server.messages(folder) == [first, third]
     assert len(imap_server.messages("t-copy-done")) == 1
+
+
+def test_a_malformed_server_answer_is_one_line() -> None:
+    """A server (or something in between) that answers SELECT or SEARCH with garbage: one
+    line naming the answer, not a ValueError traceback. (Dovecot cannot be made to send it;
+    this client object answers as such a server would, through imaplib's return shape.)"""
+    from bluelabel.agents.mail.mailbox import Mailbox
+
+    class GarbageServer:
+        def select(self, folder: str) -> tuple[str, list[bytes]]:
+            return "OK", [b"lots"]
+
+        def uid(self, command: str, *args: str) -> tuple[str, list[bytes]]:
+            return "OK", [b"1 2 three"]
+
+    mailbox = Mailbox(GarbageServer(), "imap://127.0.0.1/INBOX")  # type: ignore[arg-type]
+    with pytest.raises(IngestError, match="malformed message count: 'lots'"):
+        mailbox.select("INBOX")
+    with pytest.raises(IngestError, match="malformed message UID: 'three'"):
+        mailbox.search("ALL")
