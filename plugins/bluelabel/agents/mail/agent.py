@@ -99,7 +99,11 @@ class EmailAgent:
             store=store.location,
             after=f"moved to {opts.processed_folder}" if opts.processed_folder else "seen",
         )
-        with open_mailbox(opts.imap_conn_id, timeout=settings.imap_timeout) as mailbox:
+        # Bodies are fetched <0.limit>: no literal of a well-behaved server is larger.
+        literal = settings.email_max_message_bytes + 65536
+        with open_mailbox(
+            opts.imap_conn_id, timeout=settings.imap_timeout, max_literal=literal
+        ) as mailbox:
             mailbox.select(opts.folder)
             uids = mailbox.search(criteria)
             info = mailbox.info(uids)

@@ -204,13 +204,26 @@ def _internaldate(raw: bytes) -> datetime | None:
 
 
 @contextlib.contextmanager
-def open_mailbox(conn_id: str, *, timeout: float) -> Iterator[Mailbox]:
+def open_mailbox(conn_id: str, *, timeout: float, max_literal: int) -> Iterator[Mailbox]:
     """A logged-in mailbox on the Airflow connection ``conn_id``, logged out afterwards; a
-    broken connection or a silent server is a transient error (the task's retries)."""
+    broken connection or a silent server is a transient error (the task's retries).
+    ``max_literal``: the most bytes the server may announce for one literal (imaplib reads
+    whatever size it is told: a server sending ``{10000000000}`` would fill the memory)."""
     from bluelabel.hooks.imap import login
 
     where = f"imap://{conn_id}"
     client = login(conn_id, timeout=timeout)
+    read = client.read
+
+    def bounded_read(size: int) -> bytes:
+        if size > max_literal:
+            raise imaplib.IMAP4.abort(
+                f"the server announced {size:,} bytes at once, over the {max_literal:,}-byte "
+                "limit ([bluelabel] email_max_message_bytes)"
+            )
+        return read(size)
+
+    client.read = bounded_read  # type: ignore[method-assign]
     try:
         yield Mailbox(client, where)
     finally:

@@ -208,7 +208,7 @@ def test_move_without_the_move_extension_copies_and_expunges_one_uid(
     from bluelabel.agents.mail.mailbox import open_mailbox
 
     folder = imap_server.folder("t-copy", [report_message(n, batch="cp") for n in range(3)])
-    with open_mailbox(imap_conn, timeout=10) as mailbox:
+    with open_mailbox(imap_conn, timeout=10, max_literal=1 << 20) as mailbox:
         mailbox._capabilities = frozenset({"IMAP4REV1", "UIDPLUS"})  # as a server without MOVE
         mailbox.select(folder)
         first, second, third = mailbox.search("ALL")
@@ -238,3 +238,19 @@ def test_a_malformed_server_answer_is_one_line() -> None:
         mailbox.select("INBOX")
     with pytest.raises(IngestError, match="malformed message UID: 'three'"):
         mailbox.search("ALL")
+
+
+def test_a_literal_over_the_limit_is_refused_before_it_is_read(
+    imap_server: ImapServer, imap_conn: str
+) -> None:
+    """imaplib reads as many bytes as the server announces: the announcement is checked
+    first (here a real message's literal against a 500-byte bound)."""
+    from bluelabel.agents.mail.mailbox import open_mailbox
+    from bluelabel.errors import TransientIngestError
+
+    folder = imap_server.folder("t-literal", [report_message(1, batch="lit")])
+    with open_mailbox(imap_conn, timeout=10, max_literal=500) as mailbox:
+        mailbox.select(folder)
+        (uid,) = mailbox.search("ALL")
+        with pytest.raises(TransientIngestError, match=r"announced [\d,]+ bytes at once, over"):
+            mailbox.fetch(uid, 1_000_000)
