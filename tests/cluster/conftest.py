@@ -138,6 +138,10 @@ def cluster(
         extra_env={
             f"AIRFLOW_CONN_{S3_CONN_ID.upper()}": json.dumps(connection),
             "AIRFLOW__METRICS__STATSD_PORT": str(statsd.port),
+            # A task the killed scheduler queued but never sent to Celery waits this long
+            # (default 600 s) in the scheduler-kill test; above the 50-run test's queueing.
+            "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": "240",
+            "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL": "30",
         },
     )
     with LOCK.open("w") as lock:
