@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import tempfile
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import run_snippet
-from devtools.samples import build_scanned_pdf, sample_pages
+from devtools.samples import build_scanned_pdf, sample_pages, words_recovered
 
 INGEST = """
 import sys, time
@@ -37,22 +36,6 @@ result = get_agent("ingestion").run(AgentInput(content={"file_path": pdf}), cont
 _elapsed = time.perf_counter() - started
 _extra = {"content_id": result["content_id"], "ocr_pages": len(result["metadata"]["ocr_pages"])}
 """
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[A-Za-z]+", text.lower())
-
-
-def recall(original: str, read: str) -> float:
-    found: dict[str, int] = {}
-    for word in words(read):
-        found[word] = found.get(word, 0) + 1
-    hits = 0
-    for word in words(original):
-        if found.get(word, 0) > 0:
-            found[word] -= 1
-            hits += 1
-    return hits / max(1, len(words(original)))
 
 
 def pytesseract_seconds(pdf: bytes, pages: int, dpi: int) -> float | None:
@@ -86,7 +69,7 @@ def main() -> None:
         from bluelabel.store import KnowledgeStore
 
         text = KnowledgeStore(store).read_text(str(figures["content_id"]))
-    share = recall("\n".join(texts), text)
+    share = words_recovered("\n".join(texts), text)
     seconds = figures["seconds"]
     print(f"scanned PDF: {args.pages} pages, {len(pdf) / 1e6:.1f} MB, OCR at {args.dpi} dpi")
     print(f"pages OCR'd:        {figures['ocr_pages']}")

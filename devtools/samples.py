@@ -6,7 +6,9 @@ Text is laid out with the standard Helvetica font, so every PDF reader extracts 
 from __future__ import annotations
 
 import io
+import re
 import textwrap
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -180,3 +182,16 @@ def build_scanned_pdf(pages: Sequence[str], *, dpi: int = 150) -> bytes:
         page.close()
     source.close()
     return _pdf(objects)
+
+
+def words_recovered(original: str, read: str) -> float:
+    """Share of ``original``'s words (letters, case-folded) found in ``read``, each as often
+    as it occurs (a multiset recall): how OCR is scored, in the tests and the benchmark."""
+    found = Counter(re.findall(r"[A-Za-z]+", read.lower()))
+    wanted = re.findall(r"[A-Za-z]+", original.lower())
+    hits = 0
+    for word in wanted:
+        if found[word] > 0:
+            found[word] -= 1
+            hits += 1
+    return hits / max(1, len(wanted))

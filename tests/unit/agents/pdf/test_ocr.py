@@ -3,7 +3,6 @@ and back), mixed PDFs, the per-page time limit, and OCR that cannot run."""
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,25 +13,8 @@ from bluelabel.agents import AgentContext, AgentInput
 from bluelabel.agents.pdf.ocr import OcrConfig, PageReader, ocr_status
 from bluelabel.config import parse_settings
 from bluelabel.store import KnowledgeStore
-from devtools.samples import build_pdf, build_scanned_pdf, sample_pages
+from devtools.samples import build_pdf, build_scanned_pdf, sample_pages, words_recovered
 from tests.conftest import run_agent
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[A-Za-z]+", text.lower())
-
-
-def recovered(original: str, read: str) -> float:
-    """Share of the original's words found, in order of frequency (a multiset recall)."""
-    found: dict[str, int] = {}
-    for word in words(read):
-        found[word] = found.get(word, 0) + 1
-    hits = 0
-    for word in words(original):
-        if found.get(word, 0) > 0:
-            found[word] -= 1
-            hits += 1
-    return hits / max(1, len(words(original)))
 
 
 def ingest(context: AgentContext, path: Path) -> dict[str, Any]:
@@ -50,7 +32,7 @@ def test_scanned_pdf_is_read_by_ocr(context: AgentContext, tmp_path: Path) -> No
     assert result["metadata"]["ocr"]["engine"].startswith("tesseract ")
     text = context.store.read_text(result["content_id"])
     assert text.count("\f") == 3  # one page each, as for a text PDF
-    assert recovered("\n".join(pages), text) >= 0.95
+    assert words_recovered("\n".join(pages), text) >= 0.95
     assert "4 of 4 pages read by OCR" in result["warnings"][0]
 
 
@@ -72,7 +54,7 @@ def test_mixed_pdf_ocrs_only_the_pages_without_text(context: AgentContext, tmp_p
     assert result["metadata"]["ocr_pages"] == [2]
     first, second, third = context.store.read_text(result["content_id"]).split("\f")
     assert first.startswith("Page 1.") and third.startswith("Page 3.")
-    assert recovered(pages[1], second) >= 0.95
+    assert words_recovered(pages[1], second) >= 0.95
 
 
 def test_blank_pages_are_not_ocrd(context: AgentContext, tmp_path: Path) -> None:
