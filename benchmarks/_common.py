@@ -104,3 +104,31 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def wait_for_api(base: str, seconds: int = 180) -> None:
+    """Until the API server at ``base`` answers (Airflow's unauthenticated version call)."""
+    import time
+    import urllib.request
+
+    for _ in range(seconds):
+        try:
+            urllib.request.urlopen(f"{base}/api/v2/version", timeout=2)
+            return
+        except OSError:
+            time.sleep(1)
+    raise SystemExit(f"the API server at {base} did not answer in {seconds} s")
+
+
+def api_token(base: str, username: str, password: str) -> str:
+    """A JWT from the API server's ``/auth/token`` (SimpleAuthManager's password login)."""
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{base}/auth/token",
+        method="POST",
+        headers={"Content-Type": "application/json"},
+        data=json.dumps({"username": username, "password": password}).encode(),
+    )
+    token: str = json.loads(urllib.request.urlopen(request).read())["access_token"]
+    return token

@@ -17,12 +17,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import free_port, run_ab, serialize_to_db
+from _common import api_token, free_port, run_ab, serialize_to_db, wait_for_api
 
 DB = "bluelabel_bench"
 HOME = Path(tempfile.mkdtemp(prefix="bench-api-airflow-"))
@@ -251,19 +250,8 @@ def main() -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(180):
-            try:
-                urllib.request.urlopen(f"{base}/api/v2/version", timeout=2)
-                break
-            except OSError:
-                time.sleep(1)
-        request = urllib.request.Request(
-            f"{base}/auth/token",
-            method="POST",
-            headers={"Content-Type": "application/json"},
-            data=json.dumps({"username": "admin", "password": "bench"}).encode(),
-        )
-        token = json.loads(urllib.request.urlopen(request).read())["access_token"]
+        wait_for_api(base)
+        token = api_token(base, "admin", "bench")
         # Airflow's own authenticated DAG list, for scale: the floor of any endpoint here.
         loads = [("/bluelabel/api/metrics", args.clients)]
         if args.floors:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import SHARED_PDFS, free_port
+from _common import SHARED_PDFS, free_port, wait_for_api
 
 DB = "bluelabel_ui_progress"
 HOME = Path(tempfile.mkdtemp(prefix="bench-progress-airflow-"))
@@ -250,12 +250,7 @@ def main() -> None:
                     [airflow, *component], env=ENV, stdout=log, stderr=subprocess.STDOUT
                 )
             )
-        for _ in range(180):
-            try:
-                urllib.request.urlopen(f"{base}/api/v2/version", timeout=2)
-                break
-            except OSError:
-                time.sleep(1)
+        wait_for_api(base)
         token = request(
             base, "/auth/token", None, {"username": "admin", "password": "bench"}, "POST"
         )["access_token"]

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import free_port, run_ab
+from _common import api_token, free_port, run_ab, wait_for_api
 
 HOME = Path(tempfile.mkdtemp(prefix="bench-search-airflow-"))
 ENV = {
@@ -124,19 +124,8 @@ def main() -> None:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(180):
-                try:
-                    urllib.request.urlopen(f"{base}/api/v2/version", timeout=2)
-                    break
-                except OSError:
-                    time.sleep(1)
-            request = urllib.request.Request(
-                f"{base}/auth/token",
-                method="POST",
-                headers={"Content-Type": "application/json"},
-                data=json.dumps({"username": "admin", "password": "bench"}).encode(),
-            )
-            token = json.loads(urllib.request.urlopen(request).read())["access_token"]
+            wait_for_api(base)
+            token = api_token(base, "admin", "bench")
             auth = {"Authorization": f"Bearer {token}"}
             started = time.perf_counter()
             while True:  # the API server indexes the store on its first search
