@@ -1,10 +1,11 @@
 """Who is asking, and what they may read: Airflow's own FastAPI dependencies, plus one cache.
 
 Plugin apps are mounted without Airflow's authentication, so every route depends on one of
-these. Routes take Airflow's ``requires_access_dag`` / ``requires_access_view`` and its
-``SessionDep`` directly (as Airflow's own routes do); :data:`CachedUserDep` exists only for the
-metrics endpoint, whose load target is below the cost of Airflow's per-request revocation
-lookup (see :func:`cached_user`).
+these. Routes about DAG runs take Airflow's ``requires_access_dag`` and its ``SessionDep``
+directly (as Airflow's own routes do). The metrics and the knowledge store, whose load targets
+are below the cost of Airflow's per-request revocation lookup, take :data:`CachedUserDep` and
+:data:`WebsiteAccess`, which keep a verified token's verdict for a few seconds (see
+:func:`cached_user`).
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from airflow.api_fastapi.core_api.security import (
     bearer_scheme,
     get_user,
     requires_access_dag,
-    requires_access_view,
     resolve_user_from_token,
 )
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 
 from bluelabel.config import get_settings
@@ -38,15 +39,13 @@ __all__ = [
     "requires_access_dag",
 ]
 
-#: The knowledge store belongs to the deployment, not to one DAG: whoever may use the Airflow
-#: UI may browse it (Airflow's ``WEBSITE`` view permission).
-WebsiteAccess = Depends(requires_access_view(AccessView.WEBSITE))
-
 _AUTH_CACHE_SECONDS = get_settings().auth_cache_seconds
 _READABLE_CACHE_SECONDS = get_settings().metrics_cache_seconds
 #: bearer token -> (monotonic time until which it is trusted, its user)
 _tokens: dict[str, tuple[float, Any]] = {}
 _readable: dict[str, tuple[float, frozenset[str]]] = {}
+#: (user key, view) -> (monotonic time until which the verdict holds, allowed)
+_views: dict[tuple[str, str], tuple[float, bool]] = {}
 
 
 async def cached_user(
@@ -83,13 +82,49 @@ async def cached_user(
 CachedUserDep = Annotated[Any, Depends(cached_user)]
 
 
+def _user_key(user: Any) -> str:
+    return f"{type(user).__name__}:{user.get_id()}"
+
+
+def requires_view(view: AccessView) -> Any:
+    """Airflow's ``requires_access_view`` on :func:`cached_user`, its verdict kept for the
+    same period: the auth manager is asked (in the threadpool, as Airflow does: some ask a
+    remote identity provider) at most once per user and view in that time."""
+
+    async def inner(user: CachedUserDep) -> Any:
+        from airflow.api_fastapi.app import get_auth_manager
+
+        key = (_user_key(user), view.value)
+        now = time.monotonic()
+        hit = _views.get(key)
+        if hit is not None and hit[0] > now:
+            allowed = hit[1]
+        else:
+            allowed = await run_in_threadpool(
+                get_auth_manager().is_authorized_view, access_view=view, user=user
+            )
+            if len(_views) > 10_000:
+                _views.clear()
+            _views[key] = (now + _AUTH_CACHE_SECONDS, bool(allowed))
+        if not allowed:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "Forbidden")
+        return user
+
+    return inner
+
+
+#: The knowledge store belongs to the deployment, not to one DAG: whoever may use the Airflow
+#: UI may browse it (Airflow's ``WEBSITE`` view permission).
+WebsiteAccess = Depends(requires_view(AccessView.WEBSITE))
+
+
 def readable_dag_ids(user: Any, *, fresh: bool = False) -> frozenset[str]:
     """The DAG ids this user may read, asked of the auth manager at most once per cache period
     (it costs a metadata-DB query; the user's token is still verified on every request), or
     now with ``fresh``."""
     from airflow.api_fastapi.app import get_auth_manager
 
-    key = f"{type(user).__name__}:{user.get_id()}"
+    key = _user_key(user)
     cached = _readable.get(key)
     if cached and cached[0] > time.monotonic() and not fresh:
         return cached[1]

@@ -8,12 +8,15 @@ that time plus their indexing.
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import threading
 import time
 from datetime import datetime
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
@@ -21,7 +24,7 @@ from bluelabel.config import get_settings
 from bluelabel.errors import StoreError
 from bluelabel.store import DocumentRecord, KnowledgeStore
 from bluelabel.timeparse import TimeParseError, parse_time
-from bluelabel.web.deps import GetUserDep, WebsiteAccess, readable_dag_ids
+from bluelabel.web.deps import CachedUserDep, WebsiteAccess, readable_dag_ids
 from bluelabel.web.search_index import SearchIndex
 
 log = logging.getLogger(__name__)
@@ -139,8 +142,14 @@ def _time(value: str | None, name: str) -> datetime | None:
         raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
+#: Searches run in worker threads, this many at once, the rest waiting in arrival order: with
+#: one thread per request, twenty concurrent searches share the GIL and all finish late;
+#: first come, first served keeps the slowest answers near the typical one.
+SEARCH_SLOTS = anyio.CapacityLimiter(max(1, min(4, os.cpu_count() or 1)))
+
+
 @router.get("/api/documents")
-def list_documents(
+async def list_documents(
     q: str | None = Query(None, max_length=500, description="words; all must match"),
     type: str | None = Query(None, max_length=40),
     tag: str | None = Query(None, max_length=200),
@@ -151,7 +160,8 @@ def list_documents(
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> DocumentList:
     """Documents matching the words and filters: by relevance with words, else newest first."""
-    page = search_index().search(
+    search = functools.partial(
+        _documents,
         q=q,
         content_type=type,
         tag=tag,
@@ -161,6 +171,11 @@ def list_documents(
         limit=limit,
         offset=offset,
     )
+    return await anyio.to_thread.run_sync(search, limiter=SEARCH_SLOTS)
+
+
+def _documents(*, limit: int, offset: int, **criteria: Any) -> DocumentList:
+    page = search_index().search(limit=limit, offset=offset, **criteria)
     items = [
         DocumentItem(
             content_id=h.record.content_id,
@@ -192,7 +207,7 @@ TEXT_PREVIEW_CHARS = 4000
 
 
 @router.get("/api/documents/{content_id}")
-def get_document(content_id: str, user: GetUserDep) -> DocumentDetail:
+def get_document(content_id: str, user: CachedUserDep) -> DocumentDetail:
     """A stored document: its record, summary and key points, and the runs that ingested it
     (those of DAGs the user may read)."""
     from bluelabel.agents.digest import ExtractiveSummarizer, SummaryOptions, summarize_record
