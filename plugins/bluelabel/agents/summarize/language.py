@@ -108,6 +108,13 @@ def _languages_of() -> dict[str, tuple[str, ...]]:
     return {word: tuple(langs) for word, langs in index.items()}
 
 
+def preload() -> None:
+    """Build the stopword tables now (~25 ms the first time a process detects a language): a
+    worker that calls this before forking hands them to every task process."""
+    _languages_of()
+    stopwords("en")
+
+
 @lru_cache(maxsize=16)
 def stopwords(lang: str) -> frozenset[str]:
     """The stopwords used for ``lang``: its own, English's, and document furniture words."""
