@@ -187,3 +187,22 @@ def docx_zip_bomb(inflated: int = 1 << 30, *, declared: int | None = None) -> by
         )
     )
     return out.getvalue()
+
+
+def docx_with_document(xml: bytes) -> bytes:
+    """A real Word document whose ``word/document.xml`` is ``xml`` (e.g. with a DTD that
+    declares external or exponentially nested entities)."""
+    import io
+    import zipfile
+
+    from devtools.mail_samples import docx_bytes
+
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(docx_bytes(["x"]))) as real,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as made,
+    ):
+        for info in real.infolist():
+            body = xml if info.filename == "word/document.xml" else real.read(info.filename)
+            made.writestr(info.filename, body)
+    return out.getvalue()

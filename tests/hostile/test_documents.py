@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.hostile import docx_zip_bomb
+from devtools.hostile import docx_with_document, docx_zip_bomb
 from devtools.measure import bluelabel
 from tests.hostile.conftest import MEMORY_BOUND_MB, staging_files, worker_processes
 
@@ -58,6 +58,44 @@ def test_docx_that_needs_too_much_memory_names_the_memory_limit(
     assert run.code == 1, run.lines
     assert "([bluelabel] ingest_memory_mb)" in run.error, run.error
     assert run.peak_mb <= MEMORY_BOUND_MB, run.peak_mb
+
+
+_W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+_LAUGHS = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+DTD_ATTACKS = {
+    # an external entity naming a local file (XXE), used in the text
+    "external": ('<!ENTITY xxe SYSTEM "file://{secret}">]>', "&xxe;"),
+    # an external parameter entity, expanded inside the DTD itself
+    "parameter": ('<!ENTITY % ext SYSTEM "file://{secret}"> %ext;]>', ""),
+    # a billion laughs: 10^9 copies of "lol" from 1 KB of entity declarations
+    "laughs": (f'<!ENTITY l0 "lol">{_LAUGHS}]>', "&l9;"),
+}
+
+
+@pytest.mark.parametrize("attack", ["external", "parameter", "laughs"])
+def test_docx_entities_neither_read_files_nor_expand(
+    tmp_path: Path, store_dir: Path, attack: str
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET-41c7")
+    declarations, used = DTD_ATTACKS[attack]
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE w:document [{declarations}'
+        f"<w:document {_W}><w:body><w:p><w:r><w:t>Visible text.</w:t></w:r></w:p>"
+        f"<w:p><w:r><w:t>{used}</w:t></w:r></w:p></w:body></w:document>"
+    ).replace("{secret}", str(secret))
+    path = tmp_path / f"{attack}.docx"
+    path.write_bytes(docx_with_document(xml.encode()))
+    run = bluelabel("ingest", str(path), "--store", str(store_dir))
+    assert run.seconds <= 30 and run.peak_mb <= MEMORY_BOUND_MB, (run.seconds, run.peak_mb)
+    assert "TOPSECRET" not in run.stdout + "\n".join(run.lines)
+    if run.code == 0:  # the entity is dropped: the text is the document's own
+        (text,) = store_dir.glob("objects/*/*.txt")
+        assert text.read_text() == "Visible text."
+    else:
+        assert run.code == 1 and str(path) in run.error and len(run.lines) == 1, run.lines
+    stored = [p.read_text() for p in store_dir.rglob("*") if p.is_file()]
+    assert not any("TOPSECRET" in body or "lollollol" in body for body in stored)
 
 
 def test_email_nested_without_end_and_with_many_parts(tmp_path: Path, store_dir: Path) -> None:
