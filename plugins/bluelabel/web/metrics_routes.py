@@ -6,11 +6,7 @@ The figures come from the metrics module; this module only caches and serves the
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
-import time
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -23,6 +19,7 @@ from bluelabel.metrics.report import build_report
 from bluelabel.render import render_html, render_markdown
 from bluelabel.runstats import summarize_tries
 from bluelabel.timeparse import TimeParseError, parse_time
+from bluelabel.web.aggregate_cache import AggregateCache, Entry
 from bluelabel.web.deps import (
     CachedUserDep,
     DagAccessEntity,
@@ -34,23 +31,6 @@ from bluelabel.web.deps import (
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-_CACHE_SECONDS = get_settings().metrics_cache_seconds
-#: An expired entry is still served, while one background thread recomputes it, for this long.
-_STALE_SECONDS = 60.0
-
-
-@dataclass
-class _Entry:
-    expires: float
-    data: dict[str, Any]
-    body: bytes  # the JSON response, encoded once for every reader
-
-
-_cache: dict[tuple[Any, ...], _Entry] = {}
-_cache_lock = threading.Lock()
-_key_locks: dict[tuple[Any, ...], threading.Lock] = {}
-_refreshing: set[tuple[Any, ...]] = set()
-
 
 def _window(since: str | None, until: str | None) -> tuple[Any, Any]:
     try:
@@ -59,67 +39,26 @@ def _window(since: str | None, until: str | None) -> tuple[Any, Any]:
         raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
-def _compute(key: tuple[Any, ...], dag_ids: frozenset[str], start: Any, end: Any) -> _Entry:
+def _scan(dag_ids: frozenset[str], start: Any, end: Any) -> dict[str, Any]:
     from airflow.utils.session import create_session
 
     with create_session() as session:
-        data = summarize_tries(*load_tries(session, dag_ids=dag_ids, since=start, until=end))
-    entry = _Entry(time.monotonic() + _CACHE_SECONDS, data, json.dumps(data).encode())
-    with _cache_lock:
-        if len(_cache) > 256:
-            _cache.clear()
-            _key_locks.clear()
-        _cache[key] = entry
-    return entry
+        return summarize_tries(*load_tries(session, dag_ids=dag_ids, since=start, until=end))
 
 
-def _refresh_in_background(
-    key: tuple[Any, ...], dag_ids: frozenset[str], start: Any, end: Any
-) -> None:
-    try:
-        _compute(key, dag_ids, start, end)
-    except Exception:
-        log.exception("bluelabel: refreshing the metrics aggregates failed")
-    finally:
-        with _cache_lock:
-            _refreshing.discard(key)
+_aggregates = AggregateCache(_scan, fresh_seconds=get_settings().metrics_cache_seconds)
 
 
-def aggregates(user: Any, dag_id: str | None, since: str | None, until: str | None) -> _Entry:
+def aggregates(user: Any, dag_id: str | None, since: str | None, until: str | None) -> Entry:
     """Aggregates for this query, shared by every reader for a few seconds
-    (``AIRFLOW__BLUELABEL__METRICS_CACHE_SECONDS``, default 5).
-
-    When they expire, readers keep getting the previous figures (for up to a minute) while
-    one background thread recomputes them: no request waits for the scan. Only a query seen
-    for the first time, or not for a minute, is computed while its first reader waits (the
-    others wait for that one rather than all scanning the DB at once)."""
+    (``AIRFLOW__BLUELABEL__METRICS_CACHE_SECONDS``, default 5), then served for up to a
+    minute more while one background thread recomputes them (:class:`AggregateCache`)."""
     start, end = _window(since, until)
     allowed = readable_dag_ids(user)
     dag_ids = frozenset(allowed & {dag_id} if dag_id else allowed)
     # Relative ages ("7d") are keyed by their text, absolute times by their value.
     key = (dag_ids, since if since and not since[0].isdigit() else start, until)
-    with _cache_lock:
-        entry = _cache.get(key)
-        now = time.monotonic()
-        if entry and entry.expires > now:
-            return entry
-        if entry and now - entry.expires < _STALE_SECONDS:
-            if key not in _refreshing:
-                _refreshing.add(key)
-                threading.Thread(
-                    target=_refresh_in_background,
-                    args=(key, dag_ids, start, end),
-                    name="bluelabel-metrics-refresh",
-                    daemon=True,
-                ).start()
-            return entry
-        key_lock = _key_locks.setdefault(key, threading.Lock())
-    with key_lock:
-        with _cache_lock:
-            entry = _cache.get(key)
-            if entry and entry.expires > time.monotonic():
-                return entry
-        return _compute(key, dag_ids, start, end)
+    return _aggregates.get(key, dag_ids, start, end)
 
 
 @router.get("/api/metrics")

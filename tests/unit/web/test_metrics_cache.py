@@ -1,76 +1,99 @@
 """The metrics API's aggregate cache: fresh entries are shared, expired ones are served while
-one background refresh runs, and a query not seen for a minute is computed while it waits."""
+one background refresh runs, a query not seen for a while is computed while it waits, and
+concurrent first readers compute it once."""
 
 from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
-from bluelabel.web import metrics_routes as web
+from bluelabel.web.aggregate_cache import AggregateCache
 
-#: Scans wait for this: a test clears it to hold a refresh while it reads.
-GATE = threading.Event()
+
+class Scans:
+    """A compute function that counts its calls; each returns its own number. Clearing
+    ``gate`` holds the next scans until it is set again."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+        self.gate = threading.Event()
+        self.gate.set()
+        self._lock = threading.Lock()
+
+    def __call__(self, *args: Any) -> dict[str, Any]:
+        self.gate.wait(10)
+        with self._lock:
+            self.calls.append(len(self.calls) + 1)
+            return {"scan": self.calls[-1], "args": list(args)}
 
 
 @pytest.fixture
-def scans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count the DB scans; each returns its own number as the figures."""
-    calls: list[int] = []
-    release = GATE
-    release.set()
-
-    def load(session: Any, **kwargs: Any) -> list[int]:
-        release.wait(10)
-        calls.append(len(calls) + 1)
-        return [len(calls)]
-
-    monkeypatch.setattr(web, "load_tries", lambda session, **kw: (load(session, **kw), []))
-    monkeypatch.setattr(web, "summarize_tries", lambda tries, runs: {"scan": tries[0]})
-    monkeypatch.setattr(web, "readable_dag_ids", lambda user: frozenset({"a"}))
-    monkeypatch.setattr(web, "_CACHE_SECONDS", 0.2)
-    monkeypatch.setattr(web, "_cache", {})
-    monkeypatch.setattr(web, "_refreshing", set())
-
-    class _Session:
-        def __enter__(self) -> _Session:
-            return self
-
-        def __exit__(self, *args: object) -> None:
-            return None
-
-    import airflow.utils.session
-
-    monkeypatch.setattr(airflow.utils.session, "create_session", _Session)
-    return calls
+def scans() -> Scans:
+    return Scans()
 
 
-def test_fresh_entries_are_shared(scans: list[int]) -> None:
-    first = web.aggregates(None, None, None, None)
-    second = web.aggregates(None, None, None, None)
-    assert first is second and scans == [1]
+def test_fresh_entries_are_shared(scans: Scans) -> None:
+    cache = AggregateCache(scans, fresh_seconds=60)
+    first = cache.get("k", "a")
+    assert cache.get("k", "a") is first and scans.calls == [1]
+    assert first.data == {"scan": 1, "args": ["a"]}
+    assert first.body == b'{"scan": 1, "args": ["a"]}'
+    assert cache.get("other", "b").data["scan"] == 2  # keys are separate
 
 
-def test_expired_entries_are_served_while_one_thread_refreshes(scans: list[int]) -> None:
-    web.aggregates(None, None, None, None)
+def test_expired_entries_are_served_while_one_thread_refreshes(scans: Scans) -> None:
+    cache = AggregateCache(scans, fresh_seconds=0.2)
+    cache.get("k")
     time.sleep(0.3)  # expired
-    GATE.clear()  # the refresh scan is slow
-    stale = [web.aggregates(None, None, None, None).data["scan"] for _ in range(5)]
+    scans.gate.clear()  # the refresh scan is slow
+    stale = [cache.get("k").data["scan"] for _ in range(5)]
     assert stale == [1] * 5  # nobody waited for the scan
-    GATE.set()
+    scans.gate.set()
     deadline = time.monotonic() + 5
-    while web.aggregates(None, None, None, None).data["scan"] == 1:
+    while cache.get("k").data["scan"] == 1:
         assert time.monotonic() < deadline
         time.sleep(0.01)
-    assert scans == [1, 2]  # one refresh for all those readers
+    assert scans.calls == [1, 2]  # one refresh for all those readers
 
 
-def test_long_unused_queries_are_recomputed_before_answering(
-    scans: list[int], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    web.aggregates(None, None, None, None)
-    monkeypatch.setattr(web, "_STALE_SECONDS", 0.0)
-    time.sleep(0.3)
-    assert web.aggregates(None, None, None, None).data["scan"] == 2
+def test_long_unused_queries_are_recomputed_before_answering(scans: Scans) -> None:
+    cache = AggregateCache(scans, fresh_seconds=0.1, stale_seconds=0.0)
+    cache.get("k")
+    time.sleep(0.2)
+    assert cache.get("k").data["scan"] == 2
+
+
+def test_first_readers_at_once_compute_once(scans: Scans) -> None:
+    cache = AggregateCache(scans, fresh_seconds=60)
+    scans.gate.clear()
+    with ThreadPoolExecutor(8) as pool:
+        answers = [pool.submit(cache.get, "k") for _ in range(8)]
+        time.sleep(0.2)
+        scans.gate.set()
+        assert {a.result(10).data["scan"] for a in answers} == {1}
+    assert scans.calls == [1]
+
+
+def test_a_failed_refresh_keeps_the_stale_entry_and_is_tried_again(scans: Scans) -> None:
+    fail = threading.Event()
+
+    def compute() -> dict[str, Any]:
+        if fail.is_set():
+            raise RuntimeError("the metadata DB went away")
+        return scans()
+
+    cache = AggregateCache(compute, fresh_seconds=0.1)
+    cache.get("k")
+    time.sleep(0.2)
+    fail.set()
+    assert cache.get("k").data["scan"] == 1  # served stale; the refresh fails in background
+    time.sleep(0.2)
+    fail.clear()
+    deadline = time.monotonic() + 5
+    while cache.get("k").data["scan"] == 1:  # a later reader starts a refresh that works
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
