@@ -60,6 +60,22 @@ def test_docx_that_needs_too_much_memory_names_the_memory_limit(
     assert run.peak_mb <= MEMORY_BOUND_MB, run.peak_mb
 
 
+def test_docx_whose_directory_points_before_the_archive_is_refused(
+    tmp_path: Path, store_dir: Path
+) -> None:
+    """Found by fuzz/document_target.py: bytes cut from inside the archive leave member offsets
+    before its start, and the seek failed with an OSError taken for a store write error."""
+    from devtools.mail_samples import docx_bytes
+
+    whole = docx_bytes(["Some text."])
+    path = tmp_path / "cut.docx"
+    path.write_bytes(whole[:100] + whole[9100:])
+    run = bluelabel("ingest", str(path), "--store", str(store_dir))
+    assert run.code == 1 and len(run.lines) == 1, run.lines
+    assert "not a readable DOCX document" in run.error and str(path) in run.error, run.error
+    assert not (store_dir / "objects").exists()
+
+
 _W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 _LAUGHS = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
 DTD_ATTACKS = {

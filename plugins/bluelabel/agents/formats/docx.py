@@ -96,7 +96,9 @@ def write_docx_text(job: dict[str, Any]) -> dict[str, Any]:
         title = (document.core_properties.title or "").strip()
     except zipfile.LargeZipFile:
         raise DocumentRefused("limit", "a ZIP64 archive: larger than any Word document") from None
-    except (zipfile.BadZipFile, EOFError, zlib.error):
+    except (zipfile.BadZipFile, EOFError, zlib.error, OSError):
+        # OSError: a directory whose offsets point before the archive's start (the seek
+        # fails with EINVAL); only the text's own write below is the store's disk.
         raise DocumentRefused(
             "corrupt", "not a ZIP archive, or a damaged one: not a readable DOCX document"
         ) from None
