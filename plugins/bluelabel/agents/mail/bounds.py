@@ -14,9 +14,11 @@ over and over): :func:`parse_deadline` bounds it, checked at every part made and
 from __future__ import annotations
 
 import contextlib
+import email.errors
 import time
 from collections.abc import Iterator
 from contextvars import ContextVar
+from email.headerregistry import BaseHeader, UnstructuredHeader
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from typing import Any
@@ -56,6 +58,20 @@ class _Part(EmailMessage):
         super().__init__(policy)
 
 
+class _UnparsedHeader(UnstructuredHeader, BaseHeader):
+    """A header value kept as text (what ``HeaderRegistry`` builds for unknown names)."""
+
+
+_PARSER_FAILURES = (
+    AttributeError,
+    ValueError,
+    TypeError,
+    IndexError,
+    LookupError,
+    email.errors.MessageError,
+)
+
+
 class BoundedPolicy(EmailPolicy):
     """``email.policy.default``, each header value cut before it is parsed."""
 
@@ -67,6 +83,11 @@ class BoundedPolicy(EmailPolicy):
             return super().header_fetch_parse(name, value)
         except RecursionError:  # comments or quoting nested thousands deep
             return super().header_fetch_parse(name, "")
+        except _PARSER_FAILURES:
+            # The standard library's structured parsers fail on some malformed values (a
+            # group where a mailbox is expected raised AttributeError): keep the text,
+            # unparsed, as an unstructured header.
+            return _UnparsedHeader(name, str(value))
 
 
 #: The policy untrusted messages are parsed with.

@@ -161,6 +161,18 @@ def test_headers_nested_past_the_recursion_limit_read_as_absent() -> None:
     assert parsed.body == "the body"
 
 
+def test_headers_the_standard_parser_fails_on_are_kept_as_text() -> None:
+    """Found by fuzz/document_target.py: a group where a mailbox is expected made the
+    standard library's address parser raise AttributeError out of ``message.get``."""
+    raw = (
+        b"From: sender10:00:00ypeet :xt/plain; charset=utf-8\r\n"
+        b"To: team: ; , :x\r\nSubject: kept\r\n\r\nthe body\r\n"
+    )
+    parsed = parse_message(raw, LIMITS, source="m")
+    assert parsed.sender == "sender10:00:00ypeet :xt/plain; charset=utf-8"
+    assert (parsed.subject, parsed.body) == ("kept", "the body")
+
+
 def test_a_message_too_slow_to_parse_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("bluelabel.agents.mail.message.PARSE_SECONDS", 0.5)
     parts = b"--B\r\n\r\nx\r\n" * 200_000  # 2 MB of one-line parts: some 25 s to parse
