@@ -23,6 +23,7 @@ from typing import BinaryIO
 from urllib.parse import urljoin, urlsplit
 
 from bluelabel import __version__
+from bluelabel.agents.formats.charset import decode_declared
 from bluelabel.errors import IngestError, TransientIngestError
 
 USER_AGENT = f"bluelabel-airflow/{__version__}"
@@ -227,11 +228,8 @@ def is_text_type(content_type: str) -> bool:
 
 
 def decode_body(raw: bytes, charset: str | None) -> str:
-    """The body as text in its declared charset (UTF-8 when none or an unknown one)."""
-    try:
-        return raw.decode(charset or "utf-8", errors="replace")
-    except LookupError:
-        return raw.decode("utf-8", errors="replace")
+    """The body as text in its declared charset (UTF-8 when none or an unusable one)."""
+    return decode_declared(raw, charset)
 
 
 def looks_like_pdf(path: Path, content_type: str) -> bool:

@@ -7,6 +7,7 @@ import codecs
 import re
 from collections.abc import Iterator
 
+from bluelabel.agents.formats.charset import text_codec
 from bluelabel.agents.html_text import html_pieces_to_text
 
 _META_CHARSET = re.compile(
@@ -21,15 +22,6 @@ _BOMS = (
 _PIECE = 1 << 20
 
 
-def _known(charset: str | None) -> str | None:
-    if not charset:
-        return None
-    try:
-        return codecs.lookup(charset).name
-    except LookupError:
-        return None
-
-
 def decode_html(data: bytes, declared: str | None = None) -> str:
     """The text of an HTML document: its byte-order mark, else the charset declared for it
     (an email part's ``charset``), else its ``<meta charset>``, else UTF-8; bytes invalid in
@@ -39,7 +31,7 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
         if data.startswith(bom):
             return data.decode(codec, errors="replace")
     meta = _META_CHARSET.search(data[:4096])
-    charset = _known(declared) or _known(meta.group(1).decode("ascii") if meta else None)
+    charset = text_codec(declared) or text_codec(meta.group(1).decode("ascii") if meta else None)
     if charset is not None:
         return data.decode(charset, errors="replace")
     try:

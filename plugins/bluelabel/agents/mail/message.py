@@ -26,6 +26,7 @@ from typing import Any
 
 from bluelabel.agents.files import binary_kind
 from bluelabel.agents.formats import DocumentKind, kind_of
+from bluelabel.agents.formats.charset import text_codec
 from bluelabel.agents.formats.html import html_document_text
 from bluelabel.agents.mail.bounds import BOUNDED, PARSE_SECONDS, ParseTooSlow, parse_deadline
 from bluelabel.errors import IngestError, LimitExceeded
@@ -167,20 +168,23 @@ def decode_text(data: bytes, charset: str | None) -> tuple[str | None, str | Non
     """``(text, None)`` in the declared charset (UTF-8 when none), else ``(None, why)``.
 
     Bytes invalid in a declared charset are tried as UTF-8 (mail often says us-ascii and
-    sends UTF-8), then replaced."""
+    sends UTF-8), then replaced. A charset Python cannot decode text with (unknown, or not
+    a text codec: :func:`~bluelabel.agents.formats.charset.text_codec`) is read as UTF-8
+    when the bytes are UTF-8, else refused with its name."""
     name = charset or "utf-8"
-    try:
-        return data.decode(name), None
-    except LookupError:
+    codec = text_codec(name)
+    if codec is None:
         try:
             return data.decode("utf-8"), None
         except UnicodeDecodeError:
             return None, f"unknown charset {name[:40]!r}"
+    try:
+        return data.decode(codec), None
     except UnicodeDecodeError:
         try:
             return data.decode("utf-8"), None
         except UnicodeDecodeError:
-            return data.decode(name, errors="replace"), None
+            return data.decode(codec, errors="replace"), None
 
 
 class _Walk:
