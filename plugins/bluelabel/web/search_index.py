@@ -42,6 +42,9 @@ from bluelabel.web.search_text import (
 #: Text beyond this many characters of a document is not searchable (it bounds the index:
 #: a 2,561-page PDF has 4.4 M characters). Titles, summaries and sources always are.
 MAX_TEXT_CHARS = 1_000_000
+#: Up to this many documents with a source filter's words, their rows are read directly;
+#: more, and the covering index of the filtered columns is scanned instead.
+NARROW_SOURCE_MATCHES = 300
 SCHEMA_VERSION = "1"
 #: Queries matching more documents than this list them newest first instead of by relevance.
 RANKED_MATCHES = 2000
@@ -62,6 +65,8 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 CREATE INDEX IF NOT EXISTS documents_time ON documents (ingested_at DESC, content_id);
 CREATE INDEX IF NOT EXISTS documents_type_time ON documents (content_type, ingested_at DESC);
+CREATE INDEX IF NOT EXISTS documents_filters
+    ON documents (source, content_type, ingested_at, content_id);
 CREATE TABLE IF NOT EXISTS tags (tag TEXT NOT NULL, doc INTEGER NOT NULL,
                                  PRIMARY KEY (tag, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS entries (name TEXT PRIMARY KEY, content_id TEXT NOT NULL)
@@ -258,15 +263,23 @@ class SearchIndex:
         if tag:
             where.append("d.id IN (SELECT doc FROM tags WHERE tag = ?)")
             args.append(tag)
+        db = self._reader()
+        scan_filters = False
         if source:
-            # The source's words are indexed (with the title): they narrow the candidates, the
-            # substring test decides.
+            # The source's words are indexed (with the title). When few documents have them,
+            # they narrow the candidates to a few rows; when many do, reading those rows (each
+            # carries its record) costs more than scanning the small covering index of the
+            # filtered columns (4 ms instead of 11 for a page and its count of 1,250 out of
+            # 10,000). Either way the substring test decides.
             words = match_expression(source, prefix=False)
-            if words is not None:
+            title_words = f"title : ({words})" if words is not None else None
+            if title_words is None or self._count(db, title_words) > NARROW_SOURCE_MATCHES:
+                scan_filters = True
+            else:
                 where.append(
                     "d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)"
                 )
-                args.append(f"title : ({words})")
+                args.append(title_words)
             where.append("instr(lower(d.source), lower(?)) > 0")
             args.append(source)
         if since:
@@ -276,18 +289,20 @@ class SearchIndex:
             where.append("d.ingested_at <= ?")
             args.append(sortable_utc(until.isoformat()))
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        db = self._reader()
         indexed = db.execute("SELECT count(*) FROM documents").fetchone()[0]
         # Whole words first (stemmed: "reports" finds "report"); only when they match nothing,
         # the last word as a prefix (still being typed): ranking a prefix costs ~7x more.
         match = match_expression(q or "", prefix=False)
         if match is None:
+            table = "documents d INDEXED BY documents_filters" if scan_filters else "documents d"
             rows = db.execute(
-                f"SELECT d.record, d.summary FROM documents d{clause} "
-                "ORDER BY d.ingested_at DESC, d.content_id LIMIT ? OFFSET ?",
+                f"SELECT d.record, d.summary FROM documents d WHERE d.id IN ("
+                f"SELECT d.id FROM {table}{clause} "
+                "ORDER BY d.ingested_at DESC, d.content_id LIMIT ? OFFSET ?) "
+                "ORDER BY d.ingested_at DESC, d.content_id",
                 (*args, limit, offset),
             ).fetchall()
-            total = db.execute(f"SELECT count(*) FROM documents d{clause}", args).fetchone()[0]
+            total = db.execute(f"SELECT count(*) FROM {table}{clause}", args).fetchone()[0]
             hits = [Hit(DocumentRecord.from_dict(json.loads(r)), s) for r, s in rows]
             return Page(hits=hits, total=total, indexed=indexed)
         # FTS5 answers MATCH ... ORDER BY rank LIMIT n from the index alone; a join with the
