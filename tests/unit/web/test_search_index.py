@@ -90,6 +90,29 @@ def test_filters_and_newest_first_paging(store: KnowledgeStore, tmp_path: Path) 
     assert index.facets() == {"types": {"pdf": 15, "text": 15}, "tags": {"even": 15, "odd": 15}}
 
 
+def test_source_filter_is_a_literal_case_insensitive_substring(
+    store: KnowledgeStore, tmp_path: Path
+) -> None:
+    sources = {
+        "percent": "https://example.org/reports/100%",
+        "thousand": "https://example.org/reports/1000",
+        "underscore": "https://Example.org/a_b/x",
+        "letter": "https://example.org/axb/x",
+        "backslash": "C:\\inbox\\scan.pdf",
+    }
+    for n, (title, source) in enumerate(sources.items()):
+        add(store, f"text {n}", minutes=n, title=title, source=source)
+    index = SearchIndex(store, tmp_path / "index.sqlite3")
+    index.sync()
+    assert titles(index, source="100%") == ["percent"]
+    assert titles(index, source="a_b") == ["underscore"]
+    assert titles(index, source="inbox\\scan") == ["backslash"]
+    assert titles(index, source="EXAMPLE.ORG/REPORTS") == ["thousand", "percent"]
+    assert index.search(source="example.org").total == 4
+    assert index.search(source="%").total == 1 and index.search(source="_").total == 1
+    assert titles(index, source="ample.org/a") == ["letter", "underscore"]  # parts of words
+
+
 def test_sync_is_incremental_and_forgets_removed_documents(
     store: KnowledgeStore, tmp_path: Path
 ) -> None:
