@@ -42,4 +42,5 @@ def test_a_failing_rehearsal_is_one_warning_and_the_worker_starts(tmp_path: Path
     done = preload(tmp_path, prelude)
     assert done.returncode == 0, done.stderr
     assert "ready Bluelabel" in done.stdout
-    assert "warm-up rehearsal failed ([Errno 28] No space left on device)" in done.stdout + done.stderr
+    output = done.stdout + done.stderr  # Airflow's logging writes to stdout
+    assert "warm-up rehearsal failed ([Errno 28] No space left on device)" in output
