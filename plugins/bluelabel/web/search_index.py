@@ -33,6 +33,7 @@ from bluelabel.store import DocumentRecord, KnowledgeStore
 from bluelabel.web.search_text import (
     MARK_END,
     MARK_START,
+    like_escape,
     match_expression,
     opening,
     segments,
@@ -96,11 +97,6 @@ def default_index_path(store_location: str) -> Path:
     airflow_home = get_settings().airflow_home
     digest = hashlib.sha256(store_location.encode()).hexdigest()[:16]
     return Path(airflow_home) / "bluelabel" / "search" / f"{digest}.sqlite3"
-
-
-def like_escape(text: str) -> str:
-    """``text`` matched literally inside a LIKE pattern with ``ESCAPE '\\'``."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class SearchIndex:

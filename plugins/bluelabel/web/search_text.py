@@ -1,5 +1,6 @@
 """Words and text on their way into the search index and back: user words as an FTS5
-query, a document's opening, snippets as marked segments, times as sortable text."""
+query and as a literal LIKE pattern, a document's opening, snippets as marked segments, times
+as sortable text."""
 
 from __future__ import annotations
 
@@ -61,3 +62,8 @@ def segments(snippet: str) -> list[tuple[str, bool]]:
         elif part:
             segments.append((part, False))
     return segments
+
+
+def like_escape(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern with ``ESCAPE '\\'``."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
