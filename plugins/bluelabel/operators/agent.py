@@ -24,6 +24,7 @@ from bluelabel.agents.results import AgentResult, as_result
 from bluelabel.config import Settings, get_settings
 from bluelabel.errors import BluelabelError, NothingToDigest, OutputContractError
 from bluelabel.metrics.handoff import StepMeasurement, hand_over
+from bluelabel.operators import links
 from bluelabel.operators.links import DigestLink, SourceDocumentLink
 from bluelabel.operators.progress import publisher_for
 from bluelabel.operators.trigger import item_input, trigger_input
@@ -184,9 +185,9 @@ class AgentOperator(BaseOperator):
             "agent_run_ms": round((finished - initialised) * 1000, 3),
         }
         self._after(result, data, context)
-        if self.map_output is not None:
-            return self._mappable(data, context)
-        return _small(data)
+        returned = self._mappable(data, context) if self.map_output is not None else _small(data)
+        links.remember(context["ti"], returned)
+        return returned
 
     def _after(self, result: AgentResult, data: dict[str, Any], context: Context) -> None:
         """Say in the task log where the result a person reads is."""
