@@ -7,7 +7,11 @@ Usage: python benchmarks/cluster.py [--shape-runs 20] [--pdf-runs 50] [--imports
    median of 5 fresh processes each (alternating).
 2. Task time, queued to success (the task instance's ``end_date - queued_when``), of the same
    two-task DAG shape built with Bluelabel operators (ingest text -> digest) and with no-op
-   PythonOperators, runs triggered one after another; medians and their ratio.
+   PythonOperators, twice: bare (nothing rendered, nothing handed on) and with the same
+   hand-off as Bluelabel's (the first renders ``{{ params.text }}``, the second pulls the
+   first's XCom). Runs are triggered one after another, the three DAGs in turn, so that a
+   drift of the machine's speed during the benchmark falls on all three alike; medians of
+   the tasks, and the ratios of Bluelabel's median to each no-op's.
 3. 50 PDF runs (``pdf_ingestion_digest``) triggered at once: wall time and runs per minute,
    first run queued to last run finished.
 
@@ -51,7 +55,24 @@ with DAG("bench_shape_bluelabel", **ARGS):
 with DAG("bench_shape_noop", **ARGS):
     first = PythonOperator(task_id="ingest", python_callable=lambda: {"ok": True})
     first >> PythonOperator(task_id="digest", python_callable=lambda: {"ok": True})
+
+
+def take_text(text):
+    return {"ok": True, "chars": len(text)}
+
+
+def take_upstream(ti):
+    return {"ok": True, "upstream": len(ti.xcom_pull(task_ids=["ingest"]))}
+
+
+with DAG("bench_shape_noop_handoff", **ARGS):
+    first = PythonOperator(
+        task_id="ingest", python_callable=take_text, op_kwargs={"text": "{{ params.text }}"}
+    )
+    first >> PythonOperator(task_id="digest", python_callable=take_upstream)
 """
+
+SHAPES = ("bench_shape_noop", "bench_shape_noop_handoff", "bench_shape_bluelabel")
 
 
 def import_seconds(module: str) -> float:
@@ -81,13 +102,15 @@ def task_seconds(api: Api, dag_id: str, run_id: str) -> list[float]:
     return spans
 
 
-def shape_runs(api: Api, dag_id: str, runs: int) -> list[float]:
-    spans: list[float] = []
+def shape_runs(api: Api, runs: int) -> dict[str, list[float]]:
+    """Task times of each shape, one run of each in turn."""
+    spans: dict[str, list[float]] = {dag_id: [] for dag_id in SHAPES}
     for n in range(runs):
-        run_id = api.trigger(dag_id, {"text": f"Benchmark document {n} {time.time()}. " * 20})
-        assert api.wait(dag_id, [run_id]) == {run_id: "success"}
-        if n >= 2:  # the first runs warm the worker's pool processes
-            spans += task_seconds(api, dag_id, run_id)
+        for dag_id in SHAPES:
+            run_id = api.trigger(dag_id, {"text": f"Benchmark document {n} {time.time()}. " * 20})
+            assert api.wait(dag_id, [run_id]) == {run_id: "success"}
+            if n >= 2:  # the first runs warm the worker's pool processes
+                spans[dag_id] += task_seconds(api, dag_id, run_id)
     return spans
 
 
@@ -150,14 +173,14 @@ def main() -> int:
     try:
         started = cluster.start(fresh=True)
         api = Api(started.api, started.user, started.password_file.read_text().strip())
-        wait_for_dags(api, ["bench_shape_bluelabel", "bench_shape_noop", "pdf_ingestion_digest"])
-        noop = shape_runs(api, "bench_shape_noop", args.shape_runs)
-        bluelabel = shape_runs(api, "bench_shape_bluelabel", args.shape_runs)
-        ratio = statistics.median(bluelabel) / statistics.median(noop)
+        wait_for_dags(api, [*SHAPES, "pdf_ingestion_digest"])
+        spans = shape_runs(api, args.shape_runs)
+        noop, handoff, bluelabel = (statistics.median(spans[dag_id]) for dag_id in SHAPES)
         print(
-            f"task time, queued to success (median of {len(noop)} tasks): no-op "
-            f"{statistics.median(noop):.3f} s, Bluelabel {statistics.median(bluelabel):.3f} s, "
-            f"ratio {ratio:.2f}"
+            f"task time, queued to success (medians of {len(spans[SHAPES[0]])} tasks each): "
+            f"no-op {noop:.3f} s, no-op with the hand-off {handoff:.3f} s, "
+            f"Bluelabel {bluelabel:.3f} s; ratio {bluelabel / noop:.2f} to the no-op, "
+            f"{bluelabel / handoff:.2f} to the no-op with the hand-off"
         )
         if args.pdf_runs:
             wall, per_minute = pdf_runs(api, started.inbox, args.pdf_runs)
