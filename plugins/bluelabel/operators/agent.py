@@ -24,8 +24,7 @@ from bluelabel.agents.results import AgentResult, as_result
 from bluelabel.config import Settings, get_settings
 from bluelabel.errors import BluelabelError, NothingToDigest, OutputContractError
 from bluelabel.metrics.handoff import StepMeasurement, hand_over
-from bluelabel.operators import links
-from bluelabel.operators.links import DigestLink, SourceDocumentLink
+from bluelabel.operators.links import DigestLink, SourceDocumentLink, remember
 from bluelabel.operators.progress import publisher_for
 from bluelabel.operators.trigger import item_input, trigger_input
 from bluelabel.store import KnowledgeStore
@@ -186,7 +185,7 @@ class AgentOperator(BaseOperator):
         }
         self._after(result, data, context)
         returned = self._mappable(data, context) if self.map_output is not None else _small(data)
-        links.remember(context["ti"], returned)
+        remember(context["ti"], returned)
         return returned
 
     def _after(self, result: AgentResult, data: dict[str, Any], context: Context) -> None:
