@@ -12,12 +12,19 @@ Connection fields: host, port (default 993 with SSL, else 143), login, password.
 - ``ssl_ca_file``: a PEM file of the CA (or the self-signed certificate) to verify against.
 - ``timeout``: seconds to wait for the server at any one moment (default
   ``[bluelabel] imap_timeout``).
+
+A read timeout does not bound a server that trickles its answer a byte at a time, each byte
+within the timeout: a :class:`Watchdog` given to the hook cuts the connection (a shutdown of
+its socket, from a timer thread, which ends the blocked read) when its deadline passes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
+import socket
 import ssl
+import threading
 from typing import Any
 
 from airflow.providers.imap.hooks.imap import ImapHook
@@ -26,12 +33,86 @@ from airflow.sdk.exceptions import AirflowNotFoundException
 from bluelabel.errors import IngestError, TransientIngestError
 
 
-class MailboxHook(ImapHook):
-    """:class:`ImapHook` with STARTTLS, ``ssl_ca_file`` and a timeout on every read."""
+class Watchdog:
+    """Cuts the connection of the client it watches once ``seconds`` have passed."""
 
-    def __init__(self, imap_conn_id: str = ImapHook.default_conn_name, timeout: float = 30) -> None:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._client: imaplib.IMAP4 | None = None
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, seconds), self._cut)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, client: imaplib.IMAP4, sock: socket.socket) -> None:
+        """Called as soon as the client's socket is open (before the server's greeting)."""
+        with self._lock:
+            self._client, self._socket = client, sock
+            if self.expired:
+                self._shut()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _cut(self) -> None:
+        with self._lock:
+            self.expired = True
+            self._shut()
+
+    def _shut(self) -> None:
+        # the client's socket is the TLS one after STARTTLS; the plain socket's shutdown,
+        # as an SSL socket's own would drop its state under the thread reading it
+        sock = getattr(self._client, "sock", None) or self._socket
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _Watched(imaplib.IMAP4):
+    watchdog: Watchdog | None = None
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        sock: socket.socket = super()._create_socket(timeout)  # type: ignore[misc]  # not in typeshed
+        if self.watchdog is not None:
+            self.watchdog.watch(self, sock)
+        return sock
+
+
+class _Client(_Watched):
+    def __init__(self, host: str, port: int, *, timeout: float, watchdog: Watchdog | None) -> None:
+        self.watchdog = watchdog
+        super().__init__(host, port, timeout=timeout)
+
+
+class _SSLClient(_Watched, imaplib.IMAP4_SSL):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        ssl_context: ssl.SSLContext,
+        timeout: float,
+        watchdog: Watchdog | None,
+    ) -> None:
+        self.watchdog = watchdog
+        imaplib.IMAP4_SSL.__init__(self, host, port, ssl_context=ssl_context, timeout=timeout)
+
+
+class MailboxHook(ImapHook):
+    """:class:`ImapHook` with STARTTLS, ``ssl_ca_file``, a timeout on every read and, given a
+    :class:`Watchdog`, a deadline for the whole connection."""
+
+    def __init__(
+        self,
+        imap_conn_id: str = ImapHook.default_conn_name,
+        timeout: float = 30,
+        watchdog: Watchdog | None = None,
+    ) -> None:
         super().__init__(imap_conn_id=imap_conn_id)
         self.timeout = timeout
+        self.watchdog = watchdog
 
     def _ssl_context(self, extra: dict[str, Any]) -> ssl.SSLContext:
         mode = str(extra.get("ssl_context") or "default")
@@ -55,11 +136,15 @@ class MailboxHook(ImapHook):
             host = conn.host or ""
             client: imaplib.IMAP4
             if _true(extra.get("use_ssl", True)):
-                client = imaplib.IMAP4_SSL(
-                    host, conn.port or 993, ssl_context=self._ssl_context(extra), timeout=timeout
+                client = _SSLClient(
+                    host,
+                    conn.port or 993,
+                    ssl_context=self._ssl_context(extra),
+                    timeout=timeout,
+                    watchdog=self.watchdog,
                 )
             else:
-                client = imaplib.IMAP4(host, conn.port or 143, timeout=timeout)
+                client = _Client(host, conn.port or 143, timeout=timeout, watchdog=self.watchdog)
                 if _true(extra.get("starttls", False)):
                     client.starttls(self._ssl_context(extra))
                 else:
@@ -80,28 +165,50 @@ def _true(value: Any) -> bool:
     return bool(value)
 
 
-def login(conn_id: str, *, timeout: float) -> imaplib.IMAP4:
+def login(conn_id: str, *, timeout: float, seconds: float | None = None) -> imaplib.IMAP4:
     """A logged-in client on the connection ``conn_id``: one line for each way it fails,
-    permanent (no such connection, login refused, untrusted certificate) or transient."""
+    permanent (no such connection, login refused, untrusted certificate) or transient.
+    ``seconds``: the client's ``watchdog`` cuts its connection that long after it opens (the
+    caller cancels it when done)."""
     where = f"imap://{conn_id}"
-    hook = MailboxHook(conn_id, timeout=timeout)
+    watchdog = Watchdog(seconds) if seconds is not None else None
+    hook = MailboxHook(conn_id, timeout=timeout, watchdog=watchdog)
+    try:
+        return _logged_in(hook, where, watchdog)
+    except BaseException:
+        if watchdog is not None:
+            watchdog.cancel()
+        raise
+
+
+def _logged_in(hook: MailboxHook, where: str, watchdog: Watchdog | None) -> imaplib.IMAP4:
     try:
         hook.get_conn()
-    except AirflowNotFoundException:
-        raise IngestError(
-            where, f"no Airflow connection {conn_id!r} (create one of type imap)"
-        ) from None
-    except ssl.SSLCertVerificationError as exc:
-        raise IngestError(
+    except (AirflowNotFoundException, imaplib.IMAP4.error, OSError, EOFError) as exc:
+        raise _login_failure(hook.imap_conn_id, where, exc, watchdog) from None
+    assert hook.mail_client is not None
+    return hook.mail_client
+
+
+def _login_failure(
+    conn_id: str, where: str, exc: BaseException, watchdog: Watchdog | None
+) -> IngestError:
+    if isinstance(exc, AirflowNotFoundException):
+        return IngestError(where, f"no Airflow connection {conn_id!r} (create one of type imap)")
+    if watchdog is not None and watchdog.expired:
+        return TransientIngestError(
+            where,
+            f"the mail server did not finish the login within {watchdog.seconds:g} s "
+            "([bluelabel] email_timeout)",
+        )
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return IngestError(
             where,
             f"the server's TLS certificate is not trusted ({exc.verify_message}); point the "
             "connection's extra ssl_ca_file at its CA",
-        ) from None
-    except imaplib.IMAP4.abort as exc:
-        raise TransientIngestError(where, f"the mail server broke the connection: {exc}") from None
-    except imaplib.IMAP4.error as exc:  # login refused, STARTTLS not offered
-        raise IngestError(where, f"the server refused: {str(exc)[:200]}") from None
-    except (OSError, EOFError) as exc:  # ssl.SSLError is an OSError
-        raise TransientIngestError(where, f"cannot reach the mail server: {exc}") from None
-    assert hook.mail_client is not None
-    return hook.mail_client
+        )
+    if isinstance(exc, imaplib.IMAP4.abort):
+        return TransientIngestError(where, f"the mail server broke the connection: {exc}")
+    if isinstance(exc, imaplib.IMAP4.error):  # login refused, STARTTLS not offered
+        return IngestError(where, f"the server refused: {str(exc)[:200]}")
+    return TransientIngestError(where, f"cannot reach the mail server: {exc}")  # OSError, EOF

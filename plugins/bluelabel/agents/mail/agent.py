@@ -19,7 +19,13 @@ from typing import ClassVar
 
 from bluelabel.agents.ingest.options import IngestOptions
 from bluelabel.agents.mail.ingest import ingest_message
-from bluelabel.agents.mail.mailbox import Mailbox, MessageInfo, open_mailbox, search_criteria
+from bluelabel.agents.mail.mailbox import (
+    Mailbox,
+    MessageInfo,
+    OutOfTime,
+    open_mailbox,
+    search_criteria,
+)
 from bluelabel.agents.mail.message import MailLimits
 from bluelabel.agents.models import AgentContext, AgentInput
 from bluelabel.agents.options import option
@@ -102,7 +108,10 @@ class EmailAgent:
         # Bodies are fetched <0.limit>: no literal of a well-behaved server is larger.
         literal = settings.email_max_message_bytes + 65536
         with open_mailbox(
-            opts.imap_conn_id, timeout=settings.imap_timeout, max_literal=literal
+            opts.imap_conn_id,
+            timeout=settings.imap_timeout,
+            max_literal=literal,
+            seconds=settings.email_timeout,
         ) as mailbox:
             mailbox.select(opts.folder)
             uids = mailbox.search(criteria)
@@ -124,7 +133,12 @@ class EmailAgent:
                     )
                     result.waiting = len(wanted) - done
                     break
-                self._one(mailbox, message, opts, limits, context, result)
+                try:
+                    self._one(mailbox, message, opts, limits, context, result)
+                except OutOfTime as exc:  # cut in the middle of a command: the rest waits
+                    context.log.warning("%s: %d message(s) wait", exc, len(wanted) - done)
+                    result.waiting = len(wanted) - done
+                    break
                 context.progress("messages", done + 1, min(most, len(wanted)))
             else:
                 result.waiting = max(0, len(wanted) - most)

@@ -31,6 +31,10 @@ _INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
 _CHUNK = 500
 
 
+class OutOfTime(TransientIngestError):
+    """The run's deadline cut the connection in the middle of a command."""
+
+
 def imap_utf7(name: str) -> str:
     """A folder name in IMAP's modified UTF-7 (RFC 3501 5.1.3)."""
     out: list[str] = []
@@ -83,10 +87,11 @@ class MessageInfo:
 class Mailbox:
     """One selected folder of a logged-in ``imaplib.IMAP4`` client. ``where`` names it."""
 
-    def __init__(self, client: imaplib.IMAP4, where: str) -> None:
+    def __init__(self, client: imaplib.IMAP4, where: str, watchdog: Any = None) -> None:
         self.client = client
         self.where = where
         self.folder = ""
+        self.watchdog = watchdog
         self._capabilities: frozenset[str] | None = None
 
     def capabilities(self) -> frozenset[str]:
@@ -101,20 +106,29 @@ class Mailbox:
         """Run one IMAP command; its data, or one line saying why not."""
         try:
             status, data = command(*args)
-        except TimeoutError:
-            raise TransientIngestError(
-                self.where, f"the mail server did not answer {doing} in time"
-            ) from None
-        except (imaplib.IMAP4.abort, OSError, EOFError) as exc:
-            raise TransientIngestError(
-                self.where, f"the connection broke {doing}: {str(exc)[:200]}"
-            ) from None
-        except imaplib.IMAP4.error as exc:
-            raise IngestError(self.where, f"the server refused {doing}: {str(exc)[:200]}") from None
+        except (imaplib.IMAP4.error, OSError, EOFError) as exc:
+            raise self._failure(doing, exc) from None
         if status != "OK":
             detail = b" ".join(d for d in data if isinstance(d, bytes)).decode("utf-8", "replace")
             raise IngestError(self.where, f"the server refused {doing}: {detail[:200]}")
         return list(data)
+
+    def _failure(self, doing: str, exc: BaseException) -> IngestError:
+        if self.watchdog is not None and self.watchdog.expired:
+            return OutOfTime(
+                self.where,
+                f"the mail server took longer than a run may ({self.watchdog.seconds:g} s, "
+                f"[bluelabel] email_timeout) {doing}",
+            )
+        if isinstance(exc, TimeoutError):
+            return TransientIngestError(
+                self.where, f"the mail server did not answer {doing} in time"
+            )
+        if isinstance(exc, (imaplib.IMAP4.abort, OSError, EOFError)):
+            return TransientIngestError(
+                self.where, f"the connection broke {doing}: {str(exc)[:200]}"
+            )
+        return IngestError(self.where, f"the server refused {doing}: {str(exc)[:200]}")
 
     def select(self, folder: str) -> int:
         """Open ``folder`` for reading and writing; how many messages it holds."""
@@ -204,15 +218,21 @@ def _internaldate(raw: bytes) -> datetime | None:
 
 
 @contextlib.contextmanager
-def open_mailbox(conn_id: str, *, timeout: float, max_literal: int) -> Iterator[Mailbox]:
+def open_mailbox(
+    conn_id: str, *, timeout: float, max_literal: int, seconds: float | None = None
+) -> Iterator[Mailbox]:
     """A logged-in mailbox on the Airflow connection ``conn_id``, logged out afterwards; a
     broken connection or a silent server is a transient error (the task's retries).
     ``max_literal``: the most bytes the server may announce for one literal (imaplib reads
-    whatever size it is told: a server sending ``{10000000000}`` would fill the memory)."""
+    whatever size it is told: a server sending ``{10000000000}`` would fill the memory).
+    ``seconds``: the connection is cut that long after it opened, even in the middle of an
+    answer trickled a byte at a time (each within ``timeout``); the command it cut raises
+    :class:`OutOfTime`."""
     from bluelabel.hooks.imap import login
 
     where = f"imap://{conn_id}"
-    client = login(conn_id, timeout=timeout)
+    client = login(conn_id, timeout=timeout, seconds=seconds)
+    watchdog = getattr(client, "watchdog", None)  # bluelabel.hooks.imap.Watchdog
     read = client.read
 
     def bounded_read(size: int) -> bytes:
@@ -225,8 +245,10 @@ def open_mailbox(conn_id: str, *, timeout: float, max_literal: int) -> Iterator[
 
     client.read = bounded_read  # type: ignore[method-assign]
     try:
-        yield Mailbox(client, where)
+        yield Mailbox(client, where, watchdog)
     finally:
+        if watchdog is not None:
+            watchdog.cancel()
         with contextlib.suppress(imaplib.IMAP4.error, OSError, EOFError):
             client.logout()
 

@@ -1,0 +1,160 @@
+"""A hostile IMAP server: each byte of its answer arrives within the read timeout, but the
+answer never ends. The run stops at ``[bluelabel] email_timeout``: in the middle of a message
+(what was stored stays stored, the rest waits for the next run) or during the login (one
+line, transient)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bluelabel.agents import AgentContext, AgentInput
+from bluelabel.config import parse_settings
+from bluelabel.errors import IngestError
+from devtools.mail_samples import report_message
+from tests.conftest import run_agent
+
+MESSAGES = {1: report_message(1, batch="trickle"), 2: report_message(2, batch="trickle")}
+STEP = 0.2  # seconds between two trickled bytes: well within imap_timeout
+#: the server gives up after this long, so that a regression fails the test, not hangs it
+GIVE_UP = 30.0
+
+
+class TricklingImap:
+    """Answers LOGIN, SELECT, UID SEARCH/FETCH/STORE and LOGOUT for two messages, except that
+    it trickles, for ever, either its greeting or the body of message UID 2."""
+
+    def __init__(self, trickle: str) -> None:
+        self.trickle = trickle
+        self.commands: list[str] = []
+        self.stop = threading.Event()
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._session, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket, data: bytes) -> None:
+        until = time.monotonic() + GIVE_UP
+        for byte in data:
+            if self.stop.is_set() or time.monotonic() > until:
+                return
+            conn.sendall(bytes([byte]))
+            time.sleep(STEP)
+
+    def _session(self, conn: socket.socket) -> None:
+        with conn, conn.makefile("rb") as lines:
+            try:
+                if self.trickle == "greeting":
+                    self._drip(conn, b"* OK " + b"a" * 100_000)
+                    return
+                conn.sendall(b"* OK [CAPABILITY IMAP4rev1] ready\r\n")
+                for line in lines:
+                    tag, _, command = line.decode("ascii").rstrip("\r\n").partition(" ")
+                    self.commands.append(command)
+                    answer = self._answer(conn, tag, command)
+                    if answer is None:  # trickled, and given up: hang up
+                        return
+                    conn.sendall(answer)
+            except OSError:
+                return
+
+    def _answer(self, conn: socket.socket, tag: str, command: str) -> bytes | None:
+        word = command.split(" ", 2)
+        if word[0] == "CAPABILITY":
+            return f"* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n".encode()
+        if word[0] == "SELECT":
+            return f"* 2 EXISTS\r\n{tag} OK [READ-WRITE] selected\r\n".encode()
+        if word[0] == "LOGOUT":
+            return f"* BYE\r\n{tag} OK bye\r\n".encode()
+        if word[:2] == ["UID", "SEARCH"]:
+            return f"* SEARCH 1 2\r\n{tag} OK done\r\n".encode()
+        if word[:2] == ["UID", "FETCH"] and "RFC822.SIZE" in command:
+            items = "".join(
+                f"* {uid} FETCH (UID {uid} RFC822.SIZE {len(body)} INTERNALDATE "
+                f'"01-Dec-2026 10:00:00 +0000")\r\n'
+                for uid, body in MESSAGES.items()
+            )
+            return f"{items}{tag} OK done\r\n".encode()
+        if word[:2] == ["UID", "FETCH"]:
+            uid = int(word[2].split(" ")[0])
+            body = MESSAGES[uid]
+            head = f"* {uid} FETCH (UID {uid} BODY[]<0> {{{len(body)}}}\r\n".encode()
+            if uid == 2:
+                conn.sendall(head)
+                self._drip(conn, body)
+                return None
+            return head + body + f")\r\n{tag} OK done\r\n".encode()
+        return f"{tag} OK done\r\n".encode()  # LOGIN, UID STORE
+
+    def close(self) -> None:
+        self.stop.set()
+        self.listener.close()
+
+
+@pytest.fixture
+def trickling(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TricklingImap]:
+    server = TricklingImap(request.param)
+    conn = {
+        "conn_type": "imap",
+        "host": "127.0.0.1",
+        "port": server.port,
+        "login": "reader",
+        "password": "secret",
+        "extra": {"use_ssl": False},
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_BLUELABEL_IMAP_TRICKLE", json.dumps(conn))
+    yield server
+    server.close()
+
+
+def read(context: AgentContext, tmp_path: Path) -> dict[str, object]:
+    context.settings = parse_settings({"email_timeout": "3", "imap_timeout": "2"}, tmp_path)
+    request = AgentInput(config={"imap_conn_id": "bluelabel_imap_trickle", "folder": "INBOX"})
+    return run_agent("email_agent", request, context)
+
+
+@pytest.mark.parametrize("trickling", ["message"], indirect=True)
+def test_a_message_trickled_for_ever_is_cut_at_the_deadline(
+    trickling: TricklingImap, context: AgentContext, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    result = read(context, tmp_path)
+    elapsed = time.monotonic() - started
+    assert elapsed < 8, elapsed  # email_timeout's 3 s, not for ever
+    assert result["message_count"] == 1 and result["waiting"] == 1, result
+    assert result["failed"] == []
+    assert context.store.get(result["content_ids"][0]).metadata["uid"] == 1  # type: ignore[index]
+    stores = [c for c in trickling.commands if c.startswith("UID STORE")]
+    assert stores == ["UID STORE 1 +FLAGS (\\Seen)"]  # the cut message stays unread
+
+
+@pytest.mark.parametrize("trickling", ["greeting"], indirect=True)
+def test_a_greeting_trickled_for_ever_is_one_line_at_the_deadline(
+    trickling: TricklingImap, context: AgentContext, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    with pytest.raises(IngestError) as caught:
+        read(context, tmp_path)
+    assert time.monotonic() - started < 8
+    assert str(caught.value) == (
+        "imap://bluelabel_imap_trickle: the mail server did not finish the login within 3 s "
+        "([bluelabel] email_timeout)"
+    )
+    assert caught.value.permanent is False
