@@ -71,6 +71,30 @@ def decompression_bomb_pdf(inflated: int = 1 << 30, *, pages: int = 1, text: boo
     return _pdf(objects)
 
 
+def image_bomb_pdf(width: int, height: int, *, colour: str = "DeviceGray") -> bytes:
+    """A one-page PDF without text drawing one image of ``width`` x ``height`` 8-bit pixels,
+    its data grey and deflated twice (a gigabyte of pixels in kilobytes); a declared size
+    beyond the data makes the image's stream end early. The page goes to OCR."""
+    channels = {"DeviceGray": 1, "DeviceRGB": 3, "DeviceCMYK": 4}[colour]
+    pixels = min(width * height * channels, 1 << 30)
+    twice = _deflate(iter([_deflate(_repeat(b"\x80" * (1 << 20), pixels))]))
+    content = b"q 612 0 0 792 0 0 cm /Im1 Do Q"
+    return _pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [5 0 R] /Count 1 >>",
+            f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} "
+            f"/ColorSpace /{colour} /BitsPerComponent 8 /Length {len(twice)} "
+            f"/Filter [/FlateDecode /FlateDecode] >>\nstream\n".encode()
+            + twice
+            + b"\nendstream",
+            f"<< /Length {len(content)} >>\nstream\n".encode() + content + b"\nendstream",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /XObject << /Im1 3 0 R >> >> >>",
+        ]
+    )
+
+
 def alias_bomb_yaml(levels: int = 9, width: int = 10) -> str:
     """A workflow file whose aliases multiply: ``width ** levels`` values in a few KB."""
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
