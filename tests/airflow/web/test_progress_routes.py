@@ -69,7 +69,10 @@ def test_a_finished_run_streams_where_each_task_ended(
         "map_index": -1,
     }
     assert (event["stage"], event["done"], event["total"], event["final"]) == (
-        "extract", 40, 40, True
+        "extract",
+        40,
+        40,
+        True,
     )
 
 

@@ -38,8 +38,14 @@ def test_many_reports_become_few_writes_and_the_last_is_final() -> None:
     values = written.values
     assert len(values) <= elapsed / MIN_INTERVAL_SECONDS + 2
     assert len(values) >= 3
-    assert values[-1] == {**values[-1], "stage": "extract", "done": 200, "total": 200,
-                          "final": True, "try_number": 2}
+    assert values[-1] == {
+        **values[-1],
+        "stage": "extract",
+        "done": 200,
+        "total": 200,
+        "final": True,
+        "try_number": 2,
+    }
     assert all(not v["final"] for v in values[:-1])
     dones = [v["done"] for v in values]
     assert dones == sorted(dones) and dones[0] == 1  # the first report goes out at once

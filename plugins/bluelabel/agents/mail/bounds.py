@@ -7,8 +7,10 @@ header take memory that grows with the square of their number (170 KB of ``Subje
 1.2 GB), thousands of parameters take time that does (40,000 took 34 s), and comments nested a
 few thousand deep exceed the recursion limit. So a header's value is cut at
 :data:`MAX_RAW_HEADER_CHARS` before it is parsed, and one nested too deep reads as empty.
-What is left is linear but can still be slow (32 MB of one-line parts, or of long headers read
-over and over): :func:`parse_deadline` bounds it, checked at every part made and header read.
+What is left is linear but can still be slow or large (32 MB of one-line parts took 30 s and
+440 MB before the deadline stopped it; long headers read over and over): :func:`parse_deadline`
+bounds it, checked at every part made and header read, and a message of more than
+:data:`MAX_PARSED_PARTS` parts is refused at the part over it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from email.headerregistry import BaseHeader, UnstructuredHeader
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
+from email.parser import BytesFeedParser
 from email.policy import EmailPolicy
 from typing import Any
 
@@ -27,33 +30,60 @@ from typing import Any
 MAX_RAW_HEADER_CHARS = 8192
 #: Parsing and walking one message takes a second or two; a hostile one is stopped here.
 PARSE_SECONDS = 30.0
+#: Far more MIME parts, containers included, than any real message has (one of 20,000
+#: attachments is still read, its first ``email_max_attachments``); parsed, a part costs
+#: some 1.7 KB of memory, so this many some 85 MB.
+MAX_PARSED_PARTS = 50_000
 
-_deadline: ContextVar[float | None] = ContextVar("bluelabel_mail_deadline", default=None)
+
+class _Budget:
+    def __init__(self, seconds: float, parts: int) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+        self.parts = parts
+        self.parts_left = parts
 
 
-class ParseTooSlow(Exception):
-    """The message took longer than :data:`PARSE_SECONDS` to parse (not a ``MessageError``,
-    so the parser's own error handling does not swallow it)."""
+_budget: ContextVar[_Budget | None] = ContextVar("bluelabel_mail_budget", default=None)
+
+
+class ParseRefused(Exception):
+    """The parse went over its budget; the message says which (not a ``MessageError``, so
+    the parser's own error handling does not swallow it)."""
+
+
+class ParseTooSlow(ParseRefused):
+    """Longer than the deadline (:data:`PARSE_SECONDS`)."""
+
+
+class TooManyParts(ParseRefused):
+    """More than :data:`MAX_PARSED_PARTS` parts."""
 
 
 def _check_deadline() -> None:
-    deadline = _deadline.get()
-    if deadline is not None and time.monotonic() > deadline:
-        raise ParseTooSlow
+    budget = _budget.get()
+    if budget is not None and time.monotonic() > budget.deadline:
+        raise ParseTooSlow(f"its parts and headers took more than {budget.seconds:g} s to read")
 
 
 @contextlib.contextmanager
-def parse_deadline(seconds: float) -> Iterator[None]:
-    """Within the block, parsing raises :class:`ParseTooSlow` once ``seconds`` have passed."""
-    token = _deadline.set(time.monotonic() + seconds)
+def parse_deadline(seconds: float, max_parts: int | None = None) -> Iterator[None]:
+    """Within the block, parsing raises :class:`ParseTooSlow` once ``seconds`` have passed,
+    and :class:`TooManyParts` at the part after ``max_parts`` (:data:`MAX_PARSED_PARTS`)."""
+    token = _budget.set(_Budget(seconds, MAX_PARSED_PARTS if max_parts is None else max_parts))
     try:
         yield
     finally:
-        _deadline.reset(token)
+        _budget.reset(token)
 
 
 class _Part(EmailMessage):
     def __init__(self, policy: Any = None) -> None:
+        budget = _budget.get()
+        if budget is not None:
+            budget.parts_left -= 1
+            if budget.parts_left < 0:
+                raise TooManyParts(f"more than {budget.parts:,} MIME parts")
         _check_deadline()
         super().__init__(policy)
 
@@ -92,3 +122,15 @@ class BoundedPolicy(EmailPolicy):
 
 #: The policy untrusted messages are parsed with.
 BOUNDED = BoundedPolicy(message_factory=_Part)
+
+
+def parse_bytes(raw: bytes) -> Message:
+    """``BytesParser(policy=BOUNDED).parsebytes(raw)``, without its whole copies of the
+    message (a ``str`` of it, and ``StringIO``'s of four bytes a character: 150 MB for a
+    30 MB message): the parser is fed slices of the bytes, as ``parsebytes`` feeds slices
+    of its copy."""
+    parser = BytesFeedParser(policy=BOUNDED)
+    view = memoryview(raw)
+    for start in range(0, len(raw), 8192):
+        parser.feed(bytes(view[start : start + 8192]))
+    return parser.close()

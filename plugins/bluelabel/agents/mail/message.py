@@ -21,14 +21,13 @@ import email.utils
 import re
 from dataclasses import dataclass, field
 from email.message import EmailMessage, Message
-from email.parser import BytesParser
 from typing import Any
 
 from bluelabel.agents.files import binary_kind
 from bluelabel.agents.formats import DocumentKind, kind_of
 from bluelabel.agents.formats.charset import text_codec
 from bluelabel.agents.formats.html import html_document_text
-from bluelabel.agents.mail.bounds import BOUNDED, PARSE_SECONDS, ParseTooSlow, parse_deadline
+from bluelabel.agents.mail.bounds import PARSE_SECONDS, ParseRefused, parse_bytes, parse_deadline
 from bluelabel.errors import IngestError, LimitExceeded
 
 #: Deeper than any real message nests its multiparts.
@@ -346,17 +345,15 @@ def parse_message(raw: bytes, limits: MailLimits, *, source: str) -> ParsedMessa
     try:
         with parse_deadline(PARSE_SECONDS):
             return _parse(raw, limits, source=source)
-    except ParseTooSlow:
+    except ParseRefused as exc:
         raise IngestError(
-            source,
-            f"malformed email: its parts and headers took more than {PARSE_SECONDS:g} s to read "
-            "(a message built to exhaust the parser)",
+            source, f"malformed email: {exc} (a message built to exhaust the parser)"
         ) from None
 
 
 def _parse(raw: bytes, limits: MailLimits, *, source: str) -> ParsedMessage:
     try:
-        message = BytesParser(policy=BOUNDED).parsebytes(raw)
+        message = parse_bytes(raw)
     except RecursionError:
         raise IngestError(source, "malformed email: its parts nest too deeply") from None
     if not isinstance(message, EmailMessage) or not list(message.keys()):

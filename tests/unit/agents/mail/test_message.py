@@ -175,9 +175,21 @@ def test_headers_the_standard_parser_fails_on_are_kept_as_text() -> None:
 
 def test_a_message_too_slow_to_parse_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("bluelabel.agents.mail.message.PARSE_SECONDS", 0.5)
+    monkeypatch.setattr("bluelabel.agents.mail.bounds.MAX_PARSED_PARTS", 10**9)  # time, not count
     parts = b"--B\r\n\r\nx\r\n" * 200_000  # 2 MB of one-line parts: some 25 s to parse
     raw = b"Subject: wide\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n" + parts
     started = time.monotonic()
     with pytest.raises(IngestError, match=r"took more than 0.5 s to read"):
         parse_message(raw, LIMITS, source="m")
     assert time.monotonic() - started < 5
+
+
+def test_a_message_of_too_many_parts_is_refused_at_the_part_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("bluelabel.agents.mail.bounds.MAX_PARSED_PARTS", 1_000)
+    head = b"Subject: wide\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+    with pytest.raises(IngestError, match=r"^m: malformed email: more than 1,000 MIME parts"):
+        parse_message(head + b"--B\r\n\r\nx\r\n" * 5_000, LIMITS, source="m")
+    parsed = parse_message(head + b"--B\r\n\r\nx\r\n" * 900 + b"--B--\r\n", LIMITS, source="m")
+    assert parsed.subject == "wide"  # 901 parts with the message itself: read
