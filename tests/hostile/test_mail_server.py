@@ -1,7 +1,8 @@
 """A hostile IMAP server: each byte of its answer arrives within the read timeout, but the
 answer never ends. The run stops at ``[bluelabel] email_timeout``: in the middle of a message
-(what was stored stays stored, the rest waits for the next run) or during the login (one
-line, transient)."""
+(what was stored stays stored, the rest waits for the next run), during the login (one line,
+transient), or at most ``imap_timeout`` later in the logout. A message still being ingested
+at the deadline is filed all the same."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bluelabel.agents import AgentContext, AgentInput
+from bluelabel.agents.mail.ingest import ingest_message
 from bluelabel.config import parse_settings
 from bluelabel.errors import IngestError
 from devtools.mail_samples import report_message
@@ -28,7 +31,7 @@ GIVE_UP = 30.0
 
 class TricklingImap:
     """Answers LOGIN, SELECT, UID SEARCH/FETCH/STORE and LOGOUT for two messages, except that
-    it trickles, for ever, either its greeting or the body of message UID 2."""
+    it trickles, for ever, its greeting, the body of message UID 2, or its goodbye."""
 
     def __init__(self, trickle: str) -> None:
         self.trickle = trickle
@@ -80,6 +83,9 @@ class TricklingImap:
         if word[0] == "SELECT":
             return f"* 2 EXISTS\r\n{tag} OK [READ-WRITE] selected\r\n".encode()
         if word[0] == "LOGOUT":
+            if self.trickle == "logout":
+                self._drip(conn, b"* BYE " + b"a" * 100_000)
+                return None
             return f"* BYE\r\n{tag} OK bye\r\n".encode()
         if word[:2] == ["UID", "SEARCH"]:
             return f"* SEARCH 1 2\r\n{tag} OK done\r\n".encode()
@@ -124,8 +130,10 @@ def trickling(
     server.close()
 
 
-def read(context: AgentContext, tmp_path: Path) -> dict[str, object]:
-    context.settings = parse_settings({"email_timeout": "3", "imap_timeout": "2"}, tmp_path)
+def read(context: AgentContext, tmp_path: Path, seconds: int = 3) -> dict[str, object]:
+    context.settings = parse_settings(
+        {"email_timeout": str(seconds), "imap_timeout": "2"}, tmp_path
+    )
     request = AgentInput(config={"imap_conn_id": "bluelabel_imap_trickle", "folder": "INBOX"})
     return run_agent("email_agent", request, context)
 
@@ -158,3 +166,37 @@ def test_a_greeting_trickled_for_ever_is_one_line_at_the_deadline(
         "([bluelabel] email_timeout)"
     )
     assert caught.value.permanent is False
+
+
+@pytest.mark.parametrize("trickling", ["message"], indirect=True)
+def test_a_message_ingested_past_the_deadline_is_still_filed(
+    trickling: TricklingImap,
+    context: AgentContext,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The deadline passes while message 1 is being stored (its ingest made slow here): it
+    is marked seen all the same, and the run stops before message 2."""
+    from bluelabel.agents.mail import agent
+
+    def slow_ingest(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(2.5)
+        return ingest_message(*args, **kwargs)
+
+    monkeypatch.setattr(agent, "ingest_message", slow_ingest)
+    result = read(context, tmp_path, seconds=2)
+    assert result["message_count"] == 1 and result["waiting"] == 1, result
+    assert [c for c in trickling.commands if c.startswith("UID STORE")] == [
+        "UID STORE 1 +FLAGS (\\Seen)"
+    ]
+    assert not any(c.startswith("UID FETCH 2 ") for c in trickling.commands)
+
+
+@pytest.mark.parametrize("trickling", ["logout"], indirect=True)
+def test_a_goodbye_trickled_for_ever_is_cut(
+    trickling: TricklingImap, context: AgentContext, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    result = read(context, tmp_path)
+    assert time.monotonic() - started < 3 + 2 + 3  # the deadline, imap_timeout's grace
+    assert result["message_count"] == 1 and result["waiting"] == 1  # UID 2: cut mid-body

@@ -15,7 +15,8 @@ Connection fields: host, port (default 993 with SSL, else 143), login, password.
 
 A read timeout does not bound a server that trickles its answer a byte at a time, each byte
 within the timeout: a :class:`Watchdog` given to the hook cuts the connection (a shutdown of
-its socket, from a timer thread, which ends the blocked read) when its deadline passes.
+its socket, from a thread of its own, which ends the blocked read) when a command runs past
+the deadline.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import imaplib
 import socket
 import ssl
 import threading
+import time
+from collections.abc import Iterator
 from typing import Any
 
 from airflow.providers.imap.hooks.imap import ImapHook
@@ -34,39 +37,70 @@ from bluelabel.errors import IngestError, TransientIngestError
 
 
 class Watchdog:
-    """Cuts the connection of the client it watches once ``seconds`` have passed."""
+    """Cuts the connection of the client it watches when a command runs past its limit.
 
-    def __init__(self, seconds: float) -> None:
+    The limit is the run's deadline (``seconds`` after the watchdog starts); a command that
+    files away a message already stored (and the logout) may run ``grace`` seconds from its
+    start if that is later, so that what was stored is filed. Nothing is cut between
+    commands: a message still being ingested at the deadline is filed all the same, and the
+    run stops before the next one.
+    """
+
+    def __init__(self, seconds: float, grace: float) -> None:
         self.seconds = seconds
+        self.grace = grace
         self.expired = False
+        self._deadline = time.monotonic() + seconds
+        self._limit: float | None = None  # of the command in flight
         self._client: imaplib.IMAP4 | None = None
         self._socket: socket.socket | None = None
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(max(0.0, seconds), self._cut)
-        self._timer.daemon = True
-        self._timer.start()
+        self._done = False
+        self._wake = threading.Condition()
+        threading.Thread(target=self._run, name="bluelabel-imap-watchdog", daemon=True).start()
+
+    @contextlib.contextmanager
+    def command(self, *, filing: bool = False) -> Iterator[None]:
+        """Around each exchange with the server."""
+        with self._wake:
+            limit = self._deadline
+            self._limit = max(limit, time.monotonic() + self.grace) if filing else limit
+            self._wake.notify()
+        try:
+            yield
+        finally:
+            with self._wake:
+                self._limit = None
 
     def watch(self, client: imaplib.IMAP4, sock: socket.socket) -> None:
-        """Called as soon as the client's socket is open (before the server's greeting)."""
-        with self._lock:
+        """Called as soon as the client's socket is open (and again after STARTTLS)."""
+        with self._wake:
             self._client, self._socket = client, sock
             if self.expired:
                 self._shut()
 
     def cancel(self) -> None:
-        self._timer.cancel()
+        with self._wake:
+            self._done = True
+            self._client = self._socket = None
+            self._wake.notify()
 
-    def _cut(self) -> None:
-        with self._lock:
-            self.expired = True
-            self._shut()
+    def _run(self) -> None:
+        with self._wake:
+            while not self._done:
+                left = None if self._limit is None else self._limit - time.monotonic()
+                if left is None or left > 0:
+                    self._wake.wait(left)
+                    continue
+                self.expired = True
+                self._shut()
+                return
 
     def _shut(self) -> None:
         # the client's socket is the TLS one after STARTTLS; the plain socket's shutdown,
         # as an SSL socket's own would drop its state under the thread reading it
         sock = getattr(self._client, "sock", None) or self._socket
         if sock is not None:
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):  # EBADF: detached by STARTTLS's handshake
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
@@ -78,6 +112,12 @@ class _Watched(imaplib.IMAP4):
         if self.watchdog is not None:
             self.watchdog.watch(self, sock)
         return sock
+
+    def starttls(self, ssl_context: Any = None) -> Any:
+        answer = super().starttls(ssl_context)
+        if self.watchdog is not None:  # cut during the handshake: the TLS socket now
+            self.watchdog.watch(self, self.sock)
+        return answer
 
 
 class _Client(_Watched):
@@ -171,10 +211,11 @@ def login(conn_id: str, *, timeout: float, seconds: float | None = None) -> imap
     ``seconds``: the client's ``watchdog`` cuts its connection that long after it opens (the
     caller cancels it when done)."""
     where = f"imap://{conn_id}"
-    watchdog = Watchdog(seconds) if seconds is not None else None
+    watchdog = Watchdog(seconds, grace=timeout) if seconds is not None else None
     hook = MailboxHook(conn_id, timeout=timeout, watchdog=watchdog)
     try:
-        return _logged_in(hook, where, watchdog)
+        with watchdog.command() if watchdog is not None else contextlib.nullcontext():
+            return _logged_in(hook, where, watchdog)
     except BaseException:
         if watchdog is not None:
             watchdog.cancel()
@@ -195,17 +236,17 @@ def _login_failure(
 ) -> IngestError:
     if isinstance(exc, AirflowNotFoundException):
         return IngestError(where, f"no Airflow connection {conn_id!r} (create one of type imap)")
-    if watchdog is not None and watchdog.expired:
-        return TransientIngestError(
-            where,
-            f"the mail server did not finish the login within {watchdog.seconds:g} s "
-            "([bluelabel] email_timeout)",
-        )
     if isinstance(exc, ssl.SSLCertVerificationError):
         return IngestError(
             where,
             f"the server's TLS certificate is not trusted ({exc.verify_message}); point the "
             "connection's extra ssl_ca_file at its CA",
+        )
+    if watchdog is not None and watchdog.expired:
+        return TransientIngestError(
+            where,
+            f"the mail server did not finish the login within {watchdog.seconds:g} s "
+            "([bluelabel] email_timeout)",
         )
     if isinstance(exc, imaplib.IMAP4.abort):
         return TransientIngestError(where, f"the mail server broke the connection: {exc}")

@@ -185,7 +185,8 @@ class AgentOperator(BaseOperator):
         }
         self._after(result, data, context)
         returned = self._mappable(data, context) if self.map_output is not None else _small(data)
-        remember(context["ti"], returned)
+        if self.do_xcom_push:  # what the links read is what XCom holds: nothing, without it
+            remember(context["ti"], returned)
         return returned
 
     def _after(self, result: AgentResult, data: dict[str, Any], context: Context) -> None:

@@ -133,11 +133,14 @@ class EmailAgent:
                     )
                     result.waiting = len(wanted) - done
                     break
+                read_before = len(result.messages) + len(result.failed)
                 try:
                     self._one(mailbox, message, opts, limits, context, result)
-                except OutOfTime as exc:  # cut in the middle of a command: the rest waits
-                    context.log.warning("%s: %d message(s) wait", exc, len(wanted) - done)
-                    result.waiting = len(wanted) - done
+                except OutOfTime as exc:  # a command cut at the deadline: the rest waits
+                    # (stored but not filed: read again next time, and stored once)
+                    read = len(result.messages) + len(result.failed) - read_before
+                    result.waiting = len(wanted) - done - read
+                    context.log.warning("%s: %d message(s) wait", exc, result.waiting)
                     break
                 context.progress("messages", done + 1, min(most, len(wanted)))
             else:

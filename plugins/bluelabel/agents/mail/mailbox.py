@@ -94,18 +94,26 @@ class Mailbox:
         self.watchdog = watchdog
         self._capabilities: frozenset[str] | None = None
 
-    def capabilities(self) -> frozenset[str]:
+    def capabilities(self, *, filing: bool = False) -> frozenset[str]:
         """What the server can do once logged in (imaplib keeps only the greeting's list)."""
         if self._capabilities is None:
-            data = self._ok("to list its capabilities", self.client.capability)
+            data = self._ok("to list its capabilities", self.client.capability, filing=filing)
             words = b" ".join(d for d in data if isinstance(d, bytes)).decode("ascii", "replace")
             self._capabilities = frozenset(words.upper().split())
         return self._capabilities
 
-    def _ok(self, doing: str, command: Any, *args: Any) -> list[Any]:
-        """Run one IMAP command; its data, or one line saying why not."""
+    def exchange(self, *, filing: bool = False) -> contextlib.AbstractContextManager[Any]:
+        """Around each command: the watchdog's limit (a filing command's grace)."""
+        if self.watchdog is None:
+            return contextlib.nullcontext()
+        return self.watchdog.command(filing=filing)  # type: ignore[no-any-return]
+
+    def _ok(self, doing: str, command: Any, *args: Any, filing: bool = False) -> list[Any]:
+        """Run one IMAP command; its data, or one line saying why not. ``filing``: it files
+        away a message already stored (the watchdog gives it its grace)."""
         try:
-            status, data = command(*args)
+            with self.exchange(filing=filing):
+                status, data = command(*args)
         except (imaplib.IMAP4.error, OSError, EOFError) as exc:
             raise self._failure(doing, exc) from None
         if status != "OK":
@@ -188,26 +196,33 @@ class Mailbox:
         raise IngestError(self.where, f"message UID {uid} is gone from the folder")
 
     def mark_seen(self, uid: int) -> None:
-        self._ok("to mark it seen", self.client.uid, "STORE", str(uid), "+FLAGS", "(\\Seen)")
+        self._ok(
+            "to mark it seen", self.client.uid, "STORE", str(uid), "+FLAGS", "(\\Seen)", filing=True
+        )
 
     def move(self, uid: int, folder: str) -> None:
         """Move to ``folder`` (made if missing): MOVE where the server has it, else COPY,
         flag deleted and expunge that UID alone."""
         target = quote_folder(folder)
-        with contextlib.suppress(imaplib.IMAP4.error):
+        with self.exchange(filing=True), contextlib.suppress(imaplib.IMAP4.error):
             self.client.create(target)  # NO when it exists: fine
-        if "MOVE" in self.capabilities():
-            self._ok(f"to move it to {folder!r}", self.client.uid, "MOVE", str(uid), target)
+        if "MOVE" in self.capabilities(filing=True):
+            self._ok(
+                f"to move it to {folder!r}", self.client.uid, "MOVE", str(uid), target, filing=True
+            )
             return
-        if "UIDPLUS" not in self.capabilities():
+        if "UIDPLUS" not in self.capabilities(filing=True):
             raise IngestError(
                 self.where,
                 "the server can neither MOVE nor expunge one UID (UIDPLUS): leave "
                 "processed_folder empty to mark messages seen instead",
             )
-        self._ok(f"to copy it to {folder!r}", self.client.uid, "COPY", str(uid), target)
-        self._ok("to flag it", self.client.uid, "STORE", str(uid), "+FLAGS", "(\\Deleted \\Seen)")
-        self._ok("to expunge it", self.client.uid, "EXPUNGE", str(uid))
+        for doing, command in (
+            (f"to copy it to {folder!r}", ("COPY", str(uid), target)),
+            ("to flag it", ("STORE", str(uid), "+FLAGS", "(\\Deleted \\Seen)")),
+            ("to expunge it", ("EXPUNGE", str(uid))),
+        ):
+            self._ok(doing, self.client.uid, *command, filing=True)
 
 
 def _internaldate(raw: bytes) -> datetime | None:
@@ -225,9 +240,10 @@ def open_mailbox(
     broken connection or a silent server is a transient error (the task's retries).
     ``max_literal``: the most bytes the server may announce for one literal (imaplib reads
     whatever size it is told: a server sending ``{10000000000}`` would fill the memory).
-    ``seconds``: the connection is cut that long after it opened, even in the middle of an
-    answer trickled a byte at a time (each within ``timeout``); the command it cut raises
-    :class:`OutOfTime`."""
+    ``seconds``: a command still running that long after the connection opened is cut, even
+    in the middle of an answer trickled a byte at a time (each within ``timeout``), and
+    raises :class:`OutOfTime`; one filing away a stored message may take ``timeout`` from its
+    start (:class:`bluelabel.hooks.imap.Watchdog`)."""
     from bluelabel.hooks.imap import login
 
     where = f"imap://{conn_id}"
@@ -244,13 +260,17 @@ def open_mailbox(
         return read(size)
 
     client.read = bounded_read  # type: ignore[method-assign]
+    mailbox = Mailbox(client, where, watchdog)
     try:
-        yield Mailbox(client, where, watchdog)
+        yield mailbox
     finally:
+        with (
+            mailbox.exchange(filing=True),
+            contextlib.suppress(imaplib.IMAP4.error, OSError, EOFError),
+        ):
+            client.logout()
         if watchdog is not None:
             watchdog.cancel()
-        with contextlib.suppress(imaplib.IMAP4.error, OSError, EOFError):
-            client.logout()
 
 
 def now() -> datetime:
