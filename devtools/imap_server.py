@@ -34,7 +34,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _certificate(folder: Path) -> tuple[Path, Path]:
+def certificate(folder: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 and localhost, valid for a day."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -198,7 +198,7 @@ def running_imap_server() -> Iterator[ImapServer]:
     for sub in ("run", "state", "mail"):
         (root / sub).mkdir()
     root.chmod(0o755)
-    cert, key = _certificate(root)
+    cert, key = certificate(root)
     server = ImapServer(
         host="127.0.0.1",
         port=_free_port(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from bluelabel.agents import AgentContext, AgentInput
 from bluelabel.agents.mail.ingest import ingest_message
 from bluelabel.config import parse_settings
 from bluelabel.errors import IngestError
+from devtools.imap_server import certificate
 from devtools.mail_samples import report_message
 from tests.conftest import run_agent
 
@@ -33,8 +35,16 @@ class TricklingImap:
     """Answers LOGIN, SELECT, UID SEARCH/FETCH/STORE and LOGOUT for two messages, except that
     it trickles, for ever, its greeting, the body of message UID 2, or its goodbye."""
 
-    def __init__(self, trickle: str) -> None:
+    def __init__(self, trickle: str, tls: str = "plain", folder: Path | None = None) -> None:
         self.trickle = trickle
+        #: "plain", "ssl" (TLS from the first byte) or "starttls" (offered, then required)
+        self.tls = tls
+        self.context: ssl.SSLContext | None = None
+        if tls != "plain":
+            assert folder is not None
+            self.cafile, key = certificate(folder)
+            self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self.context.load_cert_chain(self.cafile, key)
         self.commands: list[str] = []
         self.stop = threading.Event()
         self.listener = socket.socket()
@@ -60,28 +70,44 @@ class TricklingImap:
             time.sleep(STEP)
 
     def _session(self, conn: socket.socket) -> None:
-        with conn, conn.makefile("rb") as lines:
-            try:
-                if self.trickle == "greeting":
-                    self._drip(conn, b"* OK " + b"a" * 100_000)
-                    return
-                conn.sendall(b"* OK [CAPABILITY IMAP4rev1] ready\r\n")
-                for line in lines:
-                    tag, _, command = line.decode("ascii").rstrip("\r\n").partition(" ")
-                    self.commands.append(command)
-                    answer = self._answer(conn, tag, command)
-                    if answer is None:  # trickled, and given up: hang up
-                        return
-                    conn.sendall(answer)
-            except OSError:
+        try:
+            if self.context is not None and self.tls == "ssl":
+                conn = self.context.wrap_socket(conn, server_side=True)
+            if self.trickle == "greeting":
+                self._drip(conn, b"* OK " + b"a" * 100_000)
                 return
+            offered = " STARTTLS" if self.tls == "starttls" else ""
+            conn.sendall(f"* OK [CAPABILITY IMAP4rev1{offered}] ready\r\n".encode())
+            lines = conn.makefile("rb")
+            while line := lines.readline():
+                tag, _, command = line.decode("ascii").rstrip("\r\n").partition(" ")
+                self.commands.append(command)
+                if command == "STARTTLS" and self.context is not None:
+                    conn.sendall(f"{tag} OK begin TLS\r\n".encode())
+                    if self.trickle == "handshake":  # the deadline passes meanwhile
+                        time.sleep(1.5)
+                    conn = self.context.wrap_socket(conn, server_side=True)
+                    lines = conn.makefile("rb")
+                    continue
+                answer = self._answer(conn, tag, command)
+                if answer is None:  # trickled, and given up: hang up
+                    return
+                conn.sendall(answer)
+        except OSError:
+            return
+        finally:
+            conn.close()
 
     def _answer(self, conn: socket.socket, tag: str, command: str) -> bytes | None:
         word = command.split(" ", 2)
         if word[0] == "CAPABILITY":
-            return f"* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n".encode()
+            offered = " STARTTLS" if self.tls == "starttls" else ""
+            return f"* CAPABILITY IMAP4rev1{offered}\r\n{tag} OK done\r\n".encode()
         if word[0] == "SELECT":
             return f"* 2 EXISTS\r\n{tag} OK [READ-WRITE] selected\r\n".encode()
+        if word[0] == "LOGIN" and self.trickle == "handshake":
+            self._drip(conn, b"* OK " + b"a" * 100_000)
+            return None
         if word[0] == "LOGOUT":
             if self.trickle == "logout":
                 self._drip(conn, b"* BYE " + b"a" * 100_000)
@@ -114,16 +140,21 @@ class TricklingImap:
 
 @pytest.fixture
 def trickling(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[TricklingImap]:
-    server = TricklingImap(request.param)
+    """``request.param``: what is trickled, or (what, "ssl" | "starttls")."""
+    trickle, tls = request.param if isinstance(request.param, tuple) else (request.param, "plain")
+    server = TricklingImap(trickle, tls, tmp_path)
+    extra: dict[str, object] = {"use_ssl": tls == "ssl", "starttls": tls == "starttls"}
+    if tls != "plain":
+        extra["ssl_ca_file"] = str(server.cafile)
     conn = {
         "conn_type": "imap",
         "host": "127.0.0.1",
         "port": server.port,
         "login": "reader",
         "password": "secret",
-        "extra": {"use_ssl": False},
+        "extra": extra,
     }
     monkeypatch.setenv("AIRFLOW_CONN_BLUELABEL_IMAP_TRICKLE", json.dumps(conn))
     yield server
@@ -138,7 +169,9 @@ def read(context: AgentContext, tmp_path: Path, seconds: int = 3) -> dict[str, o
     return run_agent("email_agent", request, context)
 
 
-@pytest.mark.parametrize("trickling", ["message"], indirect=True)
+@pytest.mark.parametrize(
+    "trickling", ["message", ("message", "ssl"), ("message", "starttls")], indirect=True
+)
 def test_a_message_trickled_for_ever_is_cut_at_the_deadline(
     trickling: TricklingImap, context: AgentContext, tmp_path: Path
 ) -> None:
@@ -151,9 +184,10 @@ def test_a_message_trickled_for_ever_is_cut_at_the_deadline(
     assert context.store.get(result["content_ids"][0]).metadata["uid"] == 1  # type: ignore[index]
     stores = [c for c in trickling.commands if c.startswith("UID STORE")]
     assert stores == ["UID STORE 1 +FLAGS (\\Seen)"]  # the cut message stays unread
+    assert ("STARTTLS" in trickling.commands) == (trickling.tls == "starttls")
 
 
-@pytest.mark.parametrize("trickling", ["greeting"], indirect=True)
+@pytest.mark.parametrize("trickling", ["greeting", ("greeting", "ssl")], indirect=True)
 def test_a_greeting_trickled_for_ever_is_one_line_at_the_deadline(
     trickling: TricklingImap, context: AgentContext, tmp_path: Path
 ) -> None:
@@ -200,3 +234,15 @@ def test_a_goodbye_trickled_for_ever_is_cut(
     result = read(context, tmp_path)
     assert time.monotonic() - started < 3 + 2 + 3  # the deadline, imap_timeout's grace
     assert result["message_count"] == 1 and result["waiting"] == 1  # UID 2: cut mid-body
+
+
+@pytest.mark.parametrize("trickling", [("handshake", "starttls")], indirect=True)
+def test_a_deadline_passing_in_the_starttls_handshake_cuts_the_tls_connection(
+    trickling: TricklingImap, context: AgentContext, tmp_path: Path
+) -> None:
+    """The deadline passes while the plain socket is being wrapped (cutting it then cuts
+    nothing); the TLS socket that follows is cut before its trickled login answer."""
+    started = time.monotonic()
+    with pytest.raises(IngestError, match="did not finish the login within 1 s"):
+        read(context, tmp_path, seconds=1)
+    assert time.monotonic() - started < 6
