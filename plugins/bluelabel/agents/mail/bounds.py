@@ -94,6 +94,7 @@ class _UnparsedHeader(UnstructuredHeader, BaseHeader):
 
 _PARSER_FAILURES = (
     AttributeError,
+    OverflowError,  # a Date of the year 10**40
     ValueError,
     TypeError,
     IndexError,

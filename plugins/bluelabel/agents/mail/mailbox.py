@@ -228,7 +228,7 @@ class Mailbox:
 def _internaldate(raw: bytes) -> datetime | None:
     try:
         return parsedate_to_datetime(raw.decode("ascii").replace("-", " ", 2))
-    except (ValueError, TypeError, IndexError, UnicodeDecodeError):
+    except (ValueError, TypeError, IndexError, OverflowError, UnicodeDecodeError):
         return None
 
 

@@ -108,7 +108,7 @@ def _date(message: Message) -> str | None:
         return None
     try:
         return email.utils.parsedate_to_datetime(raw).isoformat()
-    except (ValueError, TypeError, IndexError):
+    except (ValueError, TypeError, IndexError, OverflowError):
         return raw
 
 

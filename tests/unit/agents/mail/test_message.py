@@ -193,3 +193,19 @@ def test_a_message_of_too_many_parts_is_refused_at_the_part_over(
         parse_message(head + b"--B\r\n\r\nx\r\n" * 5_000, LIMITS, source="m")
     parsed = parse_message(head + b"--B\r\n\r\nx\r\n" * 900 + b"--B--\r\n", LIMITS, source="m")
     assert parsed.subject == "wide"  # 901 parts with the message itself: read
+
+
+def test_a_date_of_an_impossible_year_is_kept_as_text() -> None:
+    """Found by fuzz/document_target.py: the standard library's Date header raised
+    OverflowError for a year of 40 digits, out of ``message.get``."""
+    year = "2" + "9" * 40
+    raw = f"Date: Mon, 01 Dec {year} 09:02:00 +0000\r\nSubject: far\r\n\r\nbody\r\n".encode()
+    parsed = parse_message(raw, LIMITS, source="m")
+    assert parsed.subject == "far" and parsed.date == f"Mon, 01 Dec {year} 09:02:00 +0000"
+
+
+def test_an_internaldate_of_an_impossible_year_is_unknown() -> None:
+    from bluelabel.agents.mail.mailbox import _internaldate
+
+    assert _internaldate(b"01-Dec-" + b"9" * 40 + b" 10:00:00 +0000") is None
+    assert _internaldate(b"01-Dec-2026 10:00:00 +0000") is not None
