@@ -208,8 +208,8 @@ def _true(value: Any) -> bool:
 def login(conn_id: str, *, timeout: float, seconds: float | None = None) -> imaplib.IMAP4:
     """A logged-in client on the connection ``conn_id``: one line for each way it fails,
     permanent (no such connection, login refused, untrusted certificate) or transient.
-    ``seconds``: the client's ``watchdog`` cuts its connection that long after it opens (the
-    caller cancels it when done)."""
+    ``seconds``: the client's ``watchdog`` cuts a command (the login included) still running
+    that long from now (the caller cancels it when done)."""
     where = f"imap://{conn_id}"
     watchdog = Watchdog(seconds, grace=timeout) if seconds is not None else None
     hook = MailboxHook(conn_id, timeout=timeout, watchdog=watchdog)

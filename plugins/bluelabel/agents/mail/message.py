@@ -27,7 +27,7 @@ from bluelabel.agents.files import binary_kind
 from bluelabel.agents.formats import DocumentKind, kind_of
 from bluelabel.agents.formats.charset import text_codec
 from bluelabel.agents.formats.html import html_document_text
-from bluelabel.agents.mail.bounds import PARSE_SECONDS, ParseRefused, parse_bytes, parse_deadline
+from bluelabel.agents.mail.bounds import PARSE_SECONDS, ParseRefused, parse_budget, parse_bytes
 from bluelabel.errors import IngestError, LimitExceeded
 
 #: Deeper than any real message nests its multiparts.
@@ -343,7 +343,7 @@ def parse_message(raw: bytes, limits: MailLimits, *, source: str) -> ParsedMessa
     if what is not None:
         raise IngestError(source, f"not an email message: the content is {what}")
     try:
-        with parse_deadline(PARSE_SECONDS):
+        with parse_budget(PARSE_SECONDS):
             return _parse(raw, limits, source=source)
     except ParseRefused as exc:
         raise IngestError(
