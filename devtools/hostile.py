@@ -8,6 +8,8 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 
+from devtools.samples import docx_bytes, pdf_from_objects
+
 
 def _deflate(chunks: Iterator[bytes], level: int = 9) -> bytes:
     compressor = zlib.compressobj(level)
@@ -22,23 +24,6 @@ def _repeat(block: bytes, total: int) -> Iterator[bytes]:
         piece = block[: total - sent]
         sent += len(piece)
         yield piece
-
-
-def _pdf(objects: list[bytes]) -> bytes:
-    """A PDF whose objects are ``objects`` (1-based), catalog first, with a valid xref."""
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for offset in offsets:
-        out += f"{offset:010d} 00000 n \n".encode()
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return bytes(out)
 
 
 def _stream(data: bytes, filters: str) -> bytes:
@@ -68,7 +53,7 @@ def decompression_bomb_pdf(inflated: int = 1 << 30, *, pages: int = 1, text: boo
             f"/Resources << /Font << /F1 {font} 0 R >> >> >>".encode()
         )
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    return _pdf(objects)
+    return pdf_from_objects(objects)
 
 
 def image_bomb_pdf(width: int, height: int, *, colour: str = "DeviceGray") -> bytes:
@@ -79,7 +64,7 @@ def image_bomb_pdf(width: int, height: int, *, colour: str = "DeviceGray") -> by
     pixels = min(width * height * channels, 1 << 30)
     twice = _deflate(iter([_deflate(_repeat(b"\x80" * (1 << 20), pixels))]))
     content = b"q 612 0 0 792 0 0 cm /Im1 Do Q"
-    return _pdf(
+    return pdf_from_objects(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [5 0 R] /Count 1 >>",
@@ -121,8 +106,6 @@ def docx_zip_bomb(inflated: int = 1 << 30, *, declared: int | None = None) -> by
     import io
     import struct
     import zipfile
-
-    from devtools.mail_samples import docx_bytes
 
     paragraph = b"<w:p><w:r><w:t>" + b"A" * 4000 + b"</w:t></w:r></w:p>"
     head = (
@@ -218,8 +201,6 @@ def docx_with_document(xml: bytes) -> bytes:
     declares external or exponentially nested entities)."""
     import io
     import zipfile
-
-    from devtools.mail_samples import docx_bytes
 
     out = io.BytesIO()
     with (

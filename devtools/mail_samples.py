@@ -7,7 +7,6 @@ of each part is what the tests compare the stored documents with.
 from __future__ import annotations
 
 import base64
-import io
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -31,20 +30,6 @@ def _headers(
     message["Subject"] = subject
     message["Message-ID"] = f"<bluelabel-{batch}{number}@example.org>"
     message["Date"] = format_datetime(datetime(2025, 12, 1, 9, number % 60, tzinfo=timezone.utc))
-
-
-def docx_bytes(paragraphs: list[str], *, title: str | None = None) -> bytes:
-    """A Word document with ``paragraphs`` (python-docx writes it)."""
-    import docx
-
-    document = docx.Document()
-    if title:
-        document.core_properties.title = title
-    for text in paragraphs:
-        document.add_paragraph(text)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
 
 
 def report_message(

@@ -148,8 +148,6 @@ def build_scanned_pdf(pages: Sequence[str], *, dpi: int = 150) -> bytes:
 
     import pypdfium2 as pdfium
 
-    from devtools.hostile import _pdf
-
     source = pdfium.PdfDocument(build_pdf(pages))
     kids = " ".join(f"{3 + 3 * i} 0 R" for i in range(len(source)))
     objects = [
@@ -181,7 +179,7 @@ def build_scanned_pdf(pages: Sequence[str], *, dpi: int = 150) -> bytes:
         bitmap.close()
         page.close()
     source.close()
-    return _pdf(objects)
+    return pdf_from_objects(objects)
 
 
 def words_recovered(original: str, read: str) -> float:
@@ -195,3 +193,34 @@ def words_recovered(original: str, read: str) -> float:
             found[word] -= 1
             hits += 1
     return hits / max(1, len(wanted))
+
+
+def pdf_from_objects(objects: list[bytes]) -> bytes:
+    """A PDF whose objects are ``objects`` (1-based), catalog first, with a valid xref."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return bytes(out)
+
+
+def docx_bytes(paragraphs: list[str], *, title: str | None = None) -> bytes:
+    """A Word document with ``paragraphs`` (python-docx writes it)."""
+    import docx
+
+    document = docx.Document()
+    if title:
+        document.core_properties.title = title
+    for text in paragraphs:
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

@@ -44,12 +44,8 @@ def test_one_input(data: bytes) -> None:
 
 def seeds() -> dict[str, bytes]:
     from devtools.hostile import docx_with_document
-    from devtools.mail_samples import (
-        docx_bytes,
-        latin1_message,
-        malformed_message,
-        report_message,
-    )
+    from devtools.mail_samples import latin1_message, malformed_message, report_message
+    from devtools.samples import docx_bytes
 
     docx, email, html = (bytes([n]) for n in range(3))
     return {

@@ -29,7 +29,7 @@ from airflow.sdk.listener import get_listener_manager
 
 import bluelabel.agents.digest
 import bluelabel.agents.inbox
-import bluelabel.agents.ingestion
+import bluelabel.agents.ingest.agent
 import bluelabel.agents.periodic
 import bluelabel.factory
 import bluelabel.operators  # noqa: F401

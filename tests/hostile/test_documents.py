@@ -65,7 +65,7 @@ def test_docx_whose_directory_points_before_the_archive_is_refused(
 ) -> None:
     """Found by fuzz/document_target.py: bytes cut from inside the archive leave member offsets
     before its start, and the seek failed with an OSError taken for a store write error."""
-    from devtools.mail_samples import docx_bytes
+    from devtools.samples import docx_bytes
 
     whole = docx_bytes(["Some text."])
     path = tmp_path / "cut.docx"

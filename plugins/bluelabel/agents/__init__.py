@@ -11,14 +11,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bluelabel.agents.models import AgentContext, AgentInput
+    from bluelabel.agents.inputs import AgentContext, AgentInput
     from bluelabel.agents.registry import Agent, agent_names, get_agent, register_agent
 
 __all__ = ["Agent", "AgentContext", "AgentInput", "agent_names", "get_agent", "register_agent"]
 
 _HOMES = {
-    "AgentContext": "bluelabel.agents.models",
-    "AgentInput": "bluelabel.agents.models",
+    "AgentContext": "bluelabel.agents.inputs",
+    "AgentInput": "bluelabel.agents.inputs",
     "Agent": "bluelabel.agents.registry",
     "agent_names": "bluelabel.agents.registry",
     "get_agent": "bluelabel.agents.registry",

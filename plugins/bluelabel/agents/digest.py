@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar, Literal, Protocol
 
 from bluelabel.agents.ingest.documents import FALLBACK_TITLES
-from bluelabel.agents.models import AgentContext, AgentInput
+from bluelabel.agents.inputs import AgentContext, AgentInput
 from bluelabel.agents.options import option
 from bluelabel.agents.pdf.outline import OutlineEntry
 from bluelabel.agents.results import DigestResult

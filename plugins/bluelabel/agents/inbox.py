@@ -33,7 +33,7 @@ from bluelabel.agents.files import (
     content_id_of_file,
     within,
 )
-from bluelabel.agents.models import AgentContext, AgentInput
+from bluelabel.agents.inputs import AgentContext, AgentInput
 from bluelabel.agents.options import option
 from bluelabel.agents.results import InboxListing
 from bluelabel.agents.text import stage_text_stream

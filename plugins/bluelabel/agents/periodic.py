@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 from bluelabel.agents.digest import SummaryOptions, summarize_records
-from bluelabel.agents.models import AgentContext, AgentInput
+from bluelabel.agents.inputs import AgentContext, AgentInput
 from bluelabel.agents.options import option
 from bluelabel.agents.results import PeriodicDigestResult
 from bluelabel.errors import AgentInputError

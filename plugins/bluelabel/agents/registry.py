@@ -16,7 +16,7 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, Protocol, runtime_checkable
 
-from bluelabel.agents.models import AgentContext, AgentInput
+from bluelabel.agents.inputs import AgentContext, AgentInput
 from bluelabel.errors import UnknownAgentError
 
 ENTRY_POINT_GROUP = "bluelabel.agents"
@@ -65,7 +65,7 @@ def _entry_point_agents() -> Mapping[str, Any]:
 def _builtin(name: str) -> AgentFactory | None:
     # Imported on demand so that validating a workflow imports only what it names.
     if name == "ingestion_agent":
-        from bluelabel.agents.ingestion import IngestionAgent
+        from bluelabel.agents.ingest.agent import IngestionAgent
 
         return IngestionAgent
     if name == "digest_agent":

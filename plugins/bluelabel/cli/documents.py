@@ -64,7 +64,7 @@ def _content(source: str, kind: str | None, max_bytes: int) -> tuple[str, dict[s
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from bluelabel.agents import AgentContext, AgentInput, get_agent
-    from bluelabel.agents.models import TaskType
+    from bluelabel.agents.inputs import TaskType
     from bluelabel.store import KnowledgeStore
 
     settings = get_settings()

@@ -18,7 +18,7 @@ from airflow.sdk import BaseOperator, BaseOperatorLink
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from bluelabel.agents import AgentContext, AgentInput, get_agent
-from bluelabel.agents.models import RunRef, no_progress
+from bluelabel.agents.inputs import no_progress
 from bluelabel.agents.registry import agent_options, canonical_name
 from bluelabel.agents.results import AgentResult, as_result
 from bluelabel.config import Settings, get_settings
@@ -28,6 +28,7 @@ from bluelabel.operators.links import DigestLink, SourceDocumentLink, remember
 from bluelabel.operators.progress import publisher_for
 from bluelabel.operators.trigger import item_input, trigger_input
 from bluelabel.store import KnowledgeStore
+from bluelabel.store.records import RunRef
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bluelabel.agents.models import AgentInput
+from bluelabel.agents.inputs import AgentInput
 from bluelabel.operators.agent import AgentOperator
 
 if TYPE_CHECKING:

@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bluelabel.errors import StoreError
 from bluelabel.store.paths import (
@@ -43,12 +43,10 @@ from bluelabel.store.records import (
     INDEX_TIME_FORMAT,
     DamagedEntry,
     DocumentRecord,
+    RunRef,
     dumps,
     index_time,
 )
-
-if TYPE_CHECKING:
-    from bluelabel.agents.models import RunRef
 
 log = logging.getLogger(__name__)
 STAGING_PREFIX = ".staging-"

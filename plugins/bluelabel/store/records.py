@@ -10,6 +10,17 @@ from typing import Any
 INDEX_TIME_FORMAT = "%Y%m%dT%H%M%S%fZ"
 
 
+@dataclass(frozen=True)
+class RunRef:
+    """The Airflow task try that ingested a document (provenance; ``None`` outside Airflow)."""
+
+    dag_id: str
+    run_id: str
+    task_id: str
+    map_index: int = -1
+    try_number: int = 1
+
+
 class DamagedEntry(ValueError):
     """A stored JSON file that is not a valid record (truncated, wrong shape)."""
 

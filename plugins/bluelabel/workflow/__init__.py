@@ -8,11 +8,11 @@ JSON Schema checks. ``semantics``: agents, options, references, cycles, files, r
 
 from __future__ import annotations
 
-from bluelabel.workflow.loading import check_workflow, load_workflow
 from bluelabel.workflow.model import INITIAL_INPUT, Step, Workflow, parse_duration, slugify
 from bluelabel.workflow.policy import WorkflowPolicy
 from bluelabel.workflow.problems import Problem, WorkflowError
 from bluelabel.workflow.schema import workflow_schema
+from bluelabel.workflow.validate import check_workflow, load_workflow
 
 __all__ = [
     "INITIAL_INPUT",

@@ -25,10 +25,10 @@ from typing import Any
 
 from bluelabel import __version__
 from bluelabel.agents.registry import agent_names
-from bluelabel.workflow.loading import check_workflow
 from bluelabel.workflow.model import Step, Workflow
 from bluelabel.workflow.policy import WorkflowPolicy
 from bluelabel.workflow.problems import Problem
+from bluelabel.workflow.validate import check_workflow
 
 log = logging.getLogger(__name__)
 #: Bumped whenever the cached model's shape changes, so old entries are never misread.

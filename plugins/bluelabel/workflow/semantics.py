@@ -12,12 +12,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bluelabel.agents.models import AgentInput
+from bluelabel.agents.inputs import AgentInput
 from bluelabel.agents.options import check_static_options
 from bluelabel.agents.registry import agent_names, agent_options, is_known_agent, suggest_agent
 from bluelabel.errors import AgentInputError, UnknownAgentError
 from bluelabel.workflow.build import as_list, expand_of
-from bluelabel.workflow.loader import Path_
+from bluelabel.workflow.located_yaml import Path_
 from bluelabel.workflow.model import INITIAL_INPUT, parse_duration
 from bluelabel.workflow.policy import WorkflowPolicy
 from bluelabel.workflow.structure import Report

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 
 from bluelabel.agents.registry import agent_names
-from bluelabel.workflow.loader import LocatedData, Path_
+from bluelabel.workflow.located_yaml import LocatedData, Path_
 from bluelabel.workflow.problems import Problem
 from bluelabel.workflow.schema import article, structure_validator, type_name
 

@@ -12,7 +12,7 @@ import pendulum
 import pytest
 
 from bluelabel.agents import AgentContext, AgentInput
-from bluelabel.agents.ingestion import IngestionAgent
+from bluelabel.agents.ingest.agent import IngestionAgent
 from bluelabel.agents.options import option
 from bluelabel.agents.registry import register_agent
 from bluelabel.config import get_settings

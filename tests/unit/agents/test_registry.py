@@ -9,7 +9,7 @@ import pytest
 
 from bluelabel.agents import AgentContext, AgentInput, agent_names, get_agent, registry
 from bluelabel.agents.digest import DigestAgent
-from bluelabel.agents.ingestion import IngestionAgent
+from bluelabel.agents.ingest.agent import IngestionAgent
 from bluelabel.errors import UnknownAgentError
 from tests.conftest import run_agent
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bluelabel.agents.digest import DigestOptions
-from bluelabel.agents.ingestion import IngestOptions
+from bluelabel.agents.ingest.agent import IngestOptions
 from bluelabel.errors import AgentInputError
 from bluelabel.operators.trigger import trigger_input
 

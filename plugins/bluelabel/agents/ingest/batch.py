@@ -8,7 +8,7 @@ from bluelabel.agents.inbox import Inbox, check_inbox_allowed
 from bluelabel.agents.ingest.dispatch import ingest_local_file
 from bluelabel.agents.ingest.options import IngestOptions
 from bluelabel.agents.ingest.url import ingest_url
-from bluelabel.agents.models import AgentContext, AgentInput
+from bluelabel.agents.inputs import AgentContext, AgentInput
 from bluelabel.agents.results import InboxFileResult, IngestResult, MessageResult, UrlListResult
 from bluelabel.errors import BluelabelError, IngestError, NoLongerInInbox
 

@@ -12,7 +12,7 @@ from bluelabel.agents.ingest.html import ingest_html_file
 from bluelabel.agents.ingest.options import IngestOptions
 from bluelabel.agents.ingest.pdf import ingest_pdf
 from bluelabel.agents.ingest.text import ingest_text_file
-from bluelabel.agents.models import AgentContext, TaskType
+from bluelabel.agents.inputs import AgentContext, TaskType
 from bluelabel.agents.results import IngestResult, MessageResult
 
 _FILE_KINDS = ("pdf", "text", "html", "docx", "email")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bluelabel.agents.ingest.options import IngestOptions
-from bluelabel.agents.models import AgentContext
+from bluelabel.agents.inputs import AgentContext
 from bluelabel.agents.results import IngestResult
 from bluelabel.store import DocumentRecord, KnowledgeStore
 

@@ -11,7 +11,7 @@ from bluelabel.agents.formats.docx import extract_docx_text
 from bluelabel.agents.ingest.documents import ingest_result, now, store_document
 from bluelabel.agents.ingest.options import IngestOptions, byte_limit
 from bluelabel.agents.ingest.pdf import text_length
-from bluelabel.agents.models import AgentContext
+from bluelabel.agents.inputs import AgentContext
 from bluelabel.agents.results import IngestResult
 from bluelabel.errors import IngestError
 from bluelabel.store import DocumentRecord

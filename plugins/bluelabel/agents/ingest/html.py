@@ -10,7 +10,7 @@ from bluelabel.agents.formats import read_document
 from bluelabel.agents.formats.html import html_document_text
 from bluelabel.agents.ingest.documents import store_document, text_record
 from bluelabel.agents.ingest.options import IngestOptions, byte_limit
-from bluelabel.agents.models import AgentContext
+from bluelabel.agents.inputs import AgentContext
 from bluelabel.agents.results import IngestResult
 from bluelabel.errors import IngestError
 

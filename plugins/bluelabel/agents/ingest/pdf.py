@@ -9,7 +9,7 @@ from typing import Any
 from bluelabel.agents.files import LocalFile, content_id_of_file
 from bluelabel.agents.ingest.documents import ingest_result, now, store_document
 from bluelabel.agents.ingest.options import IngestOptions, byte_limit
-from bluelabel.agents.models import AgentContext
+from bluelabel.agents.inputs import AgentContext
 from bluelabel.agents.pdf import (
     ExtractionLimits,
     OcrConfig,

@@ -7,7 +7,7 @@ from typing import Any
 from bluelabel.agents.files import LocalFile, content_id_of_text
 from bluelabel.agents.ingest.documents import first_line, store_document, text_record
 from bluelabel.agents.ingest.options import IngestOptions, byte_limit
-from bluelabel.agents.models import AgentContext
+from bluelabel.agents.inputs import AgentContext
 from bluelabel.agents.results import IngestResult
 from bluelabel.agents.text import check_text_size, stage_text_stream
 from bluelabel.errors import IngestError

@@ -12,7 +12,7 @@ from bluelabel.agents.html_text import html_to_text
 from bluelabel.agents.ingest.documents import store_document, text_record
 from bluelabel.agents.ingest.options import IngestOptions, byte_limit
 from bluelabel.agents.ingest.pdf import ingest_pdf
-from bluelabel.agents.models import AgentContext
+from bluelabel.agents.inputs import AgentContext
 from bluelabel.agents.results import IngestResult
 from bluelabel.agents.web import FetchPolicy, decode_body, fetch_url, is_text_type, looks_like_pdf
 from bluelabel.errors import IngestError

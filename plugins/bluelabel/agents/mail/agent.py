@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from bluelabel.agents.ingest.options import IngestOptions
+from bluelabel.agents.inputs import AgentContext, AgentInput
 from bluelabel.agents.mail.ingest import ingest_message
 from bluelabel.agents.mail.mailbox import (
     Mailbox,
@@ -27,7 +28,6 @@ from bluelabel.agents.mail.mailbox import (
     search_criteria,
 )
 from bluelabel.agents.mail.message import MailLimits
-from bluelabel.agents.models import AgentContext, AgentInput
 from bluelabel.agents.options import option
 from bluelabel.agents.results import MailboxResult
 from bluelabel.errors import AgentInputError, BluelabelError, LimitExceeded

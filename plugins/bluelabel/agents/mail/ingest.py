@@ -26,6 +26,7 @@ from bluelabel.agents.ingest.html import ingest_html_file
 from bluelabel.agents.ingest.options import IngestOptions
 from bluelabel.agents.ingest.pdf import ingest_pdf
 from bluelabel.agents.ingest.text import ingest_text_file
+from bluelabel.agents.inputs import AgentContext
 from bluelabel.agents.mail.message import (
     Attachment,
     MailLimits,
@@ -33,7 +34,6 @@ from bluelabel.agents.mail.message import (
     decode_text,
     parse_message,
 )
-from bluelabel.agents.models import AgentContext
 from bluelabel.agents.results import AttachmentEntry, IngestResult, MessageResult
 from bluelabel.errors import BluelabelError, IngestError
 from bluelabel.store import DocumentRecord

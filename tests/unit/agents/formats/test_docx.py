@@ -11,7 +11,7 @@ import pytest
 from bluelabel.agents import AgentContext, AgentInput
 from bluelabel.agents.formats.docx import DocumentRefused, check_archive
 from bluelabel.errors import IngestError, LimitExceeded
-from devtools.mail_samples import docx_bytes
+from devtools.samples import docx_bytes
 from tests.conftest import run_agent
 
 

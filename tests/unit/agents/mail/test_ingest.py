@@ -106,7 +106,7 @@ def test_undecodable_parts_are_reported_and_the_rest_is_stored(
 
 
 def test_inbox_takes_html_docx_and_eml(context: AgentContext, tmp_path: Path) -> None:
-    from devtools.mail_samples import docx_bytes
+    from devtools.samples import docx_bytes
     from tests.conftest import HTML_PAGE
 
     folder = tmp_path / "inbox"

@@ -1,4 +1,4 @@
-"""The agent-input shape of the original Bluelabel (``AgentInput``) and the agents' context."""
+"""What an agent run is given: the original Bluelabel's ``AgentInput`` and the agent's context."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, cast
 
 from bluelabel.errors import AgentInputError
+from bluelabel.store.records import RunRef
 
 if TYPE_CHECKING:
     from bluelabel.config import Settings
@@ -100,17 +101,6 @@ ProgressSink = Callable[[str, int, int], None]
 
 def no_progress(stage: str, done: int, total: int) -> None:
     """The default progress sink: progress goes nowhere."""
-
-
-@dataclass(frozen=True)
-class RunRef:
-    """The Airflow task try an agent runs in (for provenance; ``None`` outside Airflow)."""
-
-    dag_id: str
-    run_id: str
-    task_id: str
-    map_index: int = -1
-    try_number: int = 1
 
 
 def _default_settings() -> Settings:

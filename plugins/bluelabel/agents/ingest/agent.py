@@ -20,7 +20,7 @@ from bluelabel.agents.ingest.dispatch import file_kind, ingest_local_file
 from bluelabel.agents.ingest.options import IngestOptions
 from bluelabel.agents.ingest.text import ingest_inline_text
 from bluelabel.agents.ingest.url import ingest_url
-from bluelabel.agents.models import AgentContext, AgentInput, TaskType
+from bluelabel.agents.inputs import AgentContext, AgentInput, TaskType
 from bluelabel.agents.results import InboxFileResult, IngestResult, MessageResult, UrlListResult
 from bluelabel.errors import AgentInputError
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from bluelabel.workflow.build import build_workflow
-from bluelabel.workflow.loader import YamlSyntaxError, load_located
+from bluelabel.workflow.located_yaml import YamlSyntaxError, load_located
 from bluelabel.workflow.model import Workflow
 from bluelabel.workflow.policy import WorkflowPolicy
 from bluelabel.workflow.problems import Problem, WorkflowError
