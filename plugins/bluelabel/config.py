@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from bluelabel.booleans import parse_bool
 from bluelabel.config_keys import (
     HARD_MAX_WORKERS,
     HOME_PLACEHOLDER,
@@ -120,12 +121,10 @@ def _number(spec: Setting, raw: str, cast: Callable[[str], Any]) -> Any:
 
 
 def _boolean(spec: Setting, raw: str) -> bool:
-    text = raw.strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off", ""):
-        return False
-    raise SettingsError(f"[{SECTION}] {spec.key} = {raw!r} is not true or false")
+    try:
+        return parse_bool(raw, empty=False)
+    except ValueError:
+        raise SettingsError(f"[{SECTION}] {spec.key} = {raw!r} is not true or false") from None
 
 
 def _folder(raw: str) -> Path:

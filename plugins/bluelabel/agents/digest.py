@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal, Protocol
 
 from bluelabel.agents.ingest.documents import FALLBACK_TITLES
 from bluelabel.agents.inputs import AgentContext, AgentInput
-from bluelabel.agents.options import option
+from bluelabel.agents.options import StepOptions, option
 from bluelabel.agents.pdf.outline import OutlineEntry
 from bluelabel.agents.results import DigestResult
 from bluelabel.agents.summarize import summarize
@@ -30,8 +30,7 @@ SUMMARY_VERSION = 3  # 3: the text-model summariser with what_inside and gist
 SUMMARY_INPUT_CHARS = 8_000_000
 
 
-@dataclass(frozen=True)
-class SummaryOptions:
+class SummaryOptions(StepOptions):
     """How documents are summarised (digest and periodic digest)."""
 
     sentences: int = option(3, "Sentences in each summary.", minimum=1, maximum=20)
@@ -53,7 +52,6 @@ class SummaryOptions:
     prompts: str | None = option(None, "summarizer llm: a YAML file of prompts.")
 
 
-@dataclass(frozen=True)
 class DigestOptions(SummaryOptions):
     """Options of the digest agent (step ``config``)."""
 

@@ -22,7 +22,6 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -34,7 +33,7 @@ from bluelabel.agents.files import (
     within,
 )
 from bluelabel.agents.inputs import AgentContext, AgentInput
-from bluelabel.agents.options import option
+from bluelabel.agents.options import StepOptions, option
 from bluelabel.agents.results import InboxListing
 from bluelabel.agents.text import stage_text_stream
 from bluelabel.errors import AgentInputError, IngestError, LimitExceeded, NoLongerInInbox
@@ -65,8 +64,7 @@ _NOT_REGULAR = {
 }
 
 
-@dataclass(frozen=True)
-class InboxOptions:
+class InboxOptions(StepOptions):
     """Options of the inbox agent (step ``config``)."""
 
     inbox: str | None = option(

@@ -12,12 +12,13 @@ from bluelabel.errors import AgentInputError
 from bluelabel.store.records import RunRef
 
 if TYPE_CHECKING:
+    from bluelabel.agents.options import StepOptions
     from bluelabel.config import Settings
     from bluelabel.store import KnowledgeStore
 
 TaskType = Literal["pdf", "url", "text", "html", "docx", "email"]
 TASK_TYPES: tuple[TaskType, ...] = ("pdf", "url", "text", "html", "docx", "email")
-T = TypeVar("T")
+T = TypeVar("T", bound="StepOptions")
 
 #: The keys of an agent-input JSON file (the original ``AgentInput``). ``timestamp`` and
 #: ``config`` are accepted too: the original files carry a timestamp, workflows add config.
@@ -78,9 +79,9 @@ class AgentInput:
         """The step's typed options: ``config``, over the same names in the input file's
         ``metadata`` (where the original Bluelabel put ``format``); unknown ``config`` keys
         are an error naming them, other ``metadata`` keys are document metadata."""
-        from bluelabel.agents.options import option_specs, parse_options
+        from bluelabel.agents.options import option_names, parse_options
 
-        names = option_specs(cls)
+        names = option_names(cls)
         legacy = {k: v for k, v in self.metadata.items() if k in names}
         merged = {**legacy, **self.config}
         return parse_options(cls, merged, where=f"task {self.task_id!r} config", settings=settings)

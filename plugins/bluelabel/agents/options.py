@@ -1,15 +1,20 @@
-"""Typed agent options, declared once per agent as a frozen dataclass.
+"""Typed agent options: one pydantic model per agent, each option declared once.
 
-Each field is one option: its Python type, default and :func:`option` metadata (description,
-range, the ``[bluelabel]`` setting that caps it, whether a run's trigger input may set it).
-From that one declaration come the step-``config`` part of the workflow JSON Schema, the
-parse-time checks of a workflow file (unknown key with "did you mean", wrong type or range),
-the run-time parsing of templated values, and the allow-list of what ``dag_run.conf`` may set.
+An option is a field of a :class:`StepOptions` model declared with :func:`option`: its type,
+default, description and range are pydantic's own ``Field``; what Bluelabel adds
+(:class:`OptionInfo`: the ``[bluelabel]`` setting that caps it, whether a run's trigger input
+may set it, whether it is secret) rides along in the field's metadata. From that one
+declaration come the step-``config`` part of the workflow JSON Schema, the parse-time checks of
+a workflow file (unknown key with "did you mean", wrong type or range, over a ceiling), the
+run-time parsing of templated values, and the allow-list of what ``dag_run.conf`` may set.
+
+Values may arrive as text (a rendered template, a form field): numbers are read from text,
+yes/no through :func:`bluelabel.booleans.parse_bool`, a single string where a list is expected
+is a list of one.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import types
 import typing
@@ -17,28 +22,29 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from bluelabel.booleans import parse_bool
 from bluelabel.errors import AgentInputError
 
 if typing.TYPE_CHECKING:
     from bluelabel.config import Settings
 
-T = TypeVar("T")
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("0", "false", "no", "off")
+T = TypeVar("T", bound="StepOptions")
+Kind = Literal["string", "integer", "number", "boolean", "string_list", "choice", "any"]
 
 
 @dataclass(frozen=True)
 class OptionInfo:
-    """What an option field declares besides its type and default."""
+    """What an option declares besides its type, default, description and range."""
 
-    description: str
-    minimum: float | None = None
-    maximum: float | None = None
     #: a :class:`~bluelabel.config.Settings` attribute: the most this option may be set to
     ceiling: str | None = None
     #: a run's trigger input (``dag_run.conf``, the UI form) may set it
     per_run: bool = False
-    #: never logged or echoed
+    #: never shown in the options' repr (logs, error pages)
     secret: bool = False
 
 
@@ -52,27 +58,27 @@ def option(
     per_run: bool = False,
     secret: bool = False,
 ) -> Any:
-    """Declare an option field (use as the field's default)."""
-    info = OptionInfo(description, minimum, maximum, ceiling, per_run, secret)
-    if isinstance(default, list):
-        return dataclasses.field(
-            default_factory=lambda: list(default), metadata={"bluelabel": info}
-        )
-    return dataclasses.field(default=default, metadata={"bluelabel": info})
+    """Declare an option (use as the field's default in a :class:`StepOptions` model)."""
+    field: FieldInfo = Field(
+        default, description=description, ge=minimum, le=maximum, repr=not secret
+    )
+    field.metadata.append(OptionInfo(ceiling, per_run, secret))
+    return field
 
 
-@dataclass(frozen=True)
-class OptionSpec:
-    name: str
-    kind: str  # string | integer | number | boolean | string_list | choice | any
-    optional: bool
-    default: Any
-    choices: tuple[str, ...]
-    info: OptionInfo
+def setting_key(ceiling: str) -> str:
+    """The ``[bluelabel]`` key behind a ceiling (``workers`` is ``ingest_workers`` capped at
+    the machine's cores)."""
+    return "ingest_workers" if ceiling == "workers" else ceiling
 
 
-def _kind(annotation: Any) -> tuple[str, bool, tuple[str, ...]]:
-    """(kind, optional, choices) of a field's type annotation."""
+def option_info(field: FieldInfo) -> OptionInfo:
+    """The Bluelabel part of an option's declaration."""
+    return next((m for m in field.metadata if isinstance(m, OptionInfo)), OptionInfo())
+
+
+def _kind(annotation: Any) -> tuple[Kind, bool, tuple[str, ...]]:
+    """(kind, optional, choices) of an option's type."""
     optional = False
     origin = get_origin(annotation)
     if origin in (Union, types.UnionType):
@@ -84,106 +90,114 @@ def _kind(annotation: Any) -> tuple[str, bool, tuple[str, ...]]:
         return "choice", optional, tuple(str(a) for a in get_args(annotation))
     if origin in (list, Sequence, tuple):
         return "string_list", optional, ()
-    simple = {bool: "boolean", int: "integer", float: "number", str: "string"}
+    simple: dict[Any, Kind] = {bool: "boolean", int: "integer", float: "number", str: "string"}
     return simple.get(annotation, "any"), optional, ()
 
 
-_specs: dict[type[Any], dict[str, OptionSpec]] = {}
+def _refuse(message: str) -> PydanticCustomError:
+    return PydanticCustomError("bluelabel_option", "{message}", {"message": message})
 
 
-def option_specs(cls: type[Any]) -> dict[str, OptionSpec]:
-    """The declared options of an options dataclass, by name (computed once per class)."""
-    known = _specs.get(cls)
-    if known is not None:
-        return known
-    hints = typing.get_type_hints(cls)
-    specs = {}
-    for f in dataclasses.fields(cls):
-        info = f.metadata.get("bluelabel")
-        if not isinstance(info, OptionInfo):
-            continue
-        kind, optional, choices = _kind(hints[f.name])
-        if f.default is not dataclasses.MISSING:
-            default = f.default
-        elif f.default_factory is not dataclasses.MISSING:
-            default = f.default_factory()
-        else:
-            default = None
-        specs[f.name] = OptionSpec(f.name, kind, optional, default, choices, info)
-    _specs[cls] = specs
-    return specs
+class StepOptions(BaseModel):
+    """Base of every agent's options: frozen, unknown keys refused, text read as typed values."""
 
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", coerce_numbers_to_str=True, allow_inf_nan=False
+    )
 
-def is_templated(value: Any) -> bool:
-    """A Jinja template: its value is known only when the task runs."""
-    return isinstance(value, str) and ("{{" in value or "{%" in value)
-
-
-def _convert(spec: OptionSpec, value: Any, where: str) -> Any:
-    name = f"{where}{spec.name}"
-    if value is None or (value == "" and spec.kind != "string"):
-        if spec.optional:
-            return None
+    @field_validator("*", mode="before")
+    @classmethod
+    def _read_text(cls, value: Any, info: ValidationInfo) -> Any:
+        """What a template or a form gives (text) as the option's type; pydantic checks the
+        rest (range, choices)."""
+        name = info.field_name or ""
+        kind, optional, _ = _kind(cls.model_fields[name].annotation)
         if value is None:
-            raise AgentInputError(f"{name} must be set")
-    kind = spec.kind
-    if kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in _TRUE or text in _FALSE:
-            return text in _TRUE
-        raise AgentInputError(f"{name} must be true or false, not {value!r}")
-    if kind in ("integer", "number"):
-        if isinstance(value, bool):
-            raise AgentInputError(f"{name} must be a number, not {value!r}")
-        try:
-            number: float = int(str(value).strip()) if kind == "integer" else float(value)
-        except (TypeError, ValueError):
-            what = "a whole number" if kind == "integer" else "a number"
-            raise AgentInputError(f"{name} must be {what}, not {value!r}") from None
-        info = spec.info
-        if info.minimum is not None and number < info.minimum:
-            raise AgentInputError(f"{name} must be >= {info.minimum:g}, not {number:g}")
-        if info.maximum is not None and number > info.maximum:
-            raise AgentInputError(f"{name} must be <= {info.maximum:g}, not {number:g}")
-        return number
-    if kind == "choice":
-        if str(value) not in spec.choices:
-            raise AgentInputError(f"{name} must be one of {', '.join(spec.choices)}, not {value!r}")
-        return str(value)
-    if kind == "string_list":
-        if isinstance(value, str):
-            return [value]
-        if isinstance(value, Sequence) and all(isinstance(v, (str, int, float)) for v in value):
-            return [str(v) for v in value]
-        raise AgentInputError(f"{name} must be a list of strings, not {value!r}")
-    if kind == "string":
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            if optional:
+                return None
+            raise _refuse("must be set")
+        if value == "" and kind != "string" and optional:
+            return None
+        if kind == "boolean":
+            try:
+                return parse_bool(value)
+            except ValueError:
+                raise _refuse(f"must be true or false, not {value!r}") from None
+        if kind in ("integer", "number") and isinstance(value, bool):
+            raise _refuse(f"must be a number, not {value!r}")
+        if kind in ("integer", "number") and isinstance(value, str):
+            return value.strip()
+        if kind == "choice":
             return str(value)
-        raise AgentInputError(f"{name} must be a string, not {type(value).__name__}")
-    return value
+        if kind == "string_list":
+            if isinstance(value, str):
+                return [value]
+            if isinstance(value, Sequence) and all(
+                isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value
+            ):
+                return [str(v) for v in value]
+            raise _refuse(f"must be a list of strings, not {value!r}")
+        return value
 
 
-def unknown_option_message(cls: type[Any], key: str, where: str) -> str:
-    names = sorted(option_specs(cls))
+# ------------------------------------------------------------------------------ messages
+def _number(value: Any) -> str:
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _message(cls: type[StepOptions], error: ErrorDetails) -> str:
+    """One of pydantic's errors in Bluelabel's words: ``<option> <what is wrong>``."""
+    name = str(error["loc"][0]) if error["loc"] else "?"
+    kind = error["type"]
+    value = error.get("input")
+    ctx = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return unknown_option_message(cls, name)
+    if kind == "bluelabel_option":
+        return f"{name} {ctx['message']}"
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        return f"{name} must be a whole number, not {value!r}"
+    if kind in ("float_parsing", "float_type", "finite_number"):
+        return f"{name} must be a number, not {value!r}"
+    if kind == "greater_than_equal":
+        return f"{name} must be >= {ctx['ge']:g}, not {_number(value)}"
+    if kind == "less_than_equal":
+        return f"{name} must be <= {ctx['le']:g}, not {_number(value)}"
+    if kind == "literal_error":
+        _, _, choices = _kind(cls.model_fields[name].annotation)
+        return f"{name} must be one of {', '.join(choices)}, not {value!r}"
+    if kind == "string_type":
+        return f"{name} must be a string, not {type(value).__name__}"
+    return f"{name}: {error['msg']}"
+
+
+def unknown_option_message(cls: type[StepOptions], key: str) -> str:
+    names = sorted(cls.model_fields)
     hint = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
     fix = f"did you mean '{hint[0]}'?" if hint else f"known options: {', '.join(names)}"
-    return f"{where}unknown option '{key}'; {fix}"
+    return f"unknown option '{key}'; {fix}"
 
 
-def check_ceiling(spec: OptionSpec, value: Any, settings: Settings | None, where: str) -> None:
+def _over_ceiling(
+    cls: type[StepOptions], name: str, value: Any, settings: Settings | None
+) -> str | None:
     """A limit may be lowered by a workflow, never raised past the deployment's setting."""
-    if settings is None or spec.info.ceiling is None or value is None:
-        return
-    ceiling = getattr(settings, spec.info.ceiling)
-    if value > ceiling:
-        raise AgentInputError(
-            f"{where}{spec.name} = {value:g} is above this deployment's limit {ceiling:g} "
-            f"([bluelabel] {spec.info.ceiling})"
-        )
+    ceiling = option_info(cls.model_fields[name]).ceiling
+    if settings is None or ceiling is None or value is None:
+        return None
+    most = getattr(settings, ceiling)
+    if value <= most:
+        return None
+    return (
+        f"{name} = {value:g} is above this deployment's limit {most:g} "
+        f"([bluelabel] {setting_key(ceiling)})"
+    )
 
 
+# ------------------------------------------------------------------------------ parsing
 def parse_options(
     cls: type[T],
     raw: Mapping[str, Any],
@@ -192,100 +206,101 @@ def parse_options(
     settings: Settings | None = None,
     unknown: Literal["error", "ignore"] = "error",
 ) -> T:
-    """An instance of ``cls`` from ``raw`` (strings from templates are converted); raise
+    """``cls`` from ``raw`` (text from templates read as typed values); raise
     :class:`AgentInputError` naming the first bad option."""
-    specs = option_specs(cls)
     prefix = f"{where}: " if where else ""
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        spec = specs.get(str(key))
-        if spec is None:
-            if unknown == "error":
-                raise AgentInputError(unknown_option_message(cls, str(key), prefix))
-            continue
-        converted = _convert(spec, value, prefix)
-        check_ceiling(spec, converted, settings, prefix)
-        values[spec.name] = converted
-    return cls(**values)
+    values = {str(k): v for k, v in raw.items()}
+    if unknown == "ignore":
+        values = {k: v for k, v in values.items() if k in cls.model_fields}
+    try:
+        options = cls.model_validate(values)
+    except ValidationError as exc:
+        raise AgentInputError(prefix + _message(cls, exc.errors()[0])) from None
+    for name in values:
+        problem = _over_ceiling(cls, name, getattr(options, name), settings)
+        if problem:
+            raise AgentInputError(prefix + problem)
+    return options
+
+
+def is_templated(value: Any) -> bool:
+    """A Jinja template: its value is known only when the task runs."""
+    if isinstance(value, list):
+        return any(is_templated(v) for v in value)
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
 
 
 def check_static_options(
-    cls: type[Any], raw: Mapping[str, Any], settings: Settings | None
+    cls: type[StepOptions], raw: Mapping[str, Any], settings: Settings | None
 ) -> list[tuple[str, str]]:
     """Parse-time check of a workflow step's ``config``: ``(key, message)`` per problem.
 
     Templated values are left for run time, when their text is known."""
+    values = {str(k): v for k, v in raw.items() if not is_templated(v)}
+    try:
+        options = cls.model_validate(values)
+    except ValidationError as exc:
+        return [(str(e["loc"][0]), _message(cls, e)) for e in exc.errors() if e["loc"]]
     problems = []
-    specs = option_specs(cls)
-    for key, value in raw.items():
-        spec = specs.get(str(key))
-        if spec is None:
-            problems.append((str(key), unknown_option_message(cls, str(key), "")))
-            continue
-        if is_templated(value) or (isinstance(value, list) and any(is_templated(v) for v in value)):
-            continue
-        try:
-            check_ceiling(spec, _convert(spec, value, ""), settings, "")
-        except AgentInputError as exc:
-            problems.append((str(key), str(exc)))
+    for name in values:
+        problem = _over_ceiling(cls, name, getattr(options, name), settings)
+        if problem:
+            problems.append((name, problem))
     return problems
 
 
-def per_run_options(cls: type[Any]) -> frozenset[str]:
+def option_names(cls: type[StepOptions]) -> frozenset[str]:
+    return frozenset(cls.model_fields)
+
+
+def per_run_options(cls: type[StepOptions]) -> frozenset[str]:
     """Options a run's trigger input may set."""
-    return frozenset(name for name, s in option_specs(cls).items() if s.info.per_run)
+    return frozenset(n for n, f in cls.model_fields.items() if option_info(f).per_run)
 
 
-def options_schema(cls: type[Any]) -> dict[str, Any]:
-    """JSON Schema of a step ``config`` for these options (templated strings allowed)."""
-    properties: dict[str, Any] = {}
-    template = {"type": "string", "pattern": r"\{[{%]"}
-    for name, spec in option_specs(cls).items():
-        info = spec.info
-        base: dict[str, Any]
-        if spec.kind == "boolean":
-            base = {"type": "boolean"}
-        elif spec.kind == "integer":
-            base = {"type": "integer"}
-        elif spec.kind == "number":
-            base = {"type": "number"}
-        elif spec.kind == "choice":
-            base = {"enum": list(spec.choices)}
-        elif spec.kind == "string_list":
-            base = {"type": "array", "items": {"type": "string"}}
-        elif spec.kind == "string":
-            base = {"type": "string"}
-        else:
-            base = {}
-        if info.minimum is not None and spec.kind in ("integer", "number"):
-            base["minimum"] = info.minimum
-        if info.maximum is not None and spec.kind in ("integer", "number"):
-            base["maximum"] = info.maximum
-        alternatives = [base] if base else []
-        if spec.kind not in ("string", "any"):
-            alternatives.append(template)
-        if spec.optional:
-            alternatives.append({"type": "null"})
-        schema: dict[str, Any] = (
-            {"anyOf": alternatives} if len(alternatives) > 1 else (alternatives or [{}])[0]
-        )
-        description = info.description
-        if info.ceiling:
-            description += f" At most [bluelabel] {info.ceiling}."
-        if info.per_run:
-            description += " A run's trigger input may set it."
-        schema["description"] = description
-        if spec.default not in (None, [], ()):
-            schema["default"] = spec.default
-        properties[name] = schema
+# ------------------------------------------------------------------------------ JSON Schema
+_TEMPLATE = {"type": "string", "pattern": r"\{[{%]"}
+
+
+def _option_schema(name: str, field: FieldInfo, generated: dict[str, Any]) -> dict[str, Any]:
+    """pydantic's schema of one option, as the workflow schema publishes it: the value's
+    schema, a template in its place (for non-strings), null where optional."""
+    kind, optional, _ = _kind(field.annotation)
+    alternatives = [a for a in generated.get("anyOf", [generated]) if a.get("type") != "null"]
+    base = {
+        k: v
+        for k, v in alternatives[0].items()
+        if k not in ("title", "default", "description") and kind != "any"
+    }
+    if kind == "choice":
+        base.pop("type", None)  # the enum says it all
+    schema_alternatives = [base] if base else []
+    if kind not in ("string", "any"):
+        schema_alternatives.append(dict(_TEMPLATE))
+    if optional:
+        schema_alternatives.append({"type": "null"})
+    schema: dict[str, Any] = (
+        {"anyOf": schema_alternatives}
+        if len(schema_alternatives) > 1
+        else (schema_alternatives or [{}])[0]
+    )
+    info = option_info(field)
+    description = field.description or ""
+    if info.ceiling:
+        description += f" At most [bluelabel] {setting_key(info.ceiling)}."
+    if info.per_run:
+        description += " A run's trigger input may set it."
+    schema["description"] = description
+    if field.default not in (None, [], ()):
+        schema["default"] = field.default
+    return schema
+
+
+def options_schema(cls: type[StepOptions]) -> dict[str, Any]:
+    """JSON Schema of a step ``config`` for these options (templated values allowed)."""
+    generated = cls.model_json_schema()["properties"]
+    properties = {
+        name: _option_schema(name, field, generated[name])
+        for name, field in cls.model_fields.items()
+    }
     return {"type": "object", "additionalProperties": False, "properties": properties}
-
-
-def describe_options(cls: type[Any]) -> list[tuple[str, str, str, str]]:
-    """``(name, type, default, description)`` rows, for documentation."""
-    rows = []
-    for name, spec in option_specs(cls).items():
-        kind = "one of " + "|".join(spec.choices) if spec.kind == "choice" else spec.kind
-        default = "" if spec.default in (None, [], ()) else repr(spec.default)
-        rows.append((name, kind, default, spec.info.description))
-    return rows

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
@@ -36,7 +35,6 @@ from bluelabel.timeparse import TimeParseError, parse_time
 OUTBOX_FORMATS = ("markdown", "html")
 
 
-@dataclass(frozen=True)
 class PeriodicOptions(SummaryOptions):
     """Options of the periodic digest agent (step ``config``)."""
 

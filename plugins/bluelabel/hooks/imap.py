@@ -33,6 +33,7 @@ from typing import Any
 from airflow.providers.imap.hooks.imap import ImapHook
 from airflow.sdk.exceptions import AirflowNotFoundException
 
+from bluelabel.booleans import parse_bool
 from bluelabel.errors import IngestError, TransientIngestError
 
 
@@ -175,7 +176,7 @@ class MailboxHook(ImapHook):
             timeout = float(extra.get("timeout") or self.timeout)
             host = conn.host or ""
             client: imaplib.IMAP4
-            if _true(extra.get("use_ssl", True)):
+            if _flag(self.imap_conn_id, extra, "use_ssl", True):
                 client = _SSLClient(
                     host,
                     conn.port or 993,
@@ -185,7 +186,7 @@ class MailboxHook(ImapHook):
                 )
             else:
                 client = _Client(host, conn.port or 143, timeout=timeout, watchdog=self.watchdog)
-                if _true(extra.get("starttls", False)):
+                if _flag(self.imap_conn_id, extra, "starttls", False):
                     client.starttls(self._ssl_context(extra))
                 else:
                     self.log.warning(
@@ -199,10 +200,16 @@ class MailboxHook(ImapHook):
         return self
 
 
-def _true(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
+def _flag(conn_id: str, extra: dict[str, Any], key: str, default: bool) -> bool:
+    """A yes/no extra of the connection; a value that is neither is refused (never taken as
+    "no": ``use_ssl: "maybe"`` must not send the password in the clear)."""
+    value = extra.get(key, default)
+    try:
+        return parse_bool(str(value) if type(value) is int else value)
+    except ValueError:
+        raise IngestError(
+            f"connection {conn_id!r}", f"extra {key} must be true or false, not {value!r}"
+        ) from None
 
 
 def login(conn_id: str, *, timeout: float, seconds: float | None = None) -> imaplib.IMAP4:

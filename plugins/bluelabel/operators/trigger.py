@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bluelabel.agents.options import option_specs, per_run_options
+from bluelabel.agents.options import StepOptions, option_names, per_run_options
 from bluelabel.errors import AgentInputError
 
 #: The short form the trigger form asks for, and the original AgentInput keys.
@@ -21,11 +21,11 @@ CONTENT_KEYS = frozenset({"file_path", "url", "text", "content_id", "metadata", 
 
 
 def trigger_input(
-    params: Mapping[str, Any], conf: Mapping[str, Any] | None, *, options: type[Any] | None
+    params: Mapping[str, Any], conf: Mapping[str, Any] | None, *, options: type[StepOptions] | None
 ) -> dict[str, Any]:
     """The agent input of a triggered run; :class:`AgentInputError` for keys it may not set."""
     conf = dict(conf or {})
-    option_names = frozenset(option_specs(options)) if options is not None else frozenset()
+    names = option_names(options) if options is not None else frozenset()
     per_run = per_run_options(options) if options is not None else frozenset()
     allowed = frozenset(params) | INPUT_KEYS | per_run
     refused = sorted(str(k) for k in conf if k not in allowed)
@@ -38,9 +38,7 @@ def trigger_input(
     merged = {**dict(params), **conf}
     # The input keys are the input: a digest's 'source' filter is not the trigger's 'source'.
     config = {
-        k: v
-        for k, v in merged.items()
-        if k in option_names and k not in INPUT_KEYS and v is not None
+        k: v for k, v in merged.items() if k in names and k not in INPUT_KEYS and v is not None
     }
     if isinstance(merged.get("content"), Mapping):
         content = dict(merged["content"])

@@ -4,7 +4,6 @@ tasks reported progress and produced an HTML digest."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 
 from bluelabel.agents import AgentContext, AgentInput
 from bluelabel.agents.ingest.agent import IngestionAgent
-from bluelabel.agents.options import option
+from bluelabel.agents.options import StepOptions, option
 from bluelabel.agents.registry import register_agent
 from bluelabel.config import get_settings
 from bluelabel.store import KnowledgeStore
@@ -64,8 +63,7 @@ def documents(inbox: Path) -> dict[str, str]:
     return ids
 
 
-@dataclass(frozen=True)
-class CountingOptions:
+class CountingOptions(StepOptions):
     total: int = option(40, "Steps to report.", minimum=1)
     pause: float = option(0.02, "Seconds between two steps.", minimum=0)
 

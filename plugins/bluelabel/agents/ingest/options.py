@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
-from bluelabel.agents.options import option
+from bluelabel.agents.options import StepOptions, option
 from bluelabel.errors import AgentInputError
 
 
-@dataclass(frozen=True)
-class IngestOptions:
+class IngestOptions(StepOptions):
     """Options of the ingestion agent (step ``config``)."""
 
     password: str | None = option(None, "Password of an encrypted PDF.", per_run=True, secret=True)

@@ -13,7 +13,6 @@ retry. What the run does not reach (its count or time limit) waits for the next 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
@@ -28,14 +27,13 @@ from bluelabel.agents.mail.mailbox import (
     search_criteria,
 )
 from bluelabel.agents.mail.message import MailLimits
-from bluelabel.agents.options import option
+from bluelabel.agents.options import StepOptions, option
 from bluelabel.agents.results import MailboxResult
 from bluelabel.errors import AgentInputError, BluelabelError, LimitExceeded
 from bluelabel.timeparse import TimeParseError, parse_time
 
 
-@dataclass(frozen=True)
-class EmailOptions:
+class EmailOptions(StepOptions):
     """Options of the email agent (step ``config``)."""
 
     imap_conn_id: str = option("imap_default", "Airflow connection of type imap to read.")

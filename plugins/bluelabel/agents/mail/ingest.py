@@ -99,7 +99,7 @@ def ingest_message(
     entries: list[AttachmentEntry] = []
     ids: list[str] = []
     old: list[str] = []
-    attachment_opts = dataclasses.replace(opts, title=None)
+    attachment_opts = opts.model_copy(update={"title": None})
     for attachment in parsed.attachments:
         name = _attachment_name(attachment)
         entry = AttachmentEntry(attachment.part, attachment.filename, attachment.content_type)
