@@ -16,7 +16,6 @@ import logging
 import os
 import warnings
 from collections.abc import MutableMapping
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +29,12 @@ from bluelabel.workflow import (
     WorkflowError,
     WorkflowPolicy,
     check_workflow,
-    parse_duration,
 )
 from bluelabel.workflow.cache import cached_check
 
 log = logging.getLogger(__name__)
 
 DEFAULT_START_DATE = pendulum.datetime(2025, 1, 1, tz="UTC")
-_DURATION_ARGS = ("retry_delay", "max_retry_delay", "execution_timeout")
 _OPERATORS: dict[str, type[AgentOperator]] = {
     "ingestion_agent": IngestOperator,
     "digest_agent": DigestOperator,
@@ -52,22 +49,9 @@ class WorkflowLoadWarning(UserWarning):
 
 
 def _schedule(workflow: Workflow) -> Any:
+    """Assets for a list of asset URIs; a cron expression, preset or interval as it is."""
     value = workflow.schedule
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return [Asset(uri) for uri in value]
-    text = value.strip()
-    if text.startswith("@") or len(text.split()) in (5, 6):
-        return text
-    return parse_duration(text)
-
-
-def _durations(args: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: parse_duration(v) if k in _DURATION_ARGS and not isinstance(v, timedelta) else v
-        for k, v in args.items()
-    }
+    return [Asset(uri) for uri in value] if isinstance(value, list) else value
 
 
 def _where_files_may_be(settings: Settings) -> str:
@@ -108,23 +92,30 @@ def build_dag(workflow: Workflow, settings: Settings | None = None) -> DAG:
     """The Airflow DAG of a validated workflow: one task per step, edges from ``input_from``
     and ``expand`` (a mapped task per ``expand`` step)."""
     settings = settings or get_settings()
-    start = pendulum.parse(workflow.start_date) if workflow.start_date else DEFAULT_START_DATE
-    end = pendulum.parse(workflow.end_date) if workflow.end_date else None
+    # Only what the workflow sets: Airflow's configured defaults (max_active_runs_per_dag,
+    # max_active_tasks_per_dag) apply to the rest, as for a hand-written DAG.
+    limits: dict[str, Any] = {
+        key: value
+        for key, value in (
+            ("max_active_runs", workflow.max_active_runs),
+            ("max_active_tasks", workflow.max_active_tasks),
+        )
+        if value is not None
+    }
     dag = DAG(
         dag_id=workflow.dag_id,
         dag_display_name=workflow.name,
         description=workflow.description,
         schedule=_schedule(workflow),
-        start_date=start,  # type: ignore[arg-type]
-        end_date=end,  # type: ignore[arg-type]
+        start_date=workflow.start_date or DEFAULT_START_DATE,
+        end_date=workflow.end_date,
         catchup=workflow.catchup,
         params=_params(workflow, settings),
-        default_args=_durations(workflow.default_args),
-        max_active_runs=workflow.max_active_runs or 16,
-        max_active_tasks=workflow.max_active_tasks or 16,
+        default_args=workflow.default_args,
         dagrun_timeout=workflow.dagrun_timeout,
         tags=set(workflow.tags),
         doc_md=_doc_md(workflow),
+        **limits,
     )
     # A step that mapped steps expand over returns that list as its XCom.
     map_outputs = {s.expand_from: s.expand_key for s in workflow.steps if s.expand_from}
@@ -154,7 +145,7 @@ def build_dag(workflow: Workflow, settings: Settings | None = None) -> DAG:
             use_trigger_input=step.uses_trigger_input,
             root=workflow.root,
             dag=dag,
-            **_durations(step.task_args),
+            **step.task_args,
         )
         task: Any
         if step.expand_from:

@@ -44,6 +44,10 @@ def test_workflow_becomes_a_dag_with_params_docs_and_settings(dagbag) -> None:  
     assert ingest.execution_timeout.total_seconds() == 600
     assert ingest.task_display_name == "Ingest PDF"
     assert dag.dag_display_name == "PDF Ingestion and Digest"  # the workflow's name
+    # limits the workflow leaves out are Airflow's configured ones, as for any DAG
+    from airflow.configuration import conf
+
+    assert dag.max_active_tasks == conf.getint("core", "max_active_tasks_per_dag")
     help_text = dag.params.get_param("source").description
     # the form names where files may be, and what relative paths mean
     assert f"Files must lie under {(AIRFLOW_HOME / 'inbox').resolve()}" in help_text

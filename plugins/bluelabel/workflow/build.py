@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from bluelabel.agents.registry import canonical_name
-from bluelabel.workflow.model import INITIAL_INPUT, Step, Workflow, parse_duration, slugify
+from bluelabel.workflow.model import (
+    INITIAL_INPUT,
+    Step,
+    Workflow,
+    parse_date,
+    parse_duration,
+    slugify,
+    with_durations,
+)
 
 STEP_TASK_ARGS = (
     "retries",
@@ -39,6 +48,16 @@ def as_list(value: Any) -> list[str]:
     return []
 
 
+def _schedule(value: Any) -> str | timedelta | list[str] | None:
+    """A checked schedule: a preset or cron expression stays text, a duration an interval."""
+    if not isinstance(value, str):
+        return value if isinstance(value, list) or value is None else None
+    text = value.strip()
+    if text.startswith("@") or len(text.split()) in (5, 6):
+        return text
+    return parse_duration(text)
+
+
 def build_workflow(
     data: Mapping[str, Any], path: Path, root: Path, text: str, inputs: tuple[Path, ...]
 ) -> Workflow:
@@ -64,7 +83,7 @@ def build_workflow(
                 input_from=tuple(as_list(raw.get("input_from"))),
                 config=dict(raw.get("config") or {}),
                 outputs=tuple(raw.get("outputs") or ()),
-                task_args={k: raw[k] for k in STEP_TASK_ARGS if k in raw},
+                task_args=with_durations({k: raw[k] for k in STEP_TASK_ARGS if k in raw}),
                 expand_from=expand_from,
                 expand_key=expand_key,
                 outlets=tuple(raw.get("outlets") or ()),
@@ -72,6 +91,7 @@ def build_workflow(
         )
     tags = list(dict.fromkeys([*settings.get("tags", []), *metadata.get("tags", [])]))
     timeout = settings.get("dagrun_timeout")
+    start, end = settings.get("start_date"), settings.get("end_date")
     return Workflow(
         name=settings["name"],
         version=str(settings["version"]),
@@ -80,12 +100,12 @@ def build_workflow(
         source_path=path,
         root=root,
         description=settings.get("description"),
-        schedule=settings.get("schedule"),
-        start_date=settings.get("start_date"),
-        end_date=settings.get("end_date"),
+        schedule=_schedule(settings.get("schedule")),
+        start_date=parse_date(start) if start is not None else None,
+        end_date=parse_date(end) if end is not None else None,
         catchup=bool(settings.get("catchup", False)),
         params=dict(settings.get("params") or {}),
-        default_args=dict(settings.get("default_args") or {}),
+        default_args=with_durations(dict(settings.get("default_args") or {})),
         max_active_runs=settings.get("max_active_runs"),
         max_active_tasks=settings.get("max_active_tasks"),
         dagrun_timeout=parse_duration(timeout) if timeout is not None else None,

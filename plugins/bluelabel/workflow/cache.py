@@ -19,7 +19,7 @@ import logging
 import os
 import tempfile
 from dataclasses import asdict, fields
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from bluelabel.workflow.validate import check_workflow
 
 log = logging.getLogger(__name__)
 #: Bumped whenever the cached model's shape changes, so old entries are never misread.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 
 def _sha(data: bytes) -> str:
@@ -46,19 +46,26 @@ def _file_sha(path: Path) -> str | None:
         return None
 
 
-def _to_json(workflow: Workflow) -> dict[str, Any]:
-    data = asdict(workflow)
-    data["steps"] = [
-        {**asdict(step), "input_file": str(step.input_file) if step.input_file else None}
-        for step in workflow.steps
-    ]
-    data["source_path"] = str(workflow.source_path)
-    data["root"] = str(workflow.root)
-    data["inputs"] = [str(p) for p in workflow.inputs]
-    data["dagrun_timeout"] = (
-        workflow.dagrun_timeout.total_seconds() if workflow.dagrun_timeout else None
-    )
-    return data
+def _encode(value: Any) -> Any:
+    """JSON for the model's typed values (times, intervals, paths)."""
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, timedelta):
+        return {"$timedelta": value.total_seconds()}
+    if isinstance(value, Path):
+        return {"$path": str(value)}
+    raise TypeError(f"cannot cache {type(value).__name__}")
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        if "$datetime" in obj:
+            return datetime.fromisoformat(obj["$datetime"])
+        if "$timedelta" in obj:
+            return timedelta(seconds=obj["$timedelta"])
+        if "$path" in obj:
+            return Path(obj["$path"])
+    return obj
 
 
 def _from_json(data: dict[str, Any]) -> Workflow:
@@ -66,7 +73,6 @@ def _from_json(data: dict[str, Any]) -> Workflow:
         Step(
             **{
                 **step,
-                "input_file": Path(step["input_file"]) if step["input_file"] else None,
                 "input_from": tuple(step["input_from"]),
                 "outputs": tuple(step["outputs"]),
                 "outlets": tuple(step["outlets"]),
@@ -76,16 +82,7 @@ def _from_json(data: dict[str, Any]) -> Workflow:
     )
     known = {f.name for f in fields(Workflow)}
     values = {k: v for k, v in data.items() if k in known}
-    values.update(
-        steps=steps,
-        source_path=Path(data["source_path"]),
-        root=Path(data["root"]),
-        inputs=tuple(Path(p) for p in data["inputs"]),
-        tags=tuple(data["tags"]),
-        dagrun_timeout=timedelta(seconds=data["dagrun_timeout"])
-        if data["dagrun_timeout"] is not None
-        else None,
-    )
+    values.update(steps=steps, inputs=tuple(data["inputs"]), tags=tuple(data["tags"]))
     return Workflow(**values)
 
 
@@ -120,7 +117,7 @@ def cached_check(
     )
     entry = cache_dir / f"{key}.json"
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-        cached = json.loads(entry.read_text(encoding="utf-8"))
+        cached = json.loads(entry.read_text(encoding="utf-8"), object_hook=_decode)
         if all(_file_sha(Path(p)) == sha for p, sha in cached["input_hashes"]):
             return _from_json(cached["workflow"]), []
     try:
@@ -131,7 +128,7 @@ def cached_check(
     if workflow is not None:
         # The YAML's own bytes are in the key; the files it references are checked on a hit.
         hashes = [[str(p), _file_sha(p)] for p in workflow.inputs if p != file_path]
-        _write(entry, {"input_hashes": hashes, "workflow": _to_json(workflow)})
+        _write(entry, {"input_hashes": hashes, "workflow": asdict(workflow)})
     return workflow, problems
 
 
@@ -141,7 +138,7 @@ def _write(entry: Path, data: dict[str, Any]) -> None:
         entry.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".entry-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle)
+            json.dump(data, handle, default=_encode)
         os.replace(tmp, entry)
     except OSError as exc:
         log.debug("workflow cache not written (%s): %s", entry, exc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,21 @@ def parse_duration(value: float | int | str) -> timedelta:
     return total
 
 
+#: Task and DAG arguments that are durations: ``30s``, ``10m``, ``1h30m`` or seconds.
+DURATION_ARGS = ("retry_delay", "max_retry_delay", "execution_timeout")
+
+
+def parse_date(value: str | datetime) -> datetime:
+    """An ISO date or time; one without a zone is UTC (as Airflow reads a naive start_date)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def with_durations(args: dict[str, Any]) -> dict[str, Any]:
+    """``args`` with its duration arguments (:data:`DURATION_ARGS`) as ``timedelta``."""
+    return {k: parse_duration(v) if k in DURATION_ARGS else v for k, v in args.items()}
+
+
 def slugify(name: str) -> str:
     """``"PDF Ingestion and Digest"`` -> ``"pdf_ingestion_and_digest"``."""
     slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
@@ -53,7 +68,8 @@ class Step:
     input_from: tuple[str, ...] = ()
     config: dict[str, Any] = field(default_factory=dict)
     outputs: tuple[str, ...] = ()
-    task_args: dict[str, Any] = field(default_factory=dict)  # retries, pool, ... for Airflow
+    #: retries, pool, ... for Airflow; durations as ``timedelta``
+    task_args: dict[str, Any] = field(default_factory=dict)
     line: int = 0
     #: ``expand``: run once per item of this step's result list (Airflow dynamic task mapping)
     expand_from: str | None = None
@@ -80,11 +96,13 @@ class Workflow:
     source_path: Path
     root: Path
     description: str | None = None
-    schedule: str | list[str] | None = None
-    start_date: str | None = None
-    end_date: str | None = None
+    #: a cron expression or preset, an interval, or the asset URIs that trigger it
+    schedule: str | timedelta | list[str] | None = None
+    start_date: datetime | None = None
+    end_date: datetime | None = None
     catchup: bool = False
     params: dict[str, Any] = field(default_factory=dict)
+    #: durations as ``timedelta``
     default_args: dict[str, Any] = field(default_factory=dict)
     max_active_runs: int | None = None
     max_active_tasks: int | None = None

@@ -18,7 +18,7 @@ from bluelabel.agents.registry import agent_names, agent_options, is_known_agent
 from bluelabel.errors import AgentInputError, UnknownAgentError
 from bluelabel.workflow.build import as_list, expand_of
 from bluelabel.workflow.located_yaml import Path_
-from bluelabel.workflow.model import INITIAL_INPUT, parse_duration
+from bluelabel.workflow.model import DURATION_ARGS, INITIAL_INPUT, parse_duration
 from bluelabel.workflow.policy import WorkflowPolicy
 from bluelabel.workflow.structure import Report
 
@@ -343,8 +343,13 @@ class WorkflowChecker(Report):
             candidates.append((("workflow", "dagrun_timeout"), settings.get("dagrun_timeout")))
             args = settings.get("default_args")
             if isinstance(args, dict):
-                for key in ("retry_delay", "max_retry_delay", "execution_timeout"):
+                for key in DURATION_ARGS:
                     candidates.append((("workflow", "default_args", key), args.get(key)))
+        steps = data.get("steps") if isinstance(data, dict) else None
+        for index, step in enumerate(steps if isinstance(steps, list) else []):
+            if isinstance(step, dict):
+                for key in DURATION_ARGS:
+                    candidates.append((("steps", index, key), step.get(key)))
         for path, value in candidates:
             if isinstance(value, str):
                 try:

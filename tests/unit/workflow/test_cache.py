@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,24 @@ def test_cache_can_be_switched_off(workflow_dir: Path) -> None:
         is not None
     )
     assert not (workflow_dir / "cache").exists()
+
+
+def test_a_cached_workflow_keeps_its_typed_values(tmp_path: Path) -> None:
+    """Dates, intervals and durations come back from the cache as the types the DAG takes."""
+    path = tmp_path / "typed.yaml"
+    path.write_text(
+        "workflow:\n  name: Typed\n  version: '1'\n  schedule: 1h30m\n"
+        "  start_date: 2025-03-01T06:00:00+02:00\n  dagrun_timeout: 2h\n"
+        "  default_args: {retry_delay: 45s}\n"
+        "steps:\n  - id: ingest\n    agent: ingestion\n    execution_timeout: 5m\n"
+    )
+    policy = WorkflowPolicy()
+    first, problems = cache.cached_check(path, policy=policy, cache_dir=tmp_path / "cache")
+    again, _ = cache.cached_check(path, policy=policy, cache_dir=tmp_path / "cache")
+    assert problems == [] and first == again and first is not again
+    assert again is not None
+    assert again.schedule == timedelta(hours=1, minutes=30)
+    assert again.start_date == datetime(2025, 3, 1, 4, 0, tzinfo=timezone.utc)
+    assert again.dagrun_timeout == timedelta(hours=2)
+    assert again.default_args["retry_delay"] == timedelta(seconds=45)
+    assert again.step("ingest").task_args["execution_timeout"] == timedelta(minutes=5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import textwrap
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import jsonschema
@@ -94,7 +95,14 @@ def test_a_valid_workflow_becomes_a_model(tmp_path: Path) -> None:
     )
     workflow = load_workflow(path)
     assert workflow.dag_id == "pdf_ingestion_and_digest"
-    assert workflow.version == "1.0" and workflow.start_date == "2025-01-01"
+    # typed once, from the loader to the DAG: dates are aware datetimes, durations timedeltas
+    assert workflow.version == "1.0"
+    assert workflow.start_date == datetime(2025, 1, 1, tzinfo=timezone.utc)
+    assert workflow.default_args == {
+        "retries": 2,
+        "retry_delay": timedelta(seconds=30),
+        "execution_timeout": timedelta(minutes=10),
+    }
     assert workflow.tags == ("pdf", "digest")
     assert workflow.step("ingest").input_data["content"] == {"text": "hello"}  # type: ignore[index]
     assert workflow.step("other").uses_trigger_input
