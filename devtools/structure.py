@@ -1,6 +1,7 @@
-"""The package's import graph, lazy imports inside functions included (``TYPE_CHECKING``
-imports left out): ``python -m devtools.structure [--packages] > graph.dot`` draws it (Graphviz
-``dot -Tsvg``), and the structure test checks it has no circle."""
+"""The package's import graph, every import counted (lazy ones inside functions and type-only
+ones under ``TYPE_CHECKING`` too): ``python -m devtools.structure [--packages] > graph.dot``
+draws it (Graphviz ``dot -Tsvg``); the structure test checks it has no circle and that every
+import runs down the layers."""
 
 from __future__ import annotations
 
@@ -11,36 +12,39 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "plugins" / "bluelabel"
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+def module_name(path: Path, package_dir: Path = PACKAGE) -> str:
+    parts = path.relative_to(package_dir.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def import_graph() -> dict[str, set[str]]:
-    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
-    graph = {}
-    for name, path in modules.items():
-        # TYPE_CHECKING imports are not imports at run time: leave them out
-        text = path.read_text(encoding="utf-8")
-        tree = ast.parse(text)
-        checking = {
-            id(n)
-            for node in ast.walk(tree)
-            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
-            for n in ast.walk(node)
-        }
-        targets: set[str] = set()
-        for node in ast.walk(tree):
-            if id(node) in checking or not isinstance(node, (ast.Import, ast.ImportFrom)):
-                continue
-            names = (
-                [a.name for a in node.names]
-                if isinstance(node, ast.Import)
-                else [node.module or "", *(f"{node.module}.{a.name}" for a in node.names)]
-            )
-            targets.update(t for t in names if t in modules and t != name)
-        graph[name] = targets
-    return graph
+def imports_of(path: Path) -> set[str]:
+    """Every module ``path`` imports: at the top, inside functions (lazy) and under
+    ``TYPE_CHECKING`` (type-only) alike, with ``from a import b`` also counted as ``a.b``."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+    return found
+
+
+def import_graph(package_dir: Path = PACKAGE) -> dict[str, set[str]]:
+    """Module -> the package's modules it imports (every kind of import: :func:`imports_of`)."""
+    modules = {module_name(p, package_dir): p for p in package_dir.rglob("*.py")}
+    return {
+        name: {t for t in imports_of(path) if t in modules and t != name}
+        for name, path in modules.items()
+    }
+
+
+def external_imports() -> dict[str, set[str]]:
+    """Module -> the top-level names of what it imports from outside the package."""
+    return {
+        module_name(p): {t.split(".")[0] for t in imports_of(p) if not t.startswith("bluelabel")}
+        for p in PACKAGE.rglob("*.py")
+    }
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -75,11 +79,13 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+def package(name: str) -> str:
+    """``bluelabel.agents.pdf.worker`` -> ``bluelabel.agents``; top-level modules are their own."""
+    return ".".join(name.split(".")[:2])
+
+
 def packages(graph: dict[str, set[str]]) -> dict[str, set[str]]:
     """The same graph between sub-packages (``bluelabel.agents``, ``bluelabel.web``, ...)."""
-
-    def package(name: str) -> str:
-        return ".".join(name.split(".")[:2])
 
     out: dict[str, set[str]] = {}
     for source, targets in graph.items():

@@ -49,10 +49,14 @@ from typing import Any, ClassVar
 
 import pytest
 
+from bluelabel import airflow_ports
 from bluelabel.agents import AgentContext
 from bluelabel.store import KnowledgeStore
 from devtools.samples import build_pdf, sample_pages
 from tests.mailserver import imap_server  # noqa: F401  (one Dovecot for the whole session)
+
+# Tests run the core as Airflow's processes do: with Airflow behind its ports.
+airflow_ports.install()
 
 
 def _find_shared() -> Path:

@@ -40,7 +40,7 @@ from bluelabel.errors import AgentInputError, IngestError, LimitExceeded, NoLong
 from bluelabel.store import storage_path
 
 if TYPE_CHECKING:
-    from airflow.sdk import ObjectStoragePath
+    from bluelabel.store.paths import StorePath
 
 PROCESSED = "processed"
 QUARANTINE = "quarantine"
@@ -85,7 +85,7 @@ class InboxOptions(StepOptions):
 class Inbox:
     """A folder (``Path``) or object-store prefix (``ObjectStoragePath``) of incoming files."""
 
-    def __init__(self, location: str | os.PathLike[str] | ObjectStoragePath) -> None:
+    def __init__(self, location: str | os.PathLike[str] | StorePath) -> None:
         root = storage_path(location)
         self.root = root.resolve() if isinstance(root, Path) else root
         self.location = str(self.root)
@@ -158,7 +158,7 @@ class Inbox:
             return f"not a regular file: it is {kind}; not read"
         return None
 
-    def path(self, name: str) -> Path | ObjectStoragePath:
+    def path(self, name: str) -> StorePath:
         if "/" in name or "\\" in name or name in ("", ".", ".."):
             raise AgentInputError(f"inbox file name {name!r} must be a plain file name")
         return self.root / name
@@ -186,7 +186,7 @@ class Inbox:
             return
         fd, tmp = tempfile.mkstemp(prefix="bluelabel-inbox-", suffix=Path(name).suffix)
         try:
-            with os.fdopen(fd, "wb") as out, source.open("rb") as src:  # type: ignore[no-untyped-call]
+            with os.fdopen(fd, "wb") as out, source.open("rb") as src:
                 copied = 0
                 while block := src.read(1 << 20):
                     copied += len(block)

@@ -26,6 +26,7 @@ import yaml
 
 from bluelabel.agents.summarize import summarize
 from bluelabel.errors import AgentInputError, BluelabelError
+from bluelabel.ports import port
 
 DEFAULT_CHUNK_CHARS = 12_000
 DEFAULT_CHUNK_OVERLAP = 400
@@ -145,10 +146,7 @@ class LlmSummarizer:
         instructions = self.prompts["instructions"]
         if self.model is not None:
             return Agent(self.model, instructions=instructions)
-        from airflow.providers.common.ai.hooks.pydantic_ai import PydanticAIHook
-
-        hook = PydanticAIHook(llm_conn_id=self.conn_id, model_id=self.model_id)
-        return hook.create_agent(instructions=instructions)
+        return port("llm_agent")(self.conn_id, self.model_id, instructions)
 
     def _fail(self, reason: str) -> None:
         if not self.fallback:

@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bluelabel import __version__
+from bluelabel import __version__, airflow_ports
 from bluelabel.cli import documents, report, workflows
 from bluelabel.errors import BluelabelError
 
@@ -41,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ours.propagate = False
     if not args.debug:  # pypdf logs its repair attempts; our one-line error says what matters
         logging.getLogger("pypdf").setLevel(logging.ERROR)
+    airflow_ports.install()  # Airflow is imported only if a command needs it (an s3:// store)
     try:
         code: int = args.func(args)
         return code

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow.sdk import BaseOperator, BaseOperatorLink
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+from bluelabel import airflow_ports
 from bluelabel.agents import AgentContext, AgentInput, get_agent
 from bluelabel.agents.inputs import no_progress
 from bluelabel.agents.registry import agent_options, canonical_name
@@ -32,6 +33,8 @@ from bluelabel.store.records import RunRef
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
+
+airflow_ports.install()  # the agents reach Airflow (object storage, connections) through it
 
 #: The rendered digest is kept in XCom up to this size; beyond it, only ``digest_path``.
 MAX_XCOM_DIGEST_CHARS = 64_000

@@ -168,7 +168,7 @@ class KnowledgeStore:
             os.replace(staged, target)  # staging lives in the store: same file system
         else:
             target.parent.mkdir(parents=True, exist_ok=True)
-            with staged.open("rb") as src, target.open("wb") as dst:  # type: ignore[no-untyped-call]
+            with staged.open("rb") as src, target.open("wb") as dst:
                 while block := src.read(1 << 20):
                     dst.write(block)
 

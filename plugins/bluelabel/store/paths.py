@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from bluelabel.errors import StoreError
+from bluelabel.ports import port
 
 if TYPE_CHECKING:
-    from airflow.sdk import ObjectStoragePath
+    # What the remote_path port gives (Airflow's ObjectStoragePath is one), by its interface.
+    from upath.extensions import ProxyUPath
 
-    StorePath: TypeAlias = Path | ObjectStoragePath
+    StorePath: TypeAlias = Path | ProxyUPath
 else:
     StorePath = Any
 
@@ -47,9 +49,8 @@ def storage_path(location: str | os.PathLike[str] | StorePath) -> StorePath:
     """A folder or URL as a path: plain paths and ``file://`` URLs are local ``Path``s; other
     URLs (``s3://...``) are Airflow ``ObjectStoragePath``s, imported only when used."""
     if isinstance(location, str) and "://" in location and not location.startswith("file://"):
-        from airflow.sdk import ObjectStoragePath
-
-        return ObjectStoragePath(location)
+        remote: StorePath = port("remote_path")(location)
+        return remote
     if isinstance(location, (str, os.PathLike)):
         return Path(str(location).removeprefix("file://")).expanduser()
     return location
@@ -91,7 +92,7 @@ def write_atomic(target: StorePath, data: bytes) -> None:
             raise
     else:  # object stores replace an object in one PUT
         target.parent.mkdir(parents=True, exist_ok=True)  # needed by file://, no-op on s3
-        with target.open("wb") as handle:  # type: ignore[no-untyped-call]
+        with target.open("wb") as handle:
             handle.write(data)
 
 

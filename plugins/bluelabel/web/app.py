@@ -16,9 +16,11 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from bluelabel import airflow_ports
 from bluelabel.web import digest_routes, documents_routes, metrics_routes, progress_routes
 from bluelabel.web.react_apps import STATIC_DIR, ui_path
 
+airflow_ports.install()
 app = FastAPI(title="Bluelabel", docs_url=None, redoc_url=None, openapi_url=None)
 for _module in (metrics_routes, documents_routes, digest_routes, progress_routes):
     app.include_router(_module.router)

@@ -22,6 +22,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from bluelabel.errors import AgentInputError, IngestError, TransientIngestError
+from bluelabel.ports import port
 
 _SEARCH_KEYS = re.compile(r"^[\x20-\x7e]{1,500}$")
 _FETCH_ITEM = re.compile(rb"UID (\d+)")
@@ -244,10 +245,8 @@ def open_mailbox(
     in the middle of an answer trickled a byte at a time (each within ``timeout``), and
     raises :class:`OutOfTime`; one filing away a stored message may take ``timeout`` from its
     start (:class:`bluelabel.hooks.imap.Watchdog`)."""
-    from bluelabel.hooks.imap import login
-
     where = f"imap://{conn_id}"
-    client = login(conn_id, timeout=timeout, seconds=seconds)
+    client: imaplib.IMAP4 = port("imap_login")(conn_id, timeout=timeout, seconds=seconds)
     watchdog = getattr(client, "watchdog", None)  # bluelabel.hooks.imap.Watchdog
     read = client.read
 

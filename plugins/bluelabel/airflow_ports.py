@@ -1,0 +1,37 @@
+"""Airflow's implementations of the core's ports (:mod:`bluelabel.ports`).
+
+:func:`install` only plugs functions in; Airflow itself is imported when a port is first used,
+so a CLI command on a local store never pays for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bluelabel.ports import PORTS
+
+
+def object_storage_path(url: str) -> Any:
+    from airflow.sdk import ObjectStoragePath
+
+    return ObjectStoragePath(url)
+
+
+def llm_agent(conn_id: str, model_id: str | None, instructions: str) -> Any:
+    from airflow.providers.common.ai.hooks.pydantic_ai import PydanticAIHook
+
+    hook = PydanticAIHook(llm_conn_id=conn_id, model_id=model_id)
+    return hook.create_agent(instructions=instructions)
+
+
+def imap_login(conn_id: str, *, timeout: float, seconds: float | None = None) -> Any:
+    from bluelabel.hooks.imap import login
+
+    return login(conn_id, timeout=timeout, seconds=seconds)
+
+
+def install() -> None:
+    """Plug Airflow into every port not already filled (a test's own stays)."""
+    PORTS.remote_path = PORTS.remote_path or object_storage_path
+    PORTS.llm_agent = PORTS.llm_agent or llm_agent
+    PORTS.imap_login = PORTS.imap_login or imap_login
