@@ -24,14 +24,17 @@ class StepMeasurement:
     #: the knowledge store the step used (where its run ledger entry goes)
     store: str | None = None
 
-    def fields(self) -> dict[str, Any]:
-        """The record fields: timings, then ``pages``/``bytes``/``documents`` when known."""
-        data: dict[str, Any] = {
-            "agent": self.agent,
+    def timings(self) -> dict[str, float]:
+        """The step's breakdown in milliseconds (also the result's ``timings`` in XCom)."""
+        return {
             "input_load_ms": round(self.input_load_ms, 3),
             "agent_init_ms": round(self.agent_init_ms, 3),
             "agent_run_ms": round(self.agent_run_ms, 3),
         }
+
+    def fields(self) -> dict[str, Any]:
+        """The record fields: agent, timings, then ``pages``/``bytes``/``documents`` when known."""
+        data: dict[str, Any] = {"agent": self.agent, **self.timings()}
         data.update({k: v for k, v in asdict(self.counts).items() if v is not None})
         return data
 

@@ -164,17 +164,15 @@ class AgentOperator(BaseOperator):
             if publisher is not None:
                 publisher.close()  # the final value, whatever the outcome
         finished = time.perf_counter()
-        hand_over(
-            context["ti"],
-            StepMeasurement(
-                agent=self.agent,
-                input_load_ms=(loaded - started) * 1000,
-                agent_init_ms=(initialised - loaded) * 1000,
-                agent_run_ms=(finished - initialised) * 1000,
-                counts=result.counts(),
-                store=agent_context.store.location,
-            ),
+        measurement = StepMeasurement(
+            agent=self.agent,
+            input_load_ms=(loaded - started) * 1000,
+            agent_init_ms=(initialised - loaded) * 1000,
+            agent_run_ms=(finished - initialised) * 1000,
+            counts=result.counts(),
+            store=agent_context.store.location,
         )
+        hand_over(context["ti"], measurement)
         data = result.to_xcom()
         missing = [key for key in self.outputs if key not in data]
         if missing:
@@ -182,11 +180,7 @@ class AgentOperator(BaseOperator):
                 f"task {self.task_id!r}: agent {self.agent!r} result lacks declared output(s) "
                 f"{', '.join(missing)} (it has: {', '.join(sorted(data))})"
             )
-        data["timings"] = {
-            "input_load_ms": round((loaded - started) * 1000, 3),
-            "agent_init_ms": round((initialised - loaded) * 1000, 3),
-            "agent_run_ms": round((finished - initialised) * 1000, 3),
-        }
+        data["timings"] = measurement.timings()
         self._after(result, data, context)
         returned = self._mappable(data, context) if self.map_output is not None else _small(data)
         if self.do_xcom_push:  # what the links read is what XCom holds: nothing, without it
