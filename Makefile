@@ -8,7 +8,7 @@ PYTHON ?= python3
 UI_BUNDLE := plugins/bluelabel/web/static/bluelabel.js
 UI_SOURCES := $(shell find ui/src -type f) ui/package.json ui/vite.config.ts ui/tsconfig.json
 
-.PHONY: install test demo airflow cluster cluster-stop lint bench fuzz structure clean
+.PHONY: install test check demo airflow cluster cluster-stop lint bench fuzz structure clean
 
 install: $(STAMP) $(UI_BUNDLE)
 
@@ -35,8 +35,14 @@ $(UI_BUNDLE): ui/node_modules/.package-lock.json $(UI_SOURCES)
 lock:
 	uv pip compile pyproject.toml --extra test --extra dev --extra fuzz --python-version 3.11 -q -o constraints.txt
 
+# Everything, as CI runs it: two xdist workers (each with its own Airflow home); the tests of
+# one service (the cluster, the API server with the browser, Dovecot) share a worker.
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadgroup
+
+# The inner loop: no cluster, browser, IMAP server or slow test (under 5 minutes here).
+check: install
+	$(PY) -m pytest -q -n 2 --dist loadgroup -m "not cluster and not browser and not imap and not slow"
 
 demo: install
 	$(PY) -m devtools.demo

@@ -15,6 +15,8 @@ SHARED_PDFS = REPO.parent / "shared" / "bench" / "original-pdfs"
 if str(REPO) not in sys.path:  # devtools/ (sample builders, the measuring runner)
     sys.path.insert(1, str(REPO))
 
+from devtools.waiting import free_port  # noqa: E402  (re-exported for the benchmarks)
+
 # Appended to every measured snippet: wall time and peak RSS of the process and its children.
 _FOOTER = """
 import json as _json, resource as _resource, sys as _sys
@@ -98,12 +100,6 @@ def run_ab(url: str, token: str, clients: int, total: int) -> dict[str, float] |
                 float(parts[1])
             )
     return result
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_api(base: str, seconds: int = 180) -> None:

@@ -1,29 +1,36 @@
-"""A small client of Airflow's REST API (``/api/v2``) with a bearer token, as a user calls
-it: for the cluster tests (tests/cluster) and benchmarks (benchmarks/cluster.py)."""
+"""The one small client of Airflow's REST API (``/api/v2``) with a bearer token, as a user
+calls it: for the tests (tests/airflow, tests/cluster) and the benchmarks."""
 
 from __future__ import annotations
 
+import functools
 import json
-import socket
-import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
+from devtools.waiting import free_port, wait_until
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["Api", "free_port", "wait_for_dags"]
+
+
+FINISHED = ("success", "failed")
 
 
 class Api:
-    """The cluster's REST API with a bearer token, as a user would call it."""
+    """An Airflow API server's REST API with a bearer token, as a user would call it."""
 
     def __init__(self, base: str, user: str, password: str) -> None:
         self.base, self.token = base, ""
         login = {"username": user, "password": password}
         self.token = str(self.call("POST", "/auth/token", login)["access_token"])
+
+    @classmethod
+    def with_token(cls, base: str, token: str) -> Api:
+        api = cls.__new__(cls)
+        api.base, api.token = base, token
+        return api
 
     def call(self, method: str, path: str, body: Any = None, timeout: float = 30) -> Any:
         headers = {"Content-Type": "application/json"}
@@ -47,19 +54,44 @@ class Api:
     def run(self, dag_id: str, run_id: str) -> dict[str, Any]:
         return dict(self.call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}"))
 
+    def runs(self, dag_id: str) -> list[dict[str, Any]]:
+        """The DAG's newest 100 runs."""
+        return list(self.call("GET", f"/api/v2/dags/{dag_id}/dagRuns?limit=100")["dag_runs"])
+
     def wait(self, dag_id: str, run_ids: list[str], timeout: float = 300) -> dict[str, str]:
         """Wait until every run has finished; return run id -> state."""
-        deadline = time.monotonic() + timeout
         states: dict[str, str] = {}
-        while True:
+
+        def finished() -> bool:
             for run_id in run_ids:
-                if states.get(run_id) not in ("success", "failed"):
+                if states.get(run_id) not in FINISHED:
                     states[run_id] = self.run(dag_id, run_id)["state"]
-            if all(s in ("success", "failed") for s in states.values()):
-                return states
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{dag_id}: runs not finished after {timeout} s: {states}")
-            time.sleep(1)
+            return all(s in FINISHED for s in states.values())
+
+        wait_until(
+            finished,
+            timeout=timeout,
+            interval=1,
+            what=f"{dag_id}: runs finished",
+            details=lambda: str(states),
+        )
+        return states
+
+    def wait_for_run(
+        self,
+        dag_id: str,
+        run_id: str,
+        timeout: float = 300,
+        details: Callable[[], str] | None = None,
+    ) -> dict[str, Any]:
+        """The run once it has finished (``details()`` is added to a timeout's message)."""
+        return wait_until(
+            lambda: (run := self.run(dag_id, run_id))["state"] in FINISHED and run,
+            timeout=timeout,
+            interval=1,
+            what=f"{dag_id} {run_id} finished",
+            details=details,
+        )
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances?limit=100"
@@ -87,14 +119,18 @@ class Api:
         return json.loads(value) if isinstance(value, str) else value
 
 
-def wait_for_dags(api: Api, dag_ids: list[str], timeout: float = 180) -> None:
-    """Wait until the DAG processor has parsed ``dag_ids``, and unpause them."""
-    deadline = time.monotonic() + timeout
+def wait_for_dags(api: Api, dag_ids: list[str], timeout: float = 180, unpause: bool = True) -> None:
+    """Wait until the DAG processor has parsed ``dag_ids``; unpause them."""
+
+    def parsed(dag_id: str) -> Any:
+        path = f"/api/v2/dags/{dag_id}"
+        return api.call("PATCH", path, {"is_paused": False}) if unpause else api.call("GET", path)
+
     for dag_id in dag_ids:
-        while True:
-            try:
-                api.call("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
-                break
-            except urllib.error.HTTPError:
-                assert time.monotonic() < deadline, f"the DAG processor did not parse {dag_id}"
-                time.sleep(2)
+        wait_until(
+            functools.partial(parsed, dag_id),
+            timeout=timeout,
+            interval=2,
+            ignore=(urllib.error.HTTPError,),
+            what=f"the DAG processor parsed {dag_id}",
+        )

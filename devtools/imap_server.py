@@ -20,18 +20,13 @@ import socket
 import ssl
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from devtools.waiting import free_port, wait_until
+
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def certificate(folder: Path) -> tuple[Path, Path]:
@@ -201,8 +196,8 @@ def running_imap_server() -> Iterator[ImapServer]:
     cert, key = certificate(root)
     server = ImapServer(
         host="127.0.0.1",
-        port=_free_port(),
-        ssl_port=_free_port(),
+        port=free_port(),
+        ssl_port=free_port(),
         user="bluelabel",
         password=secrets.token_urlsafe(12),
         cafile=cert,
@@ -220,18 +215,23 @@ def running_imap_server() -> Iterator[ImapServer]:
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection((server.host, server.ssl_port), timeout=1),
-            ):
-                break
-            if process.poll() is not None or time.monotonic() > deadline:
-                err = process.stderr.read().decode() if process.stderr else ""
-                log = server.log.read_text() if server.log.exists() else ""
-                raise ImapServerError(f"dovecot did not start: {err} {log}"[-2000:])
-            time.sleep(0.05)
+
+        def listening() -> bool:
+            if process.poll() is not None:
+                return True  # it died: stop waiting
+            with contextlib.suppress(OSError):
+                socket.create_connection((server.host, server.ssl_port), timeout=1).close()
+                return True
+            return False
+
+        try:
+            wait_until(listening, timeout=20, what="dovecot listening", interval=0.05)
+        except AssertionError:
+            process.kill()
+        if process.poll() is not None:
+            err = process.stderr.read().decode() if process.stderr else ""
+            log = server.log.read_text() if server.log.exists() else ""
+            raise ImapServerError(f"dovecot did not start: {err} {log}"[-2000:])
         yield server
     finally:
         process.terminate()

@@ -1,7 +1,12 @@
 """Shared fixtures. Every fixture file is generated here; nothing binary is committed.
 
 The whole session shares one isolated Airflow home (SQLite, examples off, DAGs folder =
-``dags/``), set up here before anything imports Airflow.
+``dags/``), set up here before anything imports Airflow; under pytest-xdist each worker has its
+own (``make test`` runs two).
+
+Markers come from what a test uses: a test that needs the ``cluster``, ``browser`` or
+``imap_server`` fixture is marked ``cluster``, ``browser`` or ``imap``, so ``make check``
+(``-m "not cluster and not browser and not imap and not slow"``) leaves them out.
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 # Subprocesses started by tests (StatsD, CLI) import this too: they reuse the session's home.
+# Each xdist worker (PYTEST_XDIST_WORKER, inherited by its subprocesses) has its own.
+_HOME_VARIABLE = "BLUELABEL_TEST_AIRFLOW_HOME_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
 AIRFLOW_HOME = Path(
-    os.environ.get("BLUELABEL_TEST_AIRFLOW_HOME")
-    or tempfile.mkdtemp(prefix="bluelabel-test-airflow-home-")
+    os.environ.get(_HOME_VARIABLE) or tempfile.mkdtemp(prefix="bluelabel-test-airflow-home-")
 )
-os.environ["BLUELABEL_TEST_AIRFLOW_HOME"] = str(AIRFLOW_HOME)
+os.environ[_HOME_VARIABLE] = str(AIRFLOW_HOME)
 AIRFLOW_ENV = {
     "AIRFLOW_HOME": str(AIRFLOW_HOME),
     "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
@@ -77,6 +83,27 @@ def _find_shared() -> Path:
 
 
 SHARED = _find_shared()
+
+
+#: fixture -> (marker, xdist group): tests that use the fixture get the marker, and run on one
+#: xdist worker together, so the service behind the fixture starts once.
+SERVICE_FIXTURES = {
+    "cluster": ("cluster", "cluster"),
+    "browser": ("browser", "api-server"),
+    "api_server": (None, "api-server"),
+    "imap_server": ("imap", "imap"),
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = getattr(item, "fixturenames", ())
+        for fixture, (marker, group) in SERVICE_FIXTURES.items():
+            if fixture in used:
+                if marker:
+                    item.add_marker(marker)
+                if not item.get_closest_marker("xdist_group"):
+                    item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")

@@ -3,10 +3,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -17,6 +15,7 @@ import pendulum
 import pytest
 
 from devtools.samples import build_pdf, sample_pages
+from devtools.waiting import free_port, wait_until
 from tests.conftest import AIRFLOW_HOME, REPO, run_dag
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -91,16 +90,10 @@ def task_states(dag_run: object) -> dict[str, str]:
         return {task_id: str(state) for task_id, state in rows}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def api_server(airflow_db: Path) -> Iterator[tuple[str, str]]:
     """(base URL, bearer token) of an API server with the plugin loaded."""
-    port = _free_port()
+    port = free_port()
     passwords = AIRFLOW_HOME / "test-passwords.json"
     passwords.write_text(json.dumps({"admin": "test-password"}))
     env = {
@@ -124,15 +117,14 @@ def api_server(airflow_db: Path) -> Iterator[tuple[str, str]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/v2/version", timeout=2)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert process.poll() is None, (AIRFLOW_HOME / "api-server.log").read_text()[-3000:]
-                assert time.monotonic() < deadline, "api-server did not start"
-                time.sleep(1)
+
+        def answers() -> bool:
+            assert process.poll() is None, (AIRFLOW_HOME / "api-server.log").read_text()[-3000:]
+            return bool(urllib.request.urlopen(f"{base}/api/v2/version", timeout=2))
+
+        wait_until(
+            answers, timeout=180, interval=1, ignore=(OSError,), what="the api-server answers"
+        )
         request = urllib.request.Request(
             f"{base}/auth/token",
             method="POST",

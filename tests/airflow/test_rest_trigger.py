@@ -4,38 +4,21 @@ against a running Airflow (API server + scheduler + DAG processor, LocalExecutor
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from devtools.airflow_api import Api, wait_for_dags
 from devtools.samples import build_pdf, fill_inbox, sample_pages
+from devtools.waiting import wait_until
 from tests.airflow.conftest import ARTIFACTS, log_in
 from tests.conftest import AIRFLOW_HOME
-
-
-class Api:
-    def __init__(self, base: str, token: str) -> None:
-        self.base, self.token = base, token
-
-    def __call__(self, method: str, path: str, body: Any = None) -> Any:
-        request = urllib.request.Request(
-            f"{self.base}{path}",
-            method=method,
-            data=None if body is None else json.dumps(body).encode(),
-            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read() or b"null")
 
 
 @pytest.fixture(scope="module")
@@ -54,22 +37,10 @@ def airflow_running(api_server: tuple[str, str]) -> Iterator[Api]:
         processes.append(
             (subprocess.Popen([airflow, *args], env=env, stdout=log, stderr=subprocess.STDOUT), log)
         )
-    api = Api(base, token)
+    api = Api.with_token(base, token)
     try:
-        deadline = time.monotonic() + 180
-        shipped = [
-            "batch_ingestion",
-            "pdf_ingestion_digest",
-            "periodic_digest",
-            "url_ingestion_digest",
-        ]
-        while shipped:  # the DAG processor has parsed every shipped workflow
-            try:
-                api("GET", f"/api/v2/dags/{shipped[0]}")
-                shipped.pop(0)
-            except urllib.error.HTTPError:
-                assert time.monotonic() < deadline, "the DAG processor did not parse dags/"
-                time.sleep(2)
+        shipped = ["batch_ingestion", "pdf_ingestion_digest", "periodic_digest"]
+        wait_for_dags(api, [*shipped, "url_ingestion_digest"], unpause=False)
         yield api
     finally:
         for process, _ in processes:
@@ -82,43 +53,27 @@ def airflow_running(api_server: tuple[str, str]) -> Iterator[Api]:
             log.close()
 
 
-def wait_for_run(api: Api, dag_id: str, run_id: str, timeout: float = 300) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        run = api("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")
-        if run["state"] in ("success", "failed"):
-            return run
-        if time.monotonic() > deadline:
-            logs = (AIRFLOW_HOME / "scheduler.log").read_text()[-3000:]
-            raise AssertionError(f"{dag_id} {run_id} still {run['state']}\n{logs}")
-        time.sleep(2)
-
-
-def result_of(api: Api, dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
-    """A task's result (its return_value XCom), read through the REST API."""
-    entry = api(
-        "GET",
-        f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}"
-        "/xcomEntries/return_value?deserialize=true",
+def wait_for_run(api: Api, dag_id: str, run_id: str) -> dict[str, Any]:
+    return api.wait_for_run(
+        dag_id,
+        run_id,
+        details=lambda: (AIRFLOW_HOME / "scheduler.log").read_text()[-3000:],
     )
-    value = entry["value"]
-    return dict(value if isinstance(value, dict) else json.loads(value))
 
 
 def trigger(api: Api, dag_id: str, conf: dict[str, Any]) -> dict[str, Any]:
-    api("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
-    run = api("POST", f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": conf})
-    return wait_for_run(api, dag_id, run["dag_run_id"])
+    api.call("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
+    return wait_for_run(api, dag_id, api.trigger(dag_id, conf))
 
 
 def test_trigger_form_params_are_described_by_the_api(airflow_running: Api) -> None:
-    details = airflow_running("GET", "/api/v2/dags/pdf_ingestion_digest/details")
+    details = airflow_running.call("GET", "/api/v2/dags/pdf_ingestion_digest/details")
     params = details["params"]
     assert params["source"]["schema"]["type"] == "string"
     assert params["source"]["schema"]["title"] == "PDF file"
     assert params["format"]["value"] == "markdown"
     assert params["format"]["schema"]["enum"] == ["markdown", "html", "json"]
-    batch = airflow_running("GET", "/api/v2/dags/batch_ingestion/details")["params"]
+    batch = airflow_running.call("GET", "/api/v2/dags/batch_ingestion/details")["params"]
     assert batch["max_files"]["schema"]["type"] == "integer"
     assert batch["max_files"]["schema"]["minimum"] == 1 and batch["max_files"]["value"] == 500
     assert batch["settle_seconds"]["value"] == 10
@@ -130,7 +85,7 @@ def test_pdf_workflow_triggered_through_the_rest_api(airflow_running: Api) -> No
     pdf.write_bytes(build_pdf(sample_pages(2), metadata={"Title": "Triggered through REST"}))
     run = trigger(airflow_running, "pdf_ingestion_digest", {"source": str(pdf), "format": "html"})
     assert run["state"] == "success", run
-    value = result_of(airflow_running, "pdf_ingestion_digest", run["dag_run_id"], "digest")
+    value = airflow_running.result("pdf_ingestion_digest", run["dag_run_id"], "digest")
     assert value["format"] == "html" and "Triggered through REST" in value["digest"]
 
 
@@ -140,10 +95,10 @@ def test_batch_workflow_maps_under_the_scheduler_and_its_asset_runs_the_periodic
     folder = AIRFLOW_HOME / "inbox" / "rest-batch"
     shutil.rmtree(folder, ignore_errors=True)
     good, broken = fill_inbox(folder, 3, corrupt=1, batch="rest")
-    airflow_running("PATCH", "/api/v2/dags/periodic_digest", {"is_paused": False})
+    airflow_running.call("PATCH", "/api/v2/dags/periodic_digest", {"is_paused": False})
     run = trigger(airflow_running, "batch_ingestion", {"inbox": str(folder), "settle_seconds": 0})
     assert run["state"] == "success", run
-    tis = airflow_running(
+    tis = airflow_running.call(
         "GET",
         f"/api/v2/dags/batch_ingestion/dagRuns/{run['dag_run_id']}/taskInstances?task_id=ingest",
     )["task_instances"]
@@ -154,21 +109,17 @@ def test_batch_workflow_maps_under_the_scheduler_and_its_asset_runs_the_periodic
 
     # The batch digest updated bluelabel://knowledge-store; the scheduler runs the digest
     # scheduled on that asset, which publishes to the outbox.
-    deadline = time.monotonic() + 120
-    while not (
-        asset_runs := [
-            r
-            for r in runs_of(airflow_running, "periodic_digest")
-            if r["run_type"] == "asset_triggered"
-        ]
-    ):
-        assert time.monotonic() < deadline, "the asset did not trigger periodic_digest"
-        time.sleep(2)
+    asset_runs = wait_until(
+        lambda: [
+            r for r in airflow_running.runs("periodic_digest") if r["run_type"] == "asset_triggered"
+        ],
+        timeout=120,
+        interval=2,
+        what="the asset triggered periodic_digest",
+    )
     digest_run = wait_for_run(airflow_running, "periodic_digest", asset_runs[0]["dag_run_id"])
     assert digest_run["state"] == "success", digest_run
-    value = result_of(
-        airflow_running, "periodic_digest", digest_run["dag_run_id"], "periodic_digest"
-    )
+    value = airflow_running.result("periodic_digest", digest_run["dag_run_id"], "periodic_digest")
     markdown = Path(value["paths"]["markdown"])
     assert markdown.parent == AIRFLOW_HOME / "bluelabel" / "outbox"
     assert "Batch document 0" in markdown.read_text()
@@ -196,24 +147,17 @@ def test_pdf_workflow_triggered_from_the_ui_form(airflow_running: Api, browser) 
     assert source.get_attribute("value") == str(pdf)
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "trigger-form.png"))
-    before = {r["dag_run_id"] for r in runs_of(airflow_running, "pdf_ingestion_digest")}
+    before = {r["dag_run_id"] for r in airflow_running.runs("pdf_ingestion_digest")}
     browser.find_elements(By.XPATH, "//button[normalize-space(.)='Trigger']")[-1].click()
 
-    deadline = time.monotonic() + 60
-    while not (
-        new := [
-            r
-            for r in runs_of(airflow_running, "pdf_ingestion_digest")
-            if r["dag_run_id"] not in before
-        ]
-    ):
-        assert time.monotonic() < deadline, "the form did not start a run"
-        time.sleep(1)
-    [run] = new
+    [run] = wait_until(
+        lambda: [
+            r for r in airflow_running.runs("pdf_ingestion_digest") if r["dag_run_id"] not in before
+        ],
+        timeout=60,
+        interval=1,
+        what="the form started a run",
+    )
     assert run["triggered_by"] == "ui" and run["conf"]["source"] == str(pdf)
     finished = wait_for_run(airflow_running, "pdf_ingestion_digest", run["dag_run_id"])
     assert finished["state"] == "success", finished
-
-
-def runs_of(api: Api, dag_id: str) -> list[dict[str, Any]]:
-    return list(api("GET", f"/api/v2/dags/{dag_id}/dagRuns?limit=100")["dag_runs"])

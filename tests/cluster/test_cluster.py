@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from devtools.cluster import Cluster, ClusterSettings, read_env_file
 from devtools.pidfiles import session_members
+from devtools.waiting import wait_until
 from tests.cluster.conftest import RunningCluster
 
 COMPONENTS = ["api-server", "scheduler", "dag-processor", "triggerer", "worker-1"]
@@ -70,14 +70,12 @@ def test_stop_leaves_alone_a_process_it_did_not_start(tmp_path: Path) -> None:
         (tmp_path / "pids").mkdir()
         cluster.pid_file("scheduler").path.write_text(f"{stranger.pid}\n")
         (tmp_path / "pids" / ".scheduler.started").write_text("1")  # not its start time
-        deadline = time.monotonic() + 10
-        while len(session_members({stranger.pid})) < 2:  # the stranger and its child
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        wait_until(  # the stranger and its child
+            lambda: len(session_members({stranger.pid})) == 2, timeout=10, what="two processes"
+        )
         assert cluster.running() == {}
         assert cluster.processes() == []
-        assert cluster.stop() == []
-        time.sleep(0.2)
+        assert cluster.stop() == []  # stop() signals what it stops before it returns
         assert stranger.poll() is None and len(session_members({stranger.pid})) == 2
     finally:
         for pid in session_members({stranger.pid}):

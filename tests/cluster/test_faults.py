@@ -3,15 +3,16 @@ the scheduler; a rerun of ``make cluster`` brings back what died and every run c
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from devtools.samples import build_pdf, sample_pages
+from devtools.waiting import wait_until
 from tests.cluster.conftest import RunningCluster, staging_files, stored_documents
 
 DAG_ID = "pdf_ingestion_digest"
@@ -33,26 +34,44 @@ def _large_pdfs(folder: Path, count: int, pages: int) -> list[Path]:
 def _wait_running(
     cluster: RunningCluster, run_ids: list[str], at_least: int, states_in: tuple[str, ...]
 ) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        states = [
+    def ingest_states() -> list[str]:
+        return [
             ti["state"]
             for r in run_ids
             for ti in cluster.api.task_instances(DAG_ID, r)
             if ti["task_id"] == "ingest"
         ]
-        if sum(s in states_in for s in states) >= at_least:
-            return
-        assert time.monotonic() < deadline, f"ingests never ran: {states}"
-        time.sleep(0.2)
+
+    wait_until(
+        lambda: sum(s in states_in for s in ingest_states()) >= at_least,
+        timeout=120,
+        what=f"{at_least} ingest(s) {'/'.join(states_in)}",
+        details=lambda: str(ingest_states()),
+    )
+
+
+def _extracting(cluster: RunningCluster, component: str) -> bool:
+    """An extraction worker process (``python -I -m bluelabel.agents...``) runs under it."""
+    for pid in cluster.cluster.processes(component):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"-m" in command and any(part.startswith(b"bluelabel.agents.") for part in command):
+            return True
+    return False
 
 
 def _no_orphans(cluster: RunningCluster, component: str, timeout: float = 15) -> list[int]:
-    """The processes left of a killed component (its session), after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while (left := cluster.cluster.processes(component)) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    return left
+    """The processes left of a killed component (its session), after at most ``timeout``."""
+    with contextlib.suppress(AssertionError):  # the caller asserts on what is left
+        wait_until(
+            lambda: not cluster.cluster.processes(component),
+            timeout=timeout,
+            interval=0.5,
+            what=f"{component}'s processes gone",
+        )
+    return cluster.cluster.processes(component)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +82,8 @@ def killed_worker(cluster: RunningCluster) -> dict[str, object]:
     others = {n: p for n, p in cluster.cluster.running().items() if n != "worker-1"}
     run_ids = [cluster.api.trigger(DAG_ID, {"source": str(p)}) for p in pdfs]
     _wait_running(cluster, run_ids, at_least=2, states_in=("running",))
-    time.sleep(0.5)  # well inside the extraction
+    # kill it in the middle of an extraction, not before or after one
+    wait_until(lambda: _extracting(cluster, "worker-1"), timeout=60, what="an extraction runs")
     os.kill(cluster.cluster.running()["worker-1"], signal.SIGKILL)
     killed_at = datetime.now(timezone.utc)
     orphans = _no_orphans(cluster, "worker-1")

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from devtools.samples import build_pdf, sample_pages
+from devtools.waiting import wait_until
 from tests.cluster.conftest import (
     RunningCluster,
     StatsdListener,
@@ -54,10 +55,24 @@ def test_statsd_metrics_carry_dag_and_task_tags(
     cluster: RunningCluster, statsd: StatsdListener
 ) -> None:
     """InfluxDB-style tags (``name,dag_id=...,task_id=...:value|ms``), which the Prometheus
-    statsd_exporter turns into labels: every DAG and task in its own series."""
+    statsd_exporter turns into labels: every DAG and task in its own series. (It runs its own
+    workflow: it does not lean on what another test ran.)"""
+    pdf = cluster.started.inbox / "statsd.pdf"
+    pdf.write_bytes(build_pdf(sample_pages(1), metadata={"Title": "StatsD"}))
+    run_id = cluster.api.trigger(DAG_ID, {"source": str(pdf)})
+    assert cluster.api.wait(DAG_ID, [run_id]) == {run_id: "success"}
+    tagged = f",dag_id={DAG_ID},"
+    ours = wait_until(
+        lambda: [
+            line
+            for line in statsd.lines
+            if line.startswith("airflow.bluelabel.task.duration,") and tagged in line
+        ],
+        timeout=30,
+        what="the run's tagged task durations reached StatsD",
+        details=lambda: "\n".join(statsd.lines[:20]),
+    )
     lines = statsd.lines
-    ours = [line for line in lines if line.startswith("airflow.bluelabel.task.duration,")]
-    assert ours, lines[:20]
     tags = dict(part.split("=", 1) for part in ours[-1].split(":", 1)[0].split(",")[1:])
     assert tags["dag_id"] == DAG_ID and tags["task_id"] in ("ingest", "digest")
     assert any(line.startswith("airflow.dagrun.duration.success") for line in lines)

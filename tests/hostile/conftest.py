@@ -7,13 +7,14 @@ every case here uses one worker at a time, so that sum bounds the ingest."""
 
 from __future__ import annotations
 
-import time
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from devtools.hostile import decompression_bomb_pdf
+from devtools.waiting import wait_until
 
 MEMORY_BOUND_MB = 512
 
@@ -38,12 +39,14 @@ def worker_processes(parent: int | None = None) -> list[int]:
 
 
 def wait_gone(pids: list[int], timeout: float = 10) -> list[int]:
-    deadline = time.monotonic() + timeout
-    alive = pids
-    while alive and time.monotonic() < deadline:
-        time.sleep(0.1)
-        alive = [p for p in alive if Path(f"/proc/{p}").exists()]
-    return alive
+    """The processes of ``pids`` still alive after at most ``timeout`` seconds."""
+
+    def alive() -> list[int]:
+        return [p for p in pids if Path(f"/proc/{p}").exists()]
+
+    with contextlib.suppress(AssertionError):  # the caller asserts on what is left
+        wait_until(lambda: not alive(), timeout=timeout, interval=0.1, what="processes gone")
+    return alive()
 
 
 def staging_files(store: Path) -> list[Path]:

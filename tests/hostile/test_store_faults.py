@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 
 from devtools.measure import bluelabel
 from devtools.samples import build_pdf, sample_pages
+from devtools.waiting import wait_until
 from tests.conftest import REPO
 from tests.hostile.conftest import staging_files, wait_gone, worker_processes
 
@@ -115,11 +115,12 @@ def test_a_killed_ingest_leaves_no_worker_and_its_staging_is_swept(tmp_path: Pat
     pdf.write_bytes(build_pdf(sample_pages(3000)))
     store = tmp_path / "store"
     process = subprocess.Popen([sys.executable, "-c", KILLED, str(pdf), str(store)], cwd=REPO)
-    deadline = time.monotonic() + 60
-    while not (staging_files(store) and worker_processes(process.pid)):
+
+    def extracting() -> bool:
         assert process.poll() is None, "the ingest ended before it could be killed"
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+        return bool(staging_files(store) and worker_processes(process.pid))
+
+    wait_until(extracting, timeout=60, interval=0.02, what="the extraction started")
     workers = worker_processes(process.pid)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()

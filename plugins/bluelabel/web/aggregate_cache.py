@@ -20,14 +20,15 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Entry:
-    expires: float  # time.monotonic()
+    expires: float  # on the cache's clock
     data: dict[str, Any]
     body: bytes  # ``data`` as JSON, encoded once for every reader
 
 
 class AggregateCache:
     """``compute(*args)``'s answers by key, fresh for ``fresh_seconds``, then served stale for
-    up to ``stale_seconds`` more while one thread recomputes them."""
+    up to ``stale_seconds`` more while one thread recomputes them. ``clock`` tells the time
+    (seconds; :func:`time.monotonic`, or a test's own)."""
 
     def __init__(
         self,
@@ -36,8 +37,10 @@ class AggregateCache:
         fresh_seconds: float,
         stale_seconds: float = 60.0,
         max_entries: int = 256,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._compute = compute
+        self._clock = clock
         self.fresh_seconds = fresh_seconds
         self.stale_seconds = stale_seconds
         self._max_entries = max_entries
@@ -50,7 +53,7 @@ class AggregateCache:
         """The entry for ``key``, computed from ``args`` when there is none to serve."""
         with self._lock:
             entry = self._entries.get(key)
-            now = time.monotonic()
+            now = self._clock()
             if entry and entry.expires > now:
                 return entry
             if entry and now - entry.expires < self.stale_seconds:
@@ -67,13 +70,13 @@ class AggregateCache:
         with key_lock:
             with self._lock:
                 entry = self._entries.get(key)
-                if entry and entry.expires > time.monotonic():
+                if entry and entry.expires > self._clock():
                     return entry
             return self._store(key, *args)
 
     def _store(self, key: Hashable, *args: Any) -> Entry:
         data = self._compute(*args)
-        entry = Entry(time.monotonic() + self.fresh_seconds, data, json.dumps(data).encode())
+        entry = Entry(self._clock() + self.fresh_seconds, data, json.dumps(data).encode())
         with self._lock:
             if len(self._entries) >= self._max_entries:
                 self._entries.clear()

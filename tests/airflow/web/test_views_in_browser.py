@@ -3,7 +3,6 @@ log in, navigate, check the content. Screenshots go to test-artifacts/ (light an
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import quote
 
@@ -14,9 +13,17 @@ from tests.airflow.conftest import ARTIFACTS, log_in
 pytestmark = [pytest.mark.usefixtures("airflow_db")]
 
 
+#: Resolves once the page's fonts are loaded and two frames have been drawn since.
+SETTLED = """
+const done = arguments[arguments.length - 1];
+document.fonts.ready.then(() => requestAnimationFrame(() => requestAnimationFrame(done)));
+"""
+
+
 def shot(browser: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    time.sleep(0.6)  # charts and fonts settle
+    browser.set_script_timeout(10)
+    browser.execute_async_script(SETTLED)  # a screenshot of the page as drawn, not mid-load
     path = ARTIFACTS / f"{name}.png"
     assert browser.save_screenshot(str(path))
     assert path.stat().st_size > 10_000

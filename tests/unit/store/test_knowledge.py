@@ -7,12 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bluelabel.store import DocumentRecord, KnowledgeStore
 from devtools.samples import build_pdf, sample_pages
+from devtools.waiting import wait_until
 
 
 def record(content_id: str, when: datetime, **extra: object) -> DocumentRecord:
@@ -108,11 +108,12 @@ def test_killed_ingest_leaves_nothing_visible(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     process = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(store_dir), str(pdf)])
     staging = store_dir / "tmp"
-    deadline = time.monotonic() + 30
-    while not (staging.exists() and any(staging.iterdir())):  # extraction has started
+
+    def extracting() -> bool:
         assert process.poll() is None, "ingest ended before it could be killed"
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+        return staging.exists() and any(staging.iterdir())
+
+    wait_until(extracting, timeout=30, interval=0.01, what="the extraction started")
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     store = KnowledgeStore(store_dir)

@@ -191,3 +191,30 @@ def test_multi_megabyte_text_in_under_a_second() -> None:
     assert min(timings) < 1.0, timings
     assert len(result.summary_sentences) == 3 and len(result.key_points) == 5
     assert "Generated Book Header" not in result.summary
+
+
+def test_summary_sentences_keep_document_order() -> None:
+    """The summary reads in the order the document does, whichever sentence scored best."""
+    from devtools.samples import SAMPLE_PARAGRAPHS
+
+    text = " ".join(reversed(SAMPLE_PARAGRAPHS))  # another order than the samples' own
+    chosen = summarize(text, sentences=3).summary_sentences
+    positions = [text.index(sentence) for sentence in chosen]
+    assert len(chosen) == 3 and positions == sorted(positions)
+
+
+def test_near_duplicate_sentences_are_not_repeated() -> None:
+    text = " ".join(
+        f"Page {n} of 90 shows the scheduler queue for this document." for n in range(90)
+    )
+    text += " The executor then runs every queued task on a worker process."
+    result = summarize(text, sentences=2, key_points=3)
+    chosen = [result.summary, *result.key_points]
+    assert sum("scheduler queue" in s for s in chosen) == 1
+
+
+def test_keywords_skip_stopwords() -> None:
+    from devtools.samples import SAMPLE_PARAGRAPHS
+
+    result = summarize(" ".join(SAMPLE_PARAGRAPHS))
+    assert result.keywords and not {"the", "and", "of"} & set(result.keywords)
