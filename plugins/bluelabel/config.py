@@ -64,6 +64,7 @@ class Settings:
     metrics_cache_seconds: float
     search_sync_seconds: float
     progress_poll_seconds: float
+    measure_all_tasks: bool
     auth_cache_seconds: float
     max_document_bytes: int
     max_unpacked_bytes: int

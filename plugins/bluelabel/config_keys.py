@@ -204,6 +204,13 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0.005,
     ),
     Setting(
+        "measure_all_tasks",
+        "boolean",
+        "True",
+        "Record duration, CPU and memory of every task (Airflow 3 no longer keeps per-task CPU "
+        "and memory); False: only Bluelabel's own operators.",
+    ),
+    Setting(
         "auth_cache_seconds",
         "float",
         "5",

@@ -53,6 +53,15 @@ def test_every_task_gets_a_metrics_record() -> None:
     assert {"input_load_ms", "agent_init_ms", "agent_run_ms"} <= set(ingest)
 
 
+def test_measuring_only_bluelabel_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``[bluelabel] measure_all_tasks = False``: other operators' tasks are left alone."""
+    monkeypatch.setenv("AIRFLOW__BLUELABEL__MEASURE_ALL_TASKS", "False")
+    run = run_dag(_dag())
+    assert str(run.state) == "success"
+    assert task_state_value(run, "plain", f"{METRICS_STATE_PREFIX}1") is None
+    assert task_state_value(run, "ingest", f"{METRICS_STATE_PREFIX}1")["outcome"] == "success"
+
+
 STATSD_SCRIPT = """
 import sys
 sys.path.insert(0, {repo!r})

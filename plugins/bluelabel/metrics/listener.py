@@ -19,6 +19,7 @@ from typing import Any
 
 from airflow.listeners import hookimpl
 
+from bluelabel.config import get_settings
 from bluelabel.metrics import METRICS_STATE_PREFIX, handoff
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,16 @@ def _in_task_process(task_instance: Any) -> bool:
     return hasattr(task_instance, "get_template_context") and hasattr(task_instance, "task")
 
 
+def _measured(task_instance: Any) -> bool:
+    """Every task, or with ``[bluelabel] measure_all_tasks = False`` only Bluelabel's own."""
+    if get_settings().measure_all_tasks:
+        return True
+    return type(task_instance.task).__module__.startswith("bluelabel.")
+
+
 @hookimpl
 def on_task_instance_running(previous_state: Any, task_instance: Any) -> None:
-    if _in_task_process(task_instance):
+    if _in_task_process(task_instance) and _measured(task_instance):
         _started[handoff.try_key(task_instance)] = (
             time.perf_counter(),
             time.process_time(),
