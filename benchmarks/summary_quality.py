@@ -330,6 +330,32 @@ JUNK_RULES: dict[str, tuple[str, Callable[[str], bool]]] = {
         ),
     ),
     "run-on": ("over 80 words (a table or merged text)", lambda s: len(s.split()) > 80),
+    "numbered": (
+        "a footnote or section number glued to the front ('1 This is ...', '6.7 The ...')",
+        lambda s: bool(re.match(r"^\d{1,3}(?:\.\d{1,3})*\.?\s*[A-Z][a-z]", s)),
+    ),
+    "toc line": (
+        "a table-of-contents entry: ends ' .', or a section number, a title and a page number",
+        lambda s: bool(re.search(r"\s\.$", s) or re.match(r"^\d+(\.\d+)+\s.*\s\d{1,4}\.?$", s)),
+    ),
+    "citation": (
+        "a citation bracket ('[12]', '[Knu84]', '[?]') or an unresolved '(?)'",
+        lambda s: bool(
+            re.search(r"\[(?:\d{1,3}(?:[,–-]\s?\d{1,3})*|[A-Z][A-Za-z+]{1,8}\d{2,4}[a-z]?|\?)\]", s)
+            or "(?)" in s
+        ),
+    ),
+    "stamp": (
+        "a version or typesetting stamp ('This version corresponds to ...', 'typeset on')",
+        lambda s: bool(
+            re.search(
+                r"\b(?:typeset|compiled|generated|printed) on\b|\bcorresponds to (?:version|v\d)|"
+                r"\bthis (?:document|file|manual) corresponds to\b",
+                s,
+                re.I,
+            )
+        ),
+    ),
     "furniture": (
         "'Page N of M' or a bare page number",
         lambda s: bool(re.search(r"\bpage\s+\d+\s+(of|/)\s+\d+", s, re.I)),

@@ -38,6 +38,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bluelabel.agents.files import check_regular_file
 from bluelabel.agents.pdf import extract_pdf_text
 from bluelabel.agents.pdf.outline import outline_from_pdfium
 from bluelabel.errors import BluelabelError
@@ -53,6 +54,92 @@ HELDOUT_PACKAGES = (
     "texlive-metapost-doc",
 )
 TEXLIVE_DOC = "/usr/share/doc/texlive-doc/"
+#: A second genre, papers with an abstract: the vignettes of R packages, most of them
+#: Journal of Statistical Software articles. The packages are fetched with ``apt-get
+#: download`` and unpacked with ``dpkg -x`` under ``data/debs/`` (R itself is not
+#: installed). The two halves (split once by the parity of SHA-1's first byte of the name)
+#: share no package. Up to ``PAPERS_PER_PACKAGE`` papers per R package, all its PDFs tried.
+PAPER_DEV_PACKAGES = tuple(
+    f"r-cran-{name}"
+    for name in (
+        "aer",
+        "ape",
+        "bradleyterry2",
+        "brobdingnag",
+        "coin",
+        "elliptic",
+        "erm",
+        "expint",
+        "expm",
+        "flexmix",
+        "formula",
+        "glmnet",
+        "gnm",
+        "gstat",
+        "hypergeo",
+        "ipred",
+        "kernlab",
+        "ks",
+        "lme4",
+        "lmtest",
+        "maxlik",
+        "mcmc",
+        "mvtnorm",
+        "ordinal",
+        "party",
+        "psychotools",
+        "quantreg",
+        "rcpp",
+        "rmpfr",
+        "rrcov",
+        "runit",
+        "sampling",
+        "spacetime",
+        "sparsem",
+        "strucchange",
+        "surveillance",
+        "survey",
+        "systemfit",
+        "tsp",
+        "vcd",
+        "xts",
+    )
+)
+PAPER_HELDOUT_PACKAGES = tuple(
+    f"r-cran-{name}"
+    for name in (
+        "actuar",
+        "bms",
+        "clue",
+        "desolve",
+        "geepack",
+        "gsl",
+        "huge",
+        "laeken",
+        "magic",
+        "maxstat",
+        "mi",
+        "multcomp",
+        "numderiv",
+        "partykit",
+        "pscl",
+        "psychotree",
+        "rcpparmadillo",
+        "rcppeigen",
+        "rgenoud",
+        "robustbase",
+        "rprotobuf",
+        "sandwich",
+        "seriation",
+        "sn",
+        "sp",
+        "spam",
+        "tm",
+        "tmvtnorm",
+        "zoo",
+    )
+)
+PAPERS_PER_PACKAGE = 3
 MAX_PAGES = 400
 ABSTRACT_WORDS = (25, 400)
 MIN_BODY_WORDS = 400
@@ -175,9 +262,38 @@ def package_pdfs(package: str) -> list[Path]:
     return sorted(Path(p) for p in listing.splitlines() if p.endswith(".pdf"))
 
 
+def fetched_pdfs(package: str, debs: Path) -> list[Path]:
+    """The PDFs of ``package`` fetched with ``apt-get download`` and unpacked under ``debs``
+    (once: a second build reuses them)."""
+    root = debs / "root" / package
+    if not root.is_dir():
+        debs.mkdir(parents=True, exist_ok=True)
+        try:
+            subprocess.run(
+                ["apt-get", "download", "-q", package],
+                cwd=debs,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+        except (OSError, subprocess.CalledProcessError) as exc:
+            detail = getattr(exc, "stderr", "") or str(exc)
+            sys.exit(f"apt-get download {package} failed (run apt-get update first?): {detail}")
+        (deb,) = sorted(debs.glob(f"{package}_*.deb"))
+        scratch = root.with_suffix(".partial")
+        scratch.parent.mkdir(exist_ok=True)
+        subprocess.run(["dpkg", "-x", str(deb), str(scratch)], check=True)
+        scratch.rename(root)
+        deb.unlink()
+    return sorted(p for p in root.rglob("*.pdf") if "/doc/" in str(p))
+
+
 def group_of(path: Path) -> str:
-    """The LaTeX package a PDF documents: texlive-doc/<area>/<package>/..."""
+    """The LaTeX package a PDF documents (texlive-doc/<area>/<package>/...), or the Debian
+    package a fetched PDF came in (debs/root/<package>/...)."""
     text = str(path)
+    if "/debs/root/" in text:
+        return text.split("/debs/root/", 1)[1].split("/", 1)[0]
     if text.startswith(TEXLIVE_DOC):
         parts = text[len(TEXLIVE_DOC) :].split("/")
         return "/".join(parts[:2])
@@ -212,7 +328,7 @@ def document(pdf: Path, package: str, scratch: Path) -> tuple[dict[str, object] 
         handle.close()
     out = scratch / "text.txt"
     try:
-        extract_pdf_text(pdf, out, workers=1)
+        extract_pdf_text(check_regular_file(pdf), out, workers=1)
     except BluelabelError:
         return None, "extraction failed"
     text = out.read_text(encoding="utf-8")
@@ -238,19 +354,28 @@ def document(pdf: Path, package: str, scratch: Path) -> tuple[dict[str, object] 
 
 
 def build(
-    packages: Iterable[str], limit: int, scratch: Path
+    packages: Iterable[str],
+    limit: int,
+    scratch: Path,
+    *,
+    debs: Path | None = None,
+    per_group: int = 1,
 ) -> tuple[list[dict[str, object]], Counter[str]]:
+    """``per_group`` documents at most per LaTeX (or R) package; ``debs``: fetch the
+    packages there instead of reading installed ones."""
     docs: list[dict[str, object]] = []
     reasons: Counter[str] = Counter()
     seen_abstracts: set[str] = set()
-    groups = []
+    groups: list[tuple[str, str, list[Path]]] = []
     for package in packages:
-        groups.extend((package, g, members) for g, members in ordered_groups(package_pdfs(package)))
+        pdfs = package_pdfs(package) if debs is None else fetched_pdfs(package, debs)
+        groups.extend((package, g, members) for g, members in ordered_groups(pdfs))
     groups.sort(key=lambda item: hashlib.sha1(item[1].encode()).hexdigest())
     for package, _, members in groups:
         if len(docs) >= limit:
             break
-        for pdf in members[:4]:
+        taken = 0
+        for pdf in members if debs is not None else members[:4]:
             doc, reason = document(pdf, package, scratch)
             reasons[reason] += 1
             if doc is None:
@@ -261,7 +386,9 @@ def build(
                 continue
             seen_abstracts.add(key)
             docs.append(doc)
-            break
+            taken += 1
+            if taken >= per_group or len(docs) >= limit:
+                break
     return docs, reasons
 
 
@@ -278,7 +405,16 @@ def main() -> None:
         metavar="NAME=PKG[,PKG...]",
         help="also build NAME.jsonl from these packages (e.g. a second dev set)",
     )
+    parser.add_argument(
+        "--papers",
+        action="store_true",
+        help="build papers-dev.jsonl and papers-heldout.jsonl (R packages' vignettes, "
+        "fetched with apt-get download) instead of the manuals' sets",
+    )
     args = parser.parse_args()
+    if args.papers:
+        build_papers(args.out, args.limit)
+        return
     sets = [("dev", args.dev_packages), ("heldout", args.heldout_packages)]
     for spec in args.extra_set:
         name, _, packages = spec.partition("=")
@@ -293,11 +429,29 @@ def main() -> None:
         for name, packages in sets:
             docs, reasons = build(packages, args.limit, Path(scratch))
             target = args.out / f"{name}.jsonl"
-            with target.open("w", encoding="utf-8") as sink:
-                for doc in docs:
-                    sink.write(json.dumps(doc, ensure_ascii=False) + "\n")
-            tried = ", ".join(f"{k}: {v}" for k, v in reasons.most_common())
-            print(f"{target}: {len(docs)} documents from {', '.join(packages)} ({tried})")
+            report(target, docs, reasons, packages)
+
+
+def build_papers(out: Path, limit: int) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    sets = (("papers-dev", PAPER_DEV_PACKAGES), ("papers-heldout", PAPER_HELDOUT_PACKAGES))
+    with tempfile.TemporaryDirectory(prefix="summary-eval-") as scratch:
+        for name, packages in sets:
+            docs, reasons = build(
+                packages, limit, Path(scratch), debs=out / "debs", per_group=PAPERS_PER_PACKAGE
+            )
+            target = out / f"{name}.jsonl"
+            report(target, docs, reasons, packages)
+
+
+def report(
+    target: Path, docs: list[dict[str, object]], reasons: Counter[str], packages: Iterable[str]
+) -> None:
+    with target.open("w", encoding="utf-8") as sink:
+        for doc in docs:
+            sink.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    tried = ", ".join(f"{k}: {v}" for k, v in reasons.most_common())
+    print(f"{target}: {len(docs)} documents from {len(list(packages))} packages ({tried})")
 
 
 if __name__ == "__main__":

@@ -11,9 +11,10 @@ from typing import Any, ClassVar, Literal, Protocol
 from bluelabel.agents.ingest.documents import FALLBACK_TITLES
 from bluelabel.agents.inputs import AgentContext, AgentInput
 from bluelabel.agents.options import StepOptions, option
-from bluelabel.agents.pdf.outline import OutlineEntry
+from bluelabel.agents.pdf.metadata import without_placeholders
 from bluelabel.agents.results import DigestResult
-from bluelabel.agents.summarize import summarize
+from bluelabel.agents.summarize import GIST_CHARS, repeats, summarize
+from bluelabel.agents.summarize.structure import outline_of
 from bluelabel.errors import AgentInputError, NothingToDigest, StoreError
 from bluelabel.render.digest import (
     DEFAULT_SECTIONS,
@@ -25,7 +26,7 @@ from bluelabel.render.digest import (
 from bluelabel.store import DocumentRecord, KnowledgeStore
 from bluelabel.timeparse import TimeParseError, parse_time
 
-SUMMARY_VERSION = 3  # 3: the text-model summariser with what_inside and gist
+SUMMARY_VERSION = 4  # 4: whole sentences only, a note instead of a summary of furniture
 #: A summary reads at most this much of a document (the opening holds what it is about).
 SUMMARY_INPUT_CHARS = 8_000_000
 
@@ -98,13 +99,12 @@ class ExtractiveSummarizer:
     def summarize(
         self, text: str, *, sentences: int, key_points: int, title: str, outline: list[Any]
     ) -> tuple[dict[str, Any], bool]:
-        entries = [
-            OutlineEntry(int(e[0]), str(e[1]), e[2] if isinstance(e[2], int) else None)
-            for e in outline
-            if isinstance(e, (list, tuple)) and len(e) == 3
-        ]
         result = summarize(
-            text, sentences=sentences, key_points=key_points, title=title or None, outline=entries
+            text,
+            sentences=sentences,
+            key_points=key_points,
+            title=title or None,
+            outline=outline_of(outline),
         )
         return extractive_fields(result), True
 
@@ -118,16 +118,9 @@ def extractive_fields(result: Any) -> dict[str, Any]:
         "what_inside": list(result.what_inside),
         "gist": result.gist,
         "title": result.title,
+        "note": result.note,
+        "summary_sentences": list(result.summary_sentences),
     }
-
-
-def _title(record: DocumentRecord, summary: Mapping[str, Any]) -> str:
-    """The document's own title; over a fallback (its file name), the one the summariser
-    found (the first heading)."""
-    found = summary.get("title")
-    if record.metadata.get("title_from") in FALLBACK_TITLES and isinstance(found, str) and found:
-        return found
-    return record.title or (found if isinstance(found, str) and found else None) or record.source
 
 
 def _outline_inside(record: DocumentRecord) -> list[str]:
@@ -139,6 +132,18 @@ def _outline_inside(record: DocumentRecord) -> list[str]:
 def _gist(summary: str) -> str:
     first = summary.split(". ")[0].strip().rstrip(".")
     return f"{first[:200]}." if first else ""
+
+
+def gist_of(title: str, summary: Mapping[str, Any]) -> str:
+    """The one line a batch or periodic digest shows beside ``title``: the summary's best
+    sentence, else its next one that does not just say the title again, else nothing."""
+    gist = str(summary.get("gist") or "") or _gist(str(summary.get("summary") or ""))
+    if not repeats(gist, title):
+        return gist
+    for sentence in summary.get("summary_sentences") or ():
+        if isinstance(sentence, str) and not repeats(sentence, title):
+            return _gist(sentence) if len(sentence) > GIST_CHARS else sentence
+    return ""
 
 
 def summarizer_for(opts: SummaryOptions) -> Summarizer:
@@ -195,20 +200,21 @@ def summarize_record(
 
 
 def digest_item(record: DocumentRecord, summary: Mapping[str, Any]) -> DigestItem:
+    title = record.title or record.source  # chosen once at ingest, shown so everywhere
     return DigestItem(
         content_id=record.content_id,
-        title=_title(record, summary),
+        title=title,
         source=record.source,
         date=record.ingested_at,
         content_type=record.content_type,
         length=record.content_length,
-        summary=summary.get("summary") or "(no text to summarise)",
+        summary=summary.get("summary") or summary.get("note") or "(no text to summarise)",
         key_points=list(summary.get("key_points") or []),
         keywords=list(summary.get("keywords") or []),
         what_inside=list(summary.get("what_inside") or []) or _outline_inside(record),
-        gist=str(summary.get("gist") or "") or _gist(str(summary.get("summary") or "")),
+        gist=gist_of(title, summary),
         page_count=record.page_count,
-        metadata=dict(record.metadata),
+        metadata=without_placeholders(record.metadata),  # records stored before ingest did
     )
 
 
@@ -341,17 +347,18 @@ class DigestAgent:
         data = extractive_fields(
             summarize(text, sentences=opts.sentences, key_points=opts.key_points)
         )
+        title = str(meta.get("title") or data["title"] or request.source)
         return DigestItem(
             content_id=str(request.content.get("content_id", "inline")),
-            title=str(meta.get("title") or request.source),
+            title=title,
             source=request.source,
             date=str(meta.get("created_at", "")),
             content_type=str(request.content.get("content_type", "text")),
             length=len(text),
-            summary=data["summary"],
+            summary=data["summary"] or data["note"] or "(no text to summarise)",
             key_points=data["key_points"],
             keywords=data["keywords"],
-            gist=data["gist"] or _gist(data["summary"]),
+            gist=gist_of(title, data),
             metadata={k: v for k, v in meta.items() if k in ("author", "language", "created_at")},
         )
 

@@ -102,8 +102,14 @@ def item_sections(
 
 
 def gist_table_rows(items: Sequence[DigestItem]) -> list[str]:
-    """One line per document: its title and gist (batch and periodic digests)."""
-    return [f"{item.title}: {item.gist}" if item.gist else item.title for item in items]
+    """One line per document: its title and gist (batch and periodic digests). The gist
+    never merely repeats the title (the digest agent chose it so): a gist equal to the
+    title is left out, and a title that ends a sentence loses its full stop before the colon."""
+    rows = []
+    for item in items:
+        gist = item.gist if item.gist.strip().lower() != item.title.strip().lower() else ""
+        rows.append(f"{item.title.rstrip('.')}: {gist}" if gist else item.title)
+    return rows
 
 
 def digest_page(

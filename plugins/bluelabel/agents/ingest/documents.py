@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,12 @@ from typing import Any
 from bluelabel.agents.ingest.options import IngestOptions
 from bluelabel.agents.inputs import AgentContext
 from bluelabel.agents.results import IngestResult
+from bluelabel.agents.summarize.structure import (
+    TITLE_HEAD_CHARS,
+    heading_title,
+    outline_of,
+    usable_title,
+)
 from bluelabel.store import DocumentRecord, KnowledgeStore
 
 
@@ -23,9 +30,40 @@ def first_line(text: str) -> str | None:
     return None
 
 
-#: Where a record's title came from; a digest prefers the summariser's title (the first
-#: heading) over a fallback (a file name, a first line).
+#: Where a record's title came from when the document named itself nowhere: a file name or
+#: the first line of inline text (the summariser is not told these as the title).
 FALLBACK_TITLES = frozenset({"file name", "first line"})
+
+
+def choose_title(
+    opts: IngestOptions,
+    own: str | None,
+    opening: str,
+    fallback: str | None,
+    fallback_from: str = "file name",
+    outline: Sequence[Any] = (),
+) -> tuple[str | None, str]:
+    """A document's one title, chosen once at ingest, and where it came from ("option",
+    "document", "heading", ``fallback_from``): the step's ``title`` option; else the
+    document's ``own`` title (PDF or Word metadata, an HTML title) unless it is a placeholder
+    ("untitled", a file name); else the first heading of its text (``opening``: its first
+    ``TITLE_HEAD_CHARS`` characters; ``outline``: a PDF's ``[level, title, page]`` bookmarks);
+    else ``fallback``. The list, search, the document page, digests and the CLI all show it."""
+    if opts.title:
+        return opts.title, "option"
+    title = usable_title(own)
+    if title:
+        return title, "document"
+    heading = heading_title(opening, outline_of(outline))
+    if heading:
+        return heading, "heading"
+    return fallback, fallback_from
+
+
+def opening_of(path: Path) -> str:
+    """The first ``TITLE_HEAD_CHARS`` characters of a staged text file (for its title)."""
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        return handle.read(TITLE_HEAD_CHARS)
 
 
 def text_record(
@@ -38,15 +76,16 @@ def text_record(
     title: str | None,
     title_from: str,
 ) -> DocumentRecord:
-    """The record of a text-like document (text, a web page): the step's title wins."""
+    """The record of a text-like document (text, a web page); ``title`` and ``title_from``
+    as :func:`choose_title` gives them."""
     return DocumentRecord(
         content_id=content_id,
         content_type=kind,
         source=source,
-        title=opts.title or title,
+        title=title,
         content_length=length,
         ingested_at=now(),
-        metadata={**extra, "title_from": "option" if opts.title else title_from},
+        metadata={**extra, "title_from": title_from},
         tags=list(opts.tags),
         text_layer=True,
     )

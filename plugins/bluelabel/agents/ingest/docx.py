@@ -8,7 +8,13 @@ from typing import Any
 from bluelabel.agents.files import LocalFile, content_id_of_file
 from bluelabel.agents.formats import read_document
 from bluelabel.agents.formats.docx import extract_docx_text
-from bluelabel.agents.ingest.documents import ingest_result, now, store_document
+from bluelabel.agents.ingest.documents import (
+    choose_title,
+    ingest_result,
+    now,
+    opening_of,
+    store_document,
+)
 from bluelabel.agents.ingest.options import IngestOptions, byte_limit
 from bluelabel.agents.ingest.pdf import text_length
 from bluelabel.agents.inputs import AgentContext
@@ -46,20 +52,19 @@ def ingest_docx_file(
         )
         if extraction.chars == 0:
             raise IngestError(source, "the Word document holds no text")
+        title, title_from = choose_title(
+            opts, extraction.title, opening_of(staged), stem or file.path.stem
+        )
         record = DocumentRecord(
             content_id=content_id,
             content_type="docx",
             source=source,
-            title=opts.title or extraction.title or stem or file.path.stem,
+            title=title,
             content_length=text_length(staged),
             ingested_at=now(),
             metadata={
                 **(extra or {}),
-                "title_from": "option"
-                if opts.title
-                else extraction.title_from
-                if extraction.title
-                else "file name",
+                "title_from": title_from,
             },
             tags=list(opts.tags),
             source_bytes=file.size,

@@ -8,7 +8,7 @@ from typing import Any
 from bluelabel.agents.files import LocalFile, binary_kind, content_id_of_text
 from bluelabel.agents.formats import read_document
 from bluelabel.agents.formats.html import html_document_text
-from bluelabel.agents.ingest.documents import store_document, text_record
+from bluelabel.agents.ingest.documents import choose_title, store_document, text_record
 from bluelabel.agents.ingest.options import IngestOptions, byte_limit
 from bluelabel.agents.inputs import AgentContext
 from bluelabel.agents.results import IngestResult
@@ -34,6 +34,7 @@ def ingest_html_file(
     title, text = html_document_text(data, charset)
     if not text.strip():
         raise IngestError(source, "no readable text in the HTML document")
+    chosen = choose_title(opts, title, text, stem or file.path.stem)
     record = text_record(
         content_id_of_text(text, "html"),
         "html",
@@ -41,7 +42,6 @@ def ingest_html_file(
         len(text),
         opts,
         dict(extra or {}),
-        title or stem or file.path.stem,
-        "document" if title else "file name",
+        *chosen,
     )
     return store_document(record, text, context)

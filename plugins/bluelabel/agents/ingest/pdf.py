@@ -7,7 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from bluelabel.agents.files import LocalFile, content_id_of_file
-from bluelabel.agents.ingest.documents import ingest_result, now, store_document
+from bluelabel.agents.ingest.documents import (
+    choose_title,
+    ingest_result,
+    now,
+    opening_of,
+    store_document,
+)
 from bluelabel.agents.ingest.options import IngestOptions, byte_limit
 from bluelabel.agents.inputs import AgentContext
 from bluelabel.agents.pdf import (
@@ -74,11 +80,18 @@ def ingest_pdf(
         if extraction.repaired:
             context.log.warning("%s: PDFium could not open the file; pypdf repaired it", source)
         metadata = dict(extraction.metadata)
+        title, title_from = choose_title(
+            opts,
+            metadata.get("title"),
+            opening_of(staged),
+            stem or file.path.stem,
+            outline=extraction.outline,
+        )
         record = DocumentRecord(
             content_id=content_id,
             content_type="pdf",
             source=source,
-            title=opts.title or metadata.get("title") or stem or file.path.stem,
+            title=title,
             content_length=text_length(staged),
             ingested_at=now(),
             metadata={
@@ -86,11 +99,7 @@ def ingest_pdf(
                 "page_count": extraction.page_count,
                 "pdf_backend": extraction.backend,
                 "encrypted": extraction.encrypted,
-                "title_from": "option"
-                if opts.title
-                else "document"
-                if metadata.get("title")
-                else "file name",
+                "title_from": title_from,
                 **_ocr_metadata(extraction, ocr),
                 **(extra or {}),
             },

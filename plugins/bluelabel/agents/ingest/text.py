@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from bluelabel.agents.files import LocalFile, content_id_of_text
-from bluelabel.agents.ingest.documents import first_line, store_document, text_record
+from bluelabel.agents.ingest.documents import (
+    choose_title,
+    first_line,
+    opening_of,
+    store_document,
+    text_record,
+)
 from bluelabel.agents.ingest.options import IngestOptions, byte_limit
 from bluelabel.agents.inputs import AgentContext
 from bluelabel.agents.results import IngestResult
@@ -28,15 +34,9 @@ def ingest_text_file(
         text = stage_text_stream(handle, staged, max_bytes=limit, source=source)
         if text.first_line is None:  # nothing but white space
             raise IngestError(source, "the text is empty")
+        title = choose_title(opts, None, opening_of(staged), stem or file.path.stem)
         record = text_record(
-            text.content_id,
-            "text",
-            source,
-            text.chars,
-            opts,
-            dict(extra or {}),
-            stem or file.path.stem,
-            "file name",
+            text.content_id, "text", source, text.chars, opts, dict(extra or {}), *title
         )
         return store_document(record, staged, context)
 
@@ -47,14 +47,6 @@ def ingest_inline_text(
     check_text_size(text, max_bytes=context.settings.max_text_bytes, source=source)
     if not text.strip():
         raise IngestError(source, "the text is empty")
-    record = text_record(
-        content_id_of_text(text),
-        "text",
-        source,
-        len(text),
-        opts,
-        {},
-        first_line(text),
-        "first line",
-    )
+    title = choose_title(opts, None, text, first_line(text), "first line")
+    record = text_record(content_id_of_text(text), "text", source, len(text), opts, {}, *title)
     return store_document(record, text, context)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from bluelabel.agents.files import binary_kind, check_regular_file, content_id_of_text
 from bluelabel.agents.html_text import html_to_text
-from bluelabel.agents.ingest.documents import store_document, text_record
+from bluelabel.agents.ingest.documents import choose_title, store_document, text_record
 from bluelabel.agents.ingest.options import IngestOptions, byte_limit
 from bluelabel.agents.ingest.pdf import ingest_pdf
 from bluelabel.agents.inputs import AgentContext
@@ -63,14 +63,8 @@ def ingest_url(url: str, opts: IngestOptions, context: AgentContext) -> IngestRe
         title, text = html_to_text(text)
     if not text.strip():
         raise IngestError(url, f"no readable text in the response ({fetched.content_type})")
+    chosen = choose_title(opts, title, text, None, "first line")
     record = text_record(
-        content_id_of_text(text, "url"),
-        "url",
-        url,
-        len(text),
-        opts,
-        extra,
-        title,
-        "document" if title else "first line",
+        content_id_of_text(text, "url"), "url", url, len(text), opts, extra, *chosen
     )
     return store_document(record, text, context)

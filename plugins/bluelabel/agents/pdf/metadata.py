@@ -19,34 +19,69 @@ _METADATA_KEYS = {
 #: Longest metadata value kept (a hostile file can carry megabytes in /Title).
 MAX_VALUE_CHARS = 2000
 
-#: Titles that PDF generators write when the author gave none.
-PLACEHOLDER_TITLES = frozenset(
+#: Values that generators and templates write when the author gave none ("(anonymous)",
+#: "unspecified"): they say nothing about the document, so no record keeps them.
+PLACEHOLDER_VALUES = frozenset(
     {
-        "",
-        "untitled",
-        "(anonymous)",
         "anonymous",
-        "(unspecified)",
         "unspecified",
-        "title",
-        "document",
-        "microsoft word",
+        "not specified",
+        "unknown",
+        "untitled",
+        "no title",
+        "none",
+        "null",
+        "nil",
+        "n/a",
+        "na",
+        "-",
+        "?",
+        "user",
+        "admin",
+        "administrator",
+        "owner",
+        "default",
     }
 )
+#: Titles that generators write: a generic word, a slide number, an application's name, or
+#: the source file's name ("paper.dvi", "Microsoft Word - report.docx").
+_PLACEHOLDER_TITLE = re.compile(
+    r"^(title|document|slide \d+|presentation|pdf|microsoft (word|powerpoint|excel)\b.*|"
+    r".*\.(dvi|tex|pdf|docx?|odt|ps|rtf|txt|html?|md|xlsx?|pptx?))$",
+    re.IGNORECASE,
+)
+
+
+def is_placeholder(key: str, value: str) -> bool:
+    """Whether ``value`` of metadata ``key`` is a generator's placeholder, not information:
+    empty, one of :data:`PLACEHOLDER_VALUES` (in brackets or not), the key's own name
+    ("Author: Author") or, for a title, a generic word or a file name."""
+    text = " ".join(value.split()).strip("()[]<>{} \"'").lower()
+    if not text or text in PLACEHOLDER_VALUES or text == key.lower():
+        return True
+    return key == "title" and bool(_PLACEHOLDER_TITLE.match(text))
+
+
+def without_placeholders(metadata: dict[str, Any]) -> dict[str, Any]:
+    """``metadata`` less its placeholder text values (for records stored before ingest
+    dropped them)."""
+    return {
+        key: value
+        for key, value in metadata.items()
+        if not (isinstance(value, str) and is_placeholder(key, value))
+    }
 
 
 def normalise_metadata(raw: dict[str, Any]) -> dict[str, Any]:
     """Known ``/Info`` keys under plain names, dates as ISO 8601, values length-capped;
-    placeholder titles ("Untitled", "(anonymous)") dropped."""
+    placeholders ("Untitled", "(anonymous)", "unspecified") dropped."""
     metadata: dict[str, Any] = {}
     for key, name in _METADATA_KEYS.items():
         value = raw.get(key)
         if value is None:
             continue
         text = " ".join(str(value).split())[:MAX_VALUE_CHARS]
-        if not text:
-            continue
-        if name == "title" and text.lower() in PLACEHOLDER_TITLES:
+        if is_placeholder(name, text):
             continue
         metadata[name] = parse_pdf_date(text) if name in ("created", "modified") else text
     return metadata

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from bluelabel.agents.pdf.outline import OutlineEntry, outline_from_pdfium
 from bluelabel.agents.summarize.language import detect_language, stem, stopwords, terms
+from bluelabel.agents.summarize.lines import normal_title
 from bluelabel.agents.summarize.scoring import Candidate, rank, select
 from bluelabel.agents.summarize.sections import section_name
 from bluelabel.agents.summarize.sentences import (
@@ -64,6 +65,9 @@ class Summary:
     summary_section: str | None = None
     #: ISO 639-1 code of the language the stopwords were chosen for
     language: str = "en"
+    #: why there is no summary, when the text has no sentence to show (only a title, page
+    #: furniture, lists...): said instead of inventing one
+    note: str | None = None
 
 
 def summarize(
@@ -94,16 +98,18 @@ def summarize(
     inside = what_inside(outline, model, words, detected_title)
     count = len(_SENTENCE_END.findall(text))
     if not candidates:
-        fallback = _fallback(model, text)
+        fallback = _fallback(model, detected_title)
+        note = None if fallback else no_prose_note(model, detected_title)
         return Summary(
             summary=fallback,
             keywords=_keywords(model, sections, stop, keywords),
             sentence_count=count,
-            gist=_gist(fallback),
+            gist=_gist(fallback or note or ""),
             what_inside=inside,
             title=detected_title,
             summary_sentences=[fallback] if fallback else [],
             language=language,
+            note=note,
         )
     ranking = rank(candidates, Counter(terms(detected_title or "", stop)))
     # An author's abstract is the summary the document already has: its sentences first.
@@ -118,7 +124,7 @@ def summarize(
         key_points=[candidates[i].text for i in sorted(points)],
         keywords=_keywords(model, sections, stop, keywords),
         sentence_count=count,
-        gist=_gist(best.text if best else candidates[0].text),
+        gist=_gist(_gist_sentence([candidates[i].text for i in picked], detected_title)),
         what_inside=inside,
         title=detected_title,
         summary_sentences=chosen,
@@ -128,10 +134,13 @@ def summarize(
 
 
 def _names(title: str | None, model: TextModel, outline: Sequence[OutlineEntry]) -> frozenset[str]:
-    """Words of the title and headings: the names a sentence may start with in lower case."""
-    texts = [title or "", *model.first_lines, *(e.title for e in outline)]
+    """The names a sentence may start with in lower case ("powerdot is a class"): words
+    written in lower case in the title, the headings or the short lines of the title page
+    (a name keeps its case where other words are capitalised)."""
+    short = [line for line in model.first_lines if len(line.split()) <= 8]
+    texts = [title or "", *short, *(e.title for e in outline)]
     texts.extend(b.text for b in model.blocks if b.kind == "heading")
-    return frozenset(w.lower() for text in texts for w in re.findall(r"[^\W_]+", text))
+    return frozenset(w for text in texts for w in re.findall(r"[^\W_]+", text) if w[:1].islower())
 
 
 def _candidates(
@@ -200,9 +209,52 @@ def _gist(sentence: str) -> str:
     return sentence[: cut if cut > GIST_CHARS // 2 else GIST_CHARS - 1].rstrip(",;:") + "…"
 
 
-def _fallback(model: TextModel, text: str) -> str:
-    """No prose sentence at all: the start of the first paragraph, else of the text."""
+def _gist_sentence(picked: Sequence[str], title: str | None) -> str:
+    """The best summary sentence that does not merely repeat the title."""
+    for sentence in picked:
+        if not repeats(sentence, title):
+            return sentence
+    return picked[0] if picked else ""
+
+
+def repeats(text: str, title: str | None) -> bool:
+    """Whether ``text`` starts by saying ``title`` again (case, numbering and punctuation
+    aside)."""
+    key = normal_title(title or "")
+    return bool(key) and normal_title(text).startswith(key)
+
+
+def _fallback(model: TextModel, title: str | None) -> str:
+    """No prose sentence at all: the first paragraph that reads as text (a short note
+    without a full stop), never the title, a list item or a line cut from a table."""
     for block in model.blocks:
-        if block.kind == "text":
-            return block.text[:_FALLBACK_CHARS].strip()
-    return " ".join(text[: _FALLBACK_CHARS * 4].split())[:_FALLBACK_CHARS]
+        text = block.text.strip()
+        if block.kind != "text" or repeats(text, title) or len(text.split()) < 3:
+            continue
+        if text[:1].isupper() or (not text[:1].isalpha() and not text[:1].isdigit()):
+            return text[:_FALLBACK_CHARS].strip()
+    return ""
+
+
+_NOT_PROSE = (
+    ("furniture", "running headers"),
+    ("toc", "a table of contents"),
+    ("index", "an index"),
+    ("references", "a bibliography"),
+    ("code", "code"),
+    ("table", "tables"),
+)
+
+
+def no_prose_note(model: TextModel, title: str | None) -> str:
+    """What the text holds instead of sentences, said in one sentence."""
+    parts = ["a title"] if title else []
+    parts += [name for reason, name in _NOT_PROSE if model.dropped[reason]]
+    if any(b.kind == "text" and not repeats(b.text, title) for b in model.blocks):
+        parts.append("list items")
+    if not parts:
+        return "The text is empty: there is nothing to summarise."
+    if parts == ["a title"]:
+        return "The text is only a title: there is nothing more to summarise."
+    listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    return f"The text holds no sentences to summarise, only {listed}."

@@ -43,6 +43,7 @@ _NAMED_HEADING = re.compile(
     r"^(?P<number>(?i:part|chapter|appendix|teil|kapitel|chapitre|partie)\s+"
     r"(?:\d{1,3}|[IVX]{1,5}|[A-Z])\.?)(?:\s*[:.–—-]?\s*(?P<title>[^.!?]{0,80}))?$"
 )
+_MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(\S.*?)\s*#*$")
 TERMINAL = re.compile(r"[.!?:;。！？…][\"'”’)\]]*$")
 URL_TAIL = re.compile(r"(?:https?://|www\.)\S*[./\-_#?=&~]$")
 
@@ -114,6 +115,9 @@ def heading_of(line: str, outline_titles: dict[str, int]) -> tuple[str, int] | N
     level = outline_titles.get(normal_title(line))
     if level is not None:
         return line, level
+    markdown = _MARKDOWN_HEADING.match(line)
+    if markdown and _LETTER_WORD.search(markdown.group(2)):
+        return markdown.group(2).strip(), len(markdown.group(1))
     match = _NUMBERED_HEADING.match(line)
     if match and _LETTER_WORD.search(match.group("title")) and not line[-1].isdigit():
         return line, match.group("number").count(".") + 1

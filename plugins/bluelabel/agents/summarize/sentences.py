@@ -241,9 +241,10 @@ def why_not_prose(sentence: str) -> str | None:
 
 
 def lowercase_start_allowed(sentence: str, names: frozenset[str]) -> bool:
-    """A sentence may start in lower case only with a name ("powerdot is a class"): a word
-    of the title or the headings, or one with a digit or symbol in it ("pdf14", "units.sty")."""
+    """A sentence may start in lower case only with a name ("powerdot is a class"): one of
+    ``names`` (as written there), or a word with a digit or symbol in it ("pdf14",
+    "units.sty")."""
     first = sentence.split(maxsplit=1)[0].strip(",:;")
     if not first[:1].islower():
         return True
-    return first.lower() in names or not first.isalpha()
+    return first in names or not first.isalpha()

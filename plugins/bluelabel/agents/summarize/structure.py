@@ -12,29 +12,31 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from bluelabel.agents.pdf.metadata import is_placeholder
 from bluelabel.agents.pdf.outline import OutlineEntry, clean_title
 from bluelabel.agents.summarize.lines import is_code, normal_title
 from bluelabel.agents.summarize.sections import Role, section_name
-from bluelabel.agents.summarize.textmodel import Block, TextModel
+from bluelabel.agents.summarize.textmodel import Block, TextModel, build_text_model
 
 #: Documents from this many pages (or words) up get a "What's inside" list.
 LONG_DOCUMENT_PAGES = 6
 LONG_DOCUMENT_WORDS = 3_000
 MAX_INSIDE = 8
+#: Characters of a document's opening read for its title at ingest (the title page and, for
+#: running headers to be recognised, a few pages more).
+TITLE_HEAD_CHARS = 64_000
 _NOT_INSIDE: frozenset[Role | None] = frozenset({"contents", "references", "index", "abstract"})
 _BACK_MATTER: frozenset[Role | None] = frozenset({"references", "index"})
 
-_GENERIC_TITLE = re.compile(
-    r"^(untitled|title|document|slide \d+|presentation|pdf|none|unknown|no title|"
-    r"microsoft (word|powerpoint|excel)\b.*|.*\.(dvi|tex|pdf|docx?|odt|ps|rtf|txt|html?))$",
-    re.IGNORECASE,
-)
 _DATE_LIKE = re.compile(
     r"^(?:\w+\s+)?(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{4})\b|^(?:january|february|march|april|"
     r"may|june|july|august|september|october|november|december)\b",
     re.IGNORECASE,
 )
+#: A line that ends a sentence of eight words or more: prose, not a title.
+_PROSE_LINE = re.compile(r"^(?:\S+\s+){7,}\S+[.!?]$")
 _VERSION_LINE = re.compile(r"^(?:v|version|rev|revision|release)\s?\d", re.IGNORECASE)
 _CONTACT = re.compile(r"@|https?://|www\.", re.IGNORECASE)
 # Footnote marks after a title ("Title*", "Title †", "Title 1"); a digit that is part of the
@@ -74,7 +76,7 @@ def usable_title(title: str | None) -> str | None:
     if not title:
         return None
     text = clean_title(title, 200)
-    if len(text) < 3 or not re.search(r"[^\W\d_]{2}", text) or _GENERIC_TITLE.match(text):
+    if len(text) < 3 or not re.search(r"[^\W\d_]{2}", text) or is_placeholder("title", text):
         return None
     return text
 
@@ -93,13 +95,34 @@ def detect_title(metadata_title: str | None, model: TextModel) -> str | None:
     lines = model.first_lines
     for number, line in enumerate(lines):
         candidate = _MARKS.sub("", _MARKDOWN_HEADING.sub("", line)).strip()
+        following = lines[number + 1] if number + 1 < len(lines) else ""
+        if _PROSE_LINE.search(candidate) or (
+            following[:1].islower() and len(candidate) + len(following) >= 160
+        ):
+            break  # the text has begun: a title comes before it, never in it
         if not _title_like(candidate):
             continue
-        following = lines[number + 1] if number + 1 < len(lines) else ""
-        if following[:1].islower() and len(candidate) + len(following) < 160:
+        if following[:1].islower():
             candidate = f"{candidate} {_MARKS.sub('', following).strip()}"
         return usable_title(candidate)
     return None
+
+
+def outline_of(raw: Sequence[Any]) -> list[OutlineEntry]:
+    """A stored record's outline (``[level, title, page]`` lists) as entries; malformed
+    entries are left out."""
+    return [
+        OutlineEntry(int(e[0]), str(e[1]), e[2] if isinstance(e[2], int) else None)
+        for e in raw
+        if isinstance(e, (list, tuple)) and len(e) == 3 and isinstance(e[0], int)
+    ]
+
+
+def heading_title(text: str, outline: Sequence[OutlineEntry] = ()) -> str | None:
+    """The title the text of a document gives itself (its first heading, else a first line
+    that reads like a title), read from its opening ``TITLE_HEAD_CHARS`` characters only."""
+    model = build_text_model(text[:TITLE_HEAD_CHARS], [(e.title, e.level + 1) for e in outline])
+    return detect_title(None, model)
 
 
 def _title_like(line: str) -> bool:

@@ -131,11 +131,16 @@ def _page_lines(page: str) -> list[str]:
     return lines
 
 
-def _is_running_line(line: str, index: int, offset: int | None, repeated: set[str]) -> bool:
+def _is_running_line(
+    line: str, index: int, offset: int | None, repeated: set[str], width: int
+) -> bool:
     if is_page_number(line):
         return True
-    if furniture_key(line) in repeated:
-        return index > 0  # the title page's first line is the title the headers repeat
+    key = furniture_key(line)
+    if key in repeated and not (len(line) >= 0.9 * width and not TERMINAL.search(line)):
+        # (a full line that runs on is prose the pages repeat, not a running header)
+        # the title page's first line is the title the headers repeat, unless it is numbered
+        return index > 0 or "#" in key
     if offset is None:
         return False
     printed = str(index + offset)
@@ -193,7 +198,9 @@ def build_text_model(text: str, outline_titles: Iterable[tuple[str, int]] = ()) 
     builder = _Builder()
     mode: str | None = None  # a "toc", "references" or "dropped" section being skipped
     for index, all_lines in zip(chosen, pages, strict=True):
-        lines = _without_furniture(all_lines, index, offset, repeated, model.dropped)
+        lines = _without_furniture(
+            all_lines, index, offset, repeated, model.dropped, document_width
+        )
         if index == 0:
             model.first_lines = lines[:8]
         if builder.open and not (builder.open_sentence() and _starts_lower(lines)):
@@ -245,12 +252,17 @@ def build_text_model(text: str, outline_titles: Iterable[tuple[str, int]] = ()) 
 
 
 def _without_furniture(
-    lines: list[str], index: int, offset: int | None, repeated: set[str], dropped: Counter[str]
+    lines: list[str],
+    index: int,
+    offset: int | None,
+    repeated: set[str],
+    dropped: Counter[str],
+    width: int,
 ) -> list[str]:
     kept = []
     for position, line in enumerate(lines):
         edge = position < FURNITURE_LINES or position >= len(lines) - FURNITURE_LINES
-        if edge and _is_running_line(line, index, offset, repeated):
+        if edge and _is_running_line(line, index, offset, repeated, width):
             dropped["furniture"] += 1
         else:
             kept.append(line)
