@@ -336,7 +336,9 @@ JUNK_RULES: dict[str, tuple[str, Callable[[str], bool]]] = {
     ),
     "toc line": (
         "a table-of-contents entry: ends ' .', or a section number, a title and a page number",
-        lambda s: bool(re.search(r"\s\.$", s) or re.match(r"^\d+(\.\d+)+\s.*\s\d{1,4}\.?$", s)),
+        lambda s: bool(
+            re.search(r"[^.\s]\s\.$", s) or re.match(r"^\d+(\.\d+)+\s.*\s\d{1,4}\.?$", s)
+        ),
     ),
     "citation": (
         "a citation bracket ('[12]', '[Knu84]', '[?]') or an unresolved '(?)'",
@@ -349,7 +351,9 @@ JUNK_RULES: dict[str, tuple[str, Callable[[str], bool]]] = {
         "a version or typesetting stamp ('This version corresponds to ...', 'typeset on')",
         lambda s: bool(
             re.search(
-                r"\b(?:typeset|compiled|generated|printed) on\b|\bcorresponds to (?:version|v\d)|"
+                r"\b(?:typeset|compiled|generated|printed|processed) on\s+(?:\d|\w+day\b|"
+                r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)|"
+                r"\bcorresponds to (?:version|v\d)|"
                 r"\bthis (?:document|file|manual) corresponds to\b",
                 s,
                 re.I,

@@ -34,7 +34,13 @@ SUMMARY_INPUT_CHARS = 8_000_000
 class SummaryOptions(StepOptions):
     """How documents are summarised (digest and periodic digest)."""
 
-    sentences: int = option(3, "Sentences in each summary.", minimum=1, maximum=20)
+    sentences: int = option(
+        3,
+        "Sentences in each summary (extractive: more, up to twice as many, while it is "
+        "shorter than about 100 words).",
+        minimum=1,
+        maximum=20,
+    )
     key_points: int = option(5, "Key points per document.", minimum=0, maximum=20)
     sections: list[str] = option(
         list(DEFAULT_SECTIONS),

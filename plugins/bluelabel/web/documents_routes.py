@@ -211,6 +211,7 @@ def get_document(content_id: str, user: CachedUserDep) -> DocumentDetail:
     """A stored document: its record, summary and key points, and the runs that ingested it
     (those of DAGs the user may read)."""
     from bluelabel.agents.digest import ExtractiveSummarizer, SummaryOptions, summarize_record
+    from bluelabel.agents.pdf.metadata import without_placeholders
 
     if not content_id.replace("-", "").replace("_", "").isalnum() or len(content_id) > 200:
         raise HTTPException(422, f"not a content id: {content_id[:80]!r}")
@@ -246,8 +247,8 @@ def get_document(content_id: str, user: CachedUserDep) -> DocumentDetail:
         source_bytes=record.source_bytes,
         text_layer=record.text_layer,
         warnings=record.warnings,
-        metadata=record.metadata,
-        summary=summary.get("summary") or "",
+        metadata=without_placeholders(record.metadata),  # a record stored before ingest did
+        summary=summary.get("summary") or summary.get("note") or "",
         key_points=list(summary.get("key_points") or []),
         keywords=list(summary.get("keywords") or []),
         ingests=_ingests(store, content_id, readable_dag_ids(user)),

@@ -21,9 +21,12 @@ from bluelabel.agents.summarize.lines import normal_title
 from bluelabel.agents.summarize.scoring import Candidate, rank, select
 from bluelabel.agents.summarize.sections import section_name
 from bluelabel.agents.summarize.sentences import (
+    describes_document,
     lowercase_start_allowed,
     split_sentences,
     why_not_prose,
+    without_citations,
+    word_count,
 )
 from bluelabel.agents.summarize.structure import (
     Section,
@@ -35,6 +38,8 @@ from bluelabel.agents.summarize.textmodel import TextModel, build_text_model
 
 __all__ = ["OutlineEntry", "Summary", "outline_from_pdfium", "summarize"]
 
+#: A summary is filled with sentences up to about this many words (the digest's budget).
+SUMMARY_WORDS = 100
 #: The one-line gist is cut (on a word boundary) to this many characters.
 GIST_CHARS = 200
 #: Sentences considered when a document is huge (the opening and a spread of the rest).
@@ -78,12 +83,19 @@ def summarize(
     keywords: int = 8,
     title: str | None = None,
     outline: Sequence[OutlineEntry] = (),
+    words: int = SUMMARY_WORDS,
 ) -> Summary:
-    """The ``sentences`` best sentences of ``text`` (in document order), ``key_points``
-    more from across its sections, its ``keywords``, a one-line gist, its title and, for a
-    long document, "What's inside". ``title`` is the metadata title if any; ``outline`` the
-    PDF bookmarks. The same input always gives the same summary."""
-    counts = {"sentences": sentences, "key_points": key_points, "keywords": keywords}
+    """The ``sentences`` best sentences of ``text`` (in document order; more, up to twice as
+    many, while the summary is short of about ``words`` words; 0: exactly ``sentences``),
+    ``key_points`` more from across its sections, its ``keywords``, a one-line gist, its
+    title and, for a long document, "What's inside". ``title`` is the metadata title if any;
+    ``outline`` the PDF bookmarks. The same input always gives the same summary."""
+    counts = {
+        "sentences": sentences,
+        "key_points": key_points,
+        "keywords": keywords,
+        "words": words,
+    }
     for name, value in counts.items():
         if value < 0:
             raise ValueError(f"summarize: {name} must be 0 or more, got {value}")
@@ -94,8 +106,8 @@ def summarize(
     detected_title = detect_title(title, model)
     names = _names(detected_title, model, outline)
     candidates = _candidates(sections, stop, names)
-    words = len(text.split()) if len(text) < 2_000_000 else len(text) // 6
-    inside = what_inside(outline, model, words, detected_title)
+    text_words = len(text.split()) if len(text) < 2_000_000 else len(text) // 6
+    inside = what_inside(outline, model, text_words, detected_title)
     count = len(_SENTENCE_END.findall(text))
     if not candidates:
         fallback = _fallback(model, detected_title)
@@ -114,8 +126,12 @@ def summarize(
     ranking = rank(candidates, Counter(terms(detected_title or "", stop)))
     # An author's abstract is the summary the document already has: its sentences first.
     abstract = [i for i, c in enumerate(candidates) if c.role == "abstract"]
-    picked = select(candidates, ranking, sentences, among=abstract) if abstract else []
-    picked += select(candidates, ranking, sentences - len(picked), exclude=picked)
+    wanted = sentences * 2 if words else sentences
+    picked = select(candidates, ranking, wanted, among=abstract) if abstract else []
+    # a short abstract is filled up from the rest only to ``sentences``, not to ``words``
+    rest = (sentences if abstract else wanted) - len(picked)
+    picked += select(candidates, ranking, rest, exclude=picked)
+    picked = _within_words(picked, candidates, sentences, words)
     points = select(candidates, ranking, key_points, exclude=picked, spread_sections=True)
     chosen = [candidates[i].text for i in sorted(picked)]
     best = candidates[picked[0]] if picked else None
@@ -131,6 +147,22 @@ def summarize(
         summary_section=sections[best.section].title if best else None,
         language=language,
     )
+
+
+def _within_words(
+    picked: list[int], candidates: Sequence[Candidate], sentences: int, words: int
+) -> list[int]:
+    """The first ``sentences`` picks, and the next ones while the summary is short of
+    ``words`` words (a next pick that would run far past them ends it)."""
+    kept = picked[:sentences]
+    total = sum(word_count(candidates[i].text) for i in kept)
+    for index in picked[sentences:]:
+        length = word_count(candidates[index].text)
+        if total >= 0.85 * words or total + length > 1.25 * words:
+            break
+        kept.append(index)
+        total += length
+    return kept
 
 
 def _names(title: str | None, model: TextModel, outline: Sequence[OutlineEntry]) -> frozenset[str]:
@@ -152,6 +184,10 @@ def _candidates(
         rank_in_section = 0
         for block in section.blocks:
             for sentence in split_sentences(block.text):
+                cleaned = without_citations(sentence)  # "... the xspace package [10]."
+                if cleaned is None:
+                    continue
+                sentence = cleaned
                 if sentence in seen or why_not_prose(sentence):
                     continue
                 if not lowercase_start_allowed(sentence, names):
@@ -169,6 +205,7 @@ def _candidates(
                         rank_in_section=rank_in_section,
                         front=section.front,
                         terms=bag,
+                        describes=describes_document(sentence),
                     )
                 )
                 rank_in_section += 1

@@ -59,8 +59,16 @@ def is_page_number(line: str) -> bool:
 def is_toc_line(line: str) -> bool:
     """A table-of-contents or list-of-figures entry: dot leaders, or a numbered title that
     ends with a page number."""
-    return bool(_DOT_LEADERS.search(line)) or (
-        len(line) < 160 and bool(_TOC_ENTRY.match(line)) and len(line.split()) <= 16
+    # cheap tests first: leaders need dots (or ellipses, middle dots); an entry a page number
+    leaders = line.count(".") >= 4 or "…" in line or "·" in line
+    if leaders and _DOT_LEADERS.search(line):
+        return True
+    last = line[-1:]
+    return (
+        (last.isdigit() or last in "ivxlc")
+        and len(line) < 160
+        and bool(_TOC_ENTRY.match(line))
+        and len(line.split()) <= 16
     )
 
 
@@ -102,7 +110,11 @@ def is_table_debris(line: str) -> bool:
     if tokens >= 4 and len(line) - tokens + 1 <= 2.2 * tokens:
         return True
     nonspace = len(line) - line.count(" ")
-    return nonspace > 0 and len(_MATH_CHAR.findall(line)) >= max(2, 0.3 * nonspace)
+    if nonspace == 0:
+        return False
+    # of the math characters only "^" is ASCII: most lines need no scan
+    math = line.count("^") if line.isascii() else len(_MATH_CHAR.findall(line))
+    return math >= max(2, 0.3 * nonspace)
 
 
 def heading_of(line: str, outline_titles: dict[str, int]) -> tuple[str, int] | None:

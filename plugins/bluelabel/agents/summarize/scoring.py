@@ -24,19 +24,26 @@ CENTROID_TERMS = 100
 MMR_POOL = 300
 LAMBDA = 0.7
 ROLE_BOOST: dict[Role | None, float] = {
-    "abstract": 3.0,
-    "introduction": 1.2,
-    "conclusion": 0.2,
+    "abstract": 6.0,
+    "introduction": 1.8,
+    "conclusion": 3.0,
     "implementation": -0.5,
 }
 FRONT_MATTER_BOOST = -0.3
 #: Boost for the first sentences of a section, falling off with the rank in the section.
 SECTION_LEAD_BOOST = 0.3
 #: Boost for the opening sentences of the document, falling off with their order.
-DOCUMENT_LEAD_BOOST = 2.0
+DOCUMENT_LEAD_BOOST = 3.0
 DOCUMENT_LEAD_SCALE = 8.0
 #: Weight of a sentence's similarity to the title (Edmundson's title words).
 TITLE_WEIGHT = 0.5
+#: Boost for a sentence that says what the document is ("This package provides ...", "In
+#: this paper we describe ..."): the sentence a person writing a summary starts from.
+DESCRIBES_BOOST = 1.0
+#: ... when it is among the document's first sentences or in its introduction or conclusion
+#: (later, "this package" is more often a detail of use than what the document is).
+DESCRIBES_WITHIN = 10
+_DESCRIBING_ROLES: frozenset[Role | None] = frozenset({"abstract", "introduction", "conclusion"})
 #: A key point from a section already used is worth this much less, per use.
 SECTION_REPEAT_FACTOR = 0.6
 
@@ -52,6 +59,8 @@ class Candidate:
     rank_in_section: int
     front: bool = False
     terms: Counter[str] = field(default_factory=Counter)
+    #: the sentence says what the document is ("This package provides ...")
+    describes: bool = False
 
 
 @dataclass
@@ -82,6 +91,8 @@ def rank(candidates: Sequence[Candidate], title_terms: Counter[str] | None = Non
         boost = ROLE_BOOST.get(c.role, 0.0) + (FRONT_MATTER_BOOST if c.front else 0.0)
         boost += SECTION_LEAD_BOOST / (1 + c.rank_in_section)
         boost += DOCUMENT_LEAD_BOOST * math.exp(-c.order / DOCUMENT_LEAD_SCALE)
+        if c.describes and (c.order < DESCRIBES_WITHIN or c.role in _DESCRIBING_ROLES):
+            boost += DESCRIBES_BOOST
         scores.append(similarity * max(0.1, 1.0 + boost))
     return Ranking(scores, vectors)
 

@@ -172,9 +172,49 @@ _MACRO = re.compile(r"\\[A-Za-z@]+")
 #: "... working together: 1." -- an inline list's next item number, not a sentence end
 _LIST_NUMBER_END = re.compile(r"(?:^|\s|:)\(?\d{1,2}[.)]$")
 _NUMBERED_LINE = re.compile(r"^\d{1,5}\s+[\\%{}<>@#\[]")  # a listing line with its number
+#: A footnote mark or section number glued to the front: "1 This is the first author
+#: footnote.", "2.1 Packages required ...", "86 Lorem ipsum".
+_NUMBER_GLUED = re.compile(r"^\d{1,3}(?:\.\d{1,3})*\.?\s*(?:[A-Z][a-z]|[AI]\s)")
+#: A figure or table caption: "Figure 2: Count time series of ...".
+_CAPTION = re.compile(r"^(?:Figure|Fig\.|Table|Listing|Algorithm)\s+\d+(?:\.\d+)*\s*[.:]")
+#: A table-of-contents entry whose leaders were lost: "The alignment of the watermark ."
+_TOC_END = re.compile(r"[^.\s]\s\.$")
+#: A citation the typesetter could not resolve: "(?)", "[?]".
+_UNRESOLVED = re.compile(r"\(\?\)|\[\?\]")
+_CITE_KEY = r"(?:\d{1,3}(?:\s?[,–-]\s?\d{1,3})*|[A-Z][A-Za-z+]{1,8}\d{2,4}[a-z]?)"
+_CITE_KEYS = rf"\[{_CITE_KEY}(?:,\s?{_CITE_KEY})*\](?:,\s?\[{_CITE_KEY}(?:,\s?{_CITE_KEY})*\])*"
+#: A citation bracket after a word: " [9]", " [2, 4]", " [3-5]", " [Knu84]", " ([Hob89],
+#: [Hob92])": the sentence reads as well without it.
+CITATION = re.compile(rf"\s?\({_CITE_KEYS}\)|\s?{_CITE_KEYS}")
+#: ... unless the citation is a word of the sentence: "see [3]", "described in [Knu84]".
+_CITED_AS_WORD = re.compile(
+    rf"\b(?:see|in|by|from|of|and|or|cf\.|e\.g\.,?|i\.e\.,?)\s+\(?{_CITE_KEYS}", re.IGNORECASE
+)
+
+
+def without_citations(sentence: str) -> str | None:
+    """``sentence`` without its citation brackets, or None when a citation is a word of it
+    (the sentence would not read without it)."""
+    if "[" not in sentence:
+        return sentence
+    if _CITED_AS_WORD.search(sentence):
+        return None
+    return CITATION.sub("", sentence)
+
+
+#: What says when or how the file was made, not what it is about: "This version corresponds
+#: to ... and was typeset on ...", "Keywords: ...".
+_STAMP = re.compile(
+    r"\b(?:typeset|compiled|generated|printed|processed) on\s+(?:\d|\w+day\b|(?:jan|feb|mar|apr|"
+    r"may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)|\bcorresponds to (?:version|v\d|release)|"
+    r"\bthis (?:document|file|manual|version) corresponds to\b|^(?:key ?words|index terms|"
+    r"(?:ams|jel|acm) (?:subject )?classification)\b",
+    re.IGNORECASE,
+)
 
 
 _BIBLIOGRAPHY_HINTS = ("doi", "10.", "[", "pp.", "vol.", "proc", "isbn", "issn", "arxiv")
+_STAMP_HINTS = (" on ", "corresponds", "key", "index terms", "classification")
 _LEGAL_HINTS = (
     "permission",
     "licen",
@@ -210,6 +250,14 @@ def why_not_prose(sentence: str) -> str | None:
         return "unfinished"
     if _FRAGMENT_START.match(sentence) or _LIST_NUMBER_END.search(sentence[-8:]):
         return "fragment"
+    if _NUMBER_GLUED.match(sentence):
+        return "numbered"
+    if _CAPTION.match(sentence):
+        return "caption"
+    if _TOC_END.search(sentence[-4:]):
+        return "toc"
+    if "?" in sentence and _UNRESOLVED.search(sentence):
+        return "citation"
     if _GARBLED.search(sentence):
         return "garbled"
     lower = sentence.lower()
@@ -224,6 +272,8 @@ def why_not_prose(sentence: str) -> str | None:
         return "furniture"
     if _has(lower, _LEGAL_HINTS) and (_LEGAL.search(sentence) or _LICENCE_TERMS.search(sentence)):
         return "licence"
+    if _has(lower, _STAMP_HINTS) and _STAMP.search(sentence):
+        return "stamp"
     tokens = sentence.split()
     if _DIGIT.search(sentence) and sum(bool(_NUMERIC.match(t)) for t in tokens) >= 0.3 * len(
         tokens
@@ -248,3 +298,20 @@ def lowercase_start_allowed(sentence: str, names: frozenset[str]) -> bool:
     if not first[:1].islower():
         return True
     return first in names or not first.isalpha()
+
+
+_DESCRIBES = re.compile(
+    r"\b(?:this|the present|our) (?:paper|article|package|document|documentation|manual|"
+    r"vignette|note|report|guide|tutorial|class|library|bundle|module|software|tool|program|"
+    r"thesis|text)\b|\b(?:we|I) (?:present|describe|introduce|propose|discuss|provide|explain|"
+    r"review|develop|implement|give an?)\b|\b(?:package|class|bundle|library)\s+(?:\S+\s+)?"
+    r"(?:provides|implements|offers|defines|contains|allows|extends|adds|is)\b|"
+    r"\bis an? (?:\w+ )?(?:package|class|library|bundle|tool|program)\b",
+    re.IGNORECASE,
+)
+
+
+def describes_document(sentence: str) -> bool:
+    """Whether ``sentence`` opens by saying what the document (or its package) is or does:
+    "This package provides ...", "In this paper we describe ...", "The foo class is ..."."""
+    return bool(_DESCRIBES.search(sentence[:80]))

@@ -63,9 +63,14 @@ def sections_of(model: TextModel) -> list[Section]:
     """The model's blocks grouped under their headings, in document order."""
     has_headings = any(b.kind == "heading" for b in model.blocks)
     sections = [Section(None, None, 0, 0, [], front=has_headings)]
+    introduced = False
     for block in model.blocks:
         if block.kind == "heading":
-            sections.append(Section(block.text, section_name(block.text), block.level, block.page))
+            role = section_name(block.text)
+            if role == "abstract" and (introduced or block.page >= 3):
+                role = "conclusion"  # a "Summary" at the end of a paper sums up its findings
+            introduced = introduced or role == "introduction"
+            sections.append(Section(block.text, role, block.level, block.page))
         else:
             sections[-1].blocks.append(block)
     return [s for s in sections if s.blocks or s.title]
@@ -136,6 +141,7 @@ def _title_like(line: str) -> bool:
         and not _CONTACT.search(line)
         and section_name(line) is None
         and not line.endswith((".", ",", ";"))
+        and not is_code(line)
     )
 
 
