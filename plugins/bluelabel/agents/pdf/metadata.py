@@ -6,6 +6,8 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
+from bluelabel.agents.pdf.outline import clean_title
+
 _METADATA_KEYS = {
     "Title": "title",
     "Author": "author",
@@ -56,7 +58,7 @@ def is_placeholder(key: str, value: str) -> bool:
     """Whether ``value`` of metadata ``key`` is a generator's placeholder, not information:
     empty, one of :data:`PLACEHOLDER_VALUES` (in brackets or not), the key's own name
     ("Author: Author") or, for a title, a generic word or a file name."""
-    text = " ".join(value.split()).strip("()[]<>{} \"'").lower()
+    text = clean_title(value, MAX_VALUE_CHARS).strip("()[]<>{} \"'").lower()
     if not text or text in PLACEHOLDER_VALUES or text == key.lower():
         return True
     return key == "title" and bool(_PLACEHOLDER_TITLE.match(text))
@@ -73,14 +75,14 @@ def without_placeholders(metadata: dict[str, Any]) -> dict[str, Any]:
 
 
 def normalise_metadata(raw: dict[str, Any]) -> dict[str, Any]:
-    """Known ``/Info`` keys under plain names, dates as ISO 8601, values length-capped;
-    placeholders ("Untitled", "(anonymous)", "unspecified") dropped."""
+    """Known ``/Info`` keys under plain names, dates as ISO 8601, values length-capped and
+    without control or format (bidi) characters; placeholders ("Untitled", "(anonymous)", "unspecified") dropped."""
     metadata: dict[str, Any] = {}
     for key, name in _METADATA_KEYS.items():
         value = raw.get(key)
         if value is None:
             continue
-        text = " ".join(str(value).split())[:MAX_VALUE_CHARS]
+        text = clean_title(str(value), MAX_VALUE_CHARS)  # no control or bidi characters
         if is_placeholder(name, text):
             continue
         metadata[name] = parse_pdf_date(text) if name in ("created", "modified") else text

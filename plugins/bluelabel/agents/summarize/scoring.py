@@ -3,7 +3,8 @@
 The score of a sentence is its cosine similarity to the document's TF-IDF centroid (Radev et
 al.'s centroid summariser; IDF over the document's sentences, the centroid cut to its
 ``CENTROID_TERMS`` heaviest terms), raised for sentences in the sections that say what a
-document is (abstract, introduction), near the start of their section and of the document.
+document is (abstract, introduction, conclusion), near the start of their section and of the
+document, and for sentences that describe the document itself ("This package provides ...").
 Sentences are then picked by maximal marginal relevance (Carbonell & Goldstein): each pick
 maximises ``LAMBDA * score - (1 - LAMBDA) * similarity to the sentences already picked``, so
 a summary does not say the same thing twice. Everything is deterministic: ties go to the
