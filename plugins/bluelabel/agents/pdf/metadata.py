@@ -76,7 +76,8 @@ def without_placeholders(metadata: dict[str, Any]) -> dict[str, Any]:
 
 def normalise_metadata(raw: dict[str, Any]) -> dict[str, Any]:
     """Known ``/Info`` keys under plain names, dates as ISO 8601, values length-capped and
-    without control or format (bidi) characters; placeholders ("Untitled", "(anonymous)", "unspecified") dropped."""
+    without control or format (bidi) characters; placeholders ("Untitled", "(anonymous)",
+    "unspecified") dropped."""
     metadata: dict[str, Any] = {}
     for key, name in _METADATA_KEYS.items():
         value = raw.get(key)
