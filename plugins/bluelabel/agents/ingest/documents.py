@@ -10,12 +10,6 @@ from typing import Any
 from bluelabel.agents.ingest.options import IngestOptions
 from bluelabel.agents.inputs import AgentContext
 from bluelabel.agents.results import IngestResult
-from bluelabel.agents.summarize.structure import (
-    TITLE_HEAD_CHARS,
-    heading_title,
-    outline_of,
-    usable_title,
-)
 from bluelabel.store import DocumentRecord, KnowledgeStore
 
 
@@ -51,6 +45,9 @@ def choose_title(
     else ``fallback``. The list, search, the document page, digests and the CLI all show it."""
     if opts.title:
         return opts.title, "option"
+    # imported here: the text model is for ingesting, not for importing this module
+    from bluelabel.agents.summarize.structure import heading_title, outline_of, usable_title
+
     title = usable_title(own)
     if title:
         return title, "document"
@@ -61,7 +58,10 @@ def choose_title(
 
 
 def opening_of(path: Path) -> str:
-    """The first ``TITLE_HEAD_CHARS`` characters of a staged text file (for its title)."""
+    """The opening of a staged text file that :func:`choose_title` reads (its first
+    ``TITLE_HEAD_CHARS`` characters)."""
+    from bluelabel.agents.summarize.structure import TITLE_HEAD_CHARS
+
     with path.open(encoding="utf-8", errors="replace") as handle:
         return handle.read(TITLE_HEAD_CHARS)
 

@@ -24,8 +24,8 @@ from bluelabel.agents.summarize.textmodel import Block, TextModel, build_text_mo
 LONG_DOCUMENT_PAGES = 6
 LONG_DOCUMENT_WORDS = 3_000
 MAX_INSIDE = 8
-#: Characters of a document's opening read for its title at ingest (the title page and, for
-#: running headers to be recognised, a few pages more).
+#: Characters of a document's opening read for its title (the title page and a few pages
+#: more, for running headers to be recognised).
 TITLE_HEAD_CHARS = 64_000
 _NOT_INSIDE: frozenset[Role | None] = frozenset({"contents", "references", "index", "abstract"})
 _BACK_MATTER: frozenset[Role | None] = frozenset({"references", "index"})
