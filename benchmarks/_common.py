@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -15,7 +14,6 @@ SHARED_PDFS = REPO.parent / "shared" / "bench" / "original-pdfs"
 if str(REPO) not in sys.path:  # devtools/ (sample builders, the measuring runner)
     sys.path.insert(1, str(REPO))
 
-from devtools.waiting import free_port  # noqa: E402  (re-exported for the benchmarks)
 
 # Appended to every measured snippet: wall time and peak RSS of the process and its children.
 _FOOTER = """
