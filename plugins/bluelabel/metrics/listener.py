@@ -21,6 +21,7 @@ from airflow.listeners import hookimpl
 
 from bluelabel.config import get_settings
 from bluelabel.metrics import METRICS_STATE_PREFIX, handoff
+from bluelabel.version_compat import HAS_TASK_STATE_STORE, TASK_STATE_STORE_MISSING
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +98,14 @@ def _finish(task_instance: Any, outcome: str, error: Any = None) -> None:
     if start is None:
         return
     record = build_record(task_instance, outcome, start, step, error)
-    try:
-        store = task_instance.get_template_context()["task_state_store"]
-        store.set(f"{METRICS_STATE_PREFIX}{key[-1]}", record)
-    except Exception:  # a metrics failure must never change the task's outcome
-        log.exception("bluelabel: could not store the metrics of %s", task_instance.task_id)
+    if not HAS_TASK_STATE_STORE:
+        log.info("bluelabel: %s", TASK_STATE_STORE_MISSING)
+    else:
+        try:
+            store = task_instance.get_template_context()["task_state_store"]
+            store.set(f"{METRICS_STATE_PREFIX}{key[-1]}", record)
+        except Exception:  # a metrics failure must never change the task's outcome
+            log.exception("bluelabel: could not store the metrics of %s", task_instance.task_id)
     _emit(task_instance, record)
     if step is not None and step.store:
         _keep_in_ledger(task_instance, record, step.store)

@@ -28,11 +28,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 
 from bluelabel.config import get_settings
+from bluelabel.version_compat import HAS_TASK_STATE_STORE, TASK_STATE_STORE_MISSING
 
 __all__ = [
     "CachedUserDep",
     "DagAccessEntity",
     "GetUserDep",
+    "NeedsTaskStateStore",
     "SessionDep",
     "WebsiteAccess",
     "readable_dag_ids",
@@ -131,3 +133,13 @@ def readable_dag_ids(user: Any, *, fresh: bool = False) -> frozenset[str]:
     dags = frozenset(get_auth_manager().get_authorized_dag_ids(user=user, method="GET"))
     _readable[key] = (time.monotonic() + _READABLE_CACHE_SECONDS, dags)
     return dags
+
+
+def _task_state_store_available() -> None:
+    """Metrics and progress are read from the task state store (Airflow 3.3+); on an older
+    Airflow their routes answer 501 with the reason, which the UI views show."""
+    if not HAS_TASK_STATE_STORE:
+        raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED, TASK_STATE_STORE_MISSING)
+
+
+NeedsTaskStateStore = Depends(_task_state_store_available)

@@ -23,13 +23,14 @@ from bluelabel.web.aggregate_cache import AggregateCache, Entry
 from bluelabel.web.deps import (
     CachedUserDep,
     DagAccessEntity,
+    NeedsTaskStateStore,
     SessionDep,
     readable_dag_ids,
     requires_access_dag,
 )
 
 log = logging.getLogger(__name__)
-router = APIRouter()
+router = APIRouter(dependencies=[NeedsTaskStateStore])
 
 
 def _window(since: str | None, until: str | None) -> tuple[Any, Any]:

@@ -15,10 +15,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
-from bluelabel.web.deps import GetUserDep, readable_dag_ids
+from bluelabel.web.deps import GetUserDep, NeedsTaskStateStore, readable_dag_ids
 from bluelabel.web.progress_feed import QUEUE_SIZE, Listener, feed, run_snapshot, sse
 
-router = APIRouter()
+router = APIRouter(dependencies=[NeedsTaskStateStore])
 
 #: A comment line this often keeps proxies from closing an idle stream.
 HEARTBEAT_SECONDS = 15.0
