@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from bluelabel import __version__, airflow_ports
-from bluelabel.cli import documents, report, workflows
+from bluelabel.cli import documents, examples, report, workflows
 from bluelabel.errors import BluelabelError
 
 
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
     workflows.add_parsers(sub)
+    examples.add_parsers(sub)
     documents.add_parsers(sub)
     report.add_parsers(sub)
     return parser
