@@ -8,7 +8,7 @@ PYTHON ?= python3
 UI_BUNDLE := plugins/bluelabel/web/static/bluelabel.js
 UI_SOURCES := $(shell find ui/src -type f) ui/package.json ui/vite.config.ts ui/tsconfig.json
 
-.PHONY: install test check demo airflow cluster cluster-stop lint bench fuzz structure clean
+.PHONY: install test check demo airflow cluster cluster-stop lint bench fuzz structure clean dist docs
 
 install: $(STAMP) $(UI_BUNDLE)
 
@@ -31,6 +31,15 @@ ui/node_modules/.package-lock.json: ui/package-lock.json
 
 $(UI_BUNDLE): ui/node_modules/.package-lock.json $(UI_SOURCES)
 	cd ui && npm run --silent build
+
+# The sdist and the wheel in dist/, the built UI bundle and the example workflows inside
+# (setup.py refuses to build without the bundle), checked by twine.
+dist: install
+	rm -rf dist
+	@if command -v uv >/dev/null 2>&1; then uv build -q --out-dir dist; \
+	else $(PY) -m build --outdir dist; fi
+	$(VENV)/bin/twine check --strict dist/*
+	@ls -l dist/*.whl dist/*.tar.gz
 
 lock:
 	uv pip compile pyproject.toml --extra test --extra dev --extra fuzz --python-version 3.11 -q -o constraints.txt

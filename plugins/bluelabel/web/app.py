@@ -26,7 +26,8 @@ for _module in (metrics_routes, documents_routes, digest_routes, progress_routes
     app.include_router(_module.router)
 
 mimetypes.add_type("image/svg+xml", ".svg")
-app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="bluelabel-static")
+# check_dir: a package without its static folder fails at start-up, not with empty views.
+app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=True), name="bluelabel-static")
 
 
 @app.get("/", include_in_schema=False)
