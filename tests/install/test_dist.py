@@ -23,6 +23,8 @@ from tests.install.conftest import Dist
 PACKAGE = REPO / "plugins" / "bluelabel"
 BUNDLE = PACKAGE / "web" / "static" / "bluelabel.js"
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
+# Building the distribution takes 15-30 s; one xdist worker builds it for all of tests/install.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("install")]
 
 
 def wheel_files(dist: Dist) -> dict[str, bytes]:
@@ -118,7 +120,6 @@ def test_twine_check_passes(dist: Dist) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.slow
 def test_a_build_without_the_ui_bundle_fails_and_says_so(tmp_path: Path) -> None:
     """A checkout where ``make install`` (the UI build) never ran."""
     uv = shutil.which("uv")

@@ -39,7 +39,8 @@ from devtools.samples import build_pdf, sample_pages
 from tests.conftest import REPO
 from tests.install.conftest import Dist
 
-pytestmark = pytest.mark.slow
+# One xdist worker builds the wheel (the dist fixture) for every test of tests/install.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("install")]
 
 ARTIFACTS = REPO / "test-artifacts"
 UV = shutil.which("uv")

@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bluelabel.agents",),
     ("bluelabel.workflow",),
     # the Airflow layer
-    ("bluelabel.hooks", "bluelabel.ui_paths"),
+    ("bluelabel.hooks", "bluelabel.ui_paths", "bluelabel.version_compat"),
     ("bluelabel.airflow_ports", "bluelabel.metrics"),
     ("bluelabel.operators",),
     ("bluelabel.factory", "bluelabel.web", "bluelabel.provider"),
