@@ -85,6 +85,8 @@ def settings_page() -> str:
 # -------------------------------------------------------------------------- step options
 def describe_type(schema: dict[str, Any]) -> str:
     """A JSON Schema fragment in words: ``integer (1 to 20)``, ``one of a, b``, ..."""
+    if "$ref" in schema:
+        return str(schema["$ref"]).rsplit("/", 1)[1]
     alternatives = schema.get("anyOf") or schema.get("oneOf")
     if alternatives:
         words = [describe_type(a) for a in alternatives if a.get("pattern") != TEMPLATE_PATTERN]
@@ -268,8 +270,8 @@ def plugin_api_page(openapi: dict[str, Any], prefix: str) -> str:
         "",
         _intro("plugin-api").rstrip(),
         "",
-        f"Every route below is under `{prefix}` on the Airflow API server, generated from the "
-        "plugin app's OpenAPI document, published beside this page as "
+        f"The routes below (paths under `{prefix}` on the Airflow API server) are generated "
+        "from the plugin app's OpenAPI document, published beside this page as "
         "[openapi.json](openapi.json).",
         "",
     ]
@@ -294,9 +296,33 @@ def plugin_api_page(openapi: dict[str, Any], prefix: str) -> str:
                     )
                 lines.append("")
             responses = operation.get("responses", {})
+            lines += [f"Returns: {_returns(responses.get('200', {}))}.", ""]
             answers = (f"{k} {prose(v.get('description', ''))}" for k, v in responses.items())
             lines += ["Responses: " + ", ".join(answers), ""]
+    schemas = openapi.get("components", {}).get("schemas", {})
+    if schemas:
+        lines += ["## Response models", ""]
+    for name, model in schemas.items():
+        heading = f"### `{name}` {{#{_schema_anchor(name)}}}"
+        lines += [heading, "", prose(model.get("description", "")), "", *_properties_table(model)]
     return "\n".join(lines)
+
+
+def _schema_anchor(name: str) -> str:
+    return f"schema-{name.lower()}"
+
+
+def _returns(response: dict[str, Any]) -> str:
+    """What a route's 200 answer is: a response model (linked), a list of one, or a type."""
+    content = response.get("content") or {}
+    schema = (content.get("application/json") or {}).get("schema") or {}
+    item = schema.get("items", {}) if schema.get("type") == "array" else schema
+    if "$ref" in item:
+        name = describe_type(item)
+        link = f"[`{name}`](#{_schema_anchor(name)})"
+        return f"a list of {link}" if item is not schema else link
+    kinds = [k for k in content if k != "application/json"] or ["application/json"]
+    return ", ".join(code(k) for k in kinds)
 
 
 # ----------------------------------------------------------------------------- the set
