@@ -4,26 +4,68 @@ Routes by concept: ``metrics_routes`` (aggregates, one run's steps, the report),
 ``documents_routes`` (knowledge-store search), ``digest_routes`` (digests as HTML),
 ``progress_routes`` (Server-Sent Events). ``static/`` holds the UI bundle (``react_apps``).
 Every route depends on Airflow's authentication (``deps``): 401 without a token; a browser
-asking for a page is sent to Airflow's login instead.
+asking for a page is sent to Airflow's login instead. The OpenAPI document is served at
+``/openapi.json`` behind the same authentication.
 """
 
 from __future__ import annotations
 
 import mimetypes
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from bluelabel import airflow_ports
+from bluelabel import __version__, airflow_ports
+from bluelabel.timeparse import TimeParseError
 from bluelabel.web import digest_routes, documents_routes, metrics_routes, progress_routes
+from bluelabel.web.deps import WebsiteAccess
 from bluelabel.web.react_apps import STATIC_DIR, ui_path
 
 airflow_ports.install()
-app = FastAPI(title="Bluelabel", docs_url=None, redoc_url=None, openapi_url=None)
+app = FastAPI(
+    title="Bluelabel",
+    version=__version__,
+    description="The Bluelabel plugin's API, mounted by Airflow's API server under /bluelabel. "
+    "Every route needs Airflow's authentication (a bearer token from /auth/token or the UI's "
+    "session).",
+    docs_url=None,
+    redoc_url=None,
+    openapi_url=None,  # served below, behind authentication
+)
 for _module in (metrics_routes, documents_routes, digest_routes, progress_routes):
     app.include_router(_module.router)
+
+
+@app.get("/openapi.json", include_in_schema=False, dependencies=[WebsiteAccess])
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document of these routes (paths relative to ``/bluelabel``)."""
+    return app.openapi()
+
+
+class RefuseNulBytes:
+    """A NUL byte in the path or the query is refused with a 400 before any route sees it: file
+    names and database strings cannot hold one (PostgreSQL refuses it; ``open`` raises)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")
+        ):
+            response = JSONResponse(
+                {"detail": "the request's path or query holds a NUL byte (%00)"}, status_code=400
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+app.add_middleware(RefuseNulBytes)
 
 mimetypes.add_type("image/svg+xml", ".svg")
 # check_dir: a package without its static folder fails at start-up, not with empty views.
@@ -34,6 +76,13 @@ app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=True), name="bl
 def home() -> RedirectResponse:
     """The metrics overview now lives inside the Airflow UI."""
     return RedirectResponse(ui_path("bluelabel-metrics"), status_code=307)
+
+
+@app.exception_handler(TimeParseError)
+async def _bad_time_window(request: Request, exc: TimeParseError) -> Response:
+    """A ``since``/``until`` that is no time this can handle: 422 with the parser's message,
+    as FastAPI answers any other query value it cannot use."""
+    return JSONResponse({"detail": str(exc)}, status_code=422)
 
 
 @app.exception_handler(HTTPException)

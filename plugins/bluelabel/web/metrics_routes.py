@@ -18,7 +18,7 @@ from bluelabel.metrics.db import load_tries
 from bluelabel.metrics.report import build_report
 from bluelabel.render import render_html, render_markdown
 from bluelabel.runstats import summarize_tries
-from bluelabel.timeparse import TimeParseError, parse_time
+from bluelabel.timeparse import is_age, parse_time
 from bluelabel.web.aggregate_cache import AggregateCache, Entry
 from bluelabel.web.deps import (
     CachedUserDep,
@@ -31,13 +31,6 @@ from bluelabel.web.deps import (
 
 log = logging.getLogger(__name__)
 router = APIRouter(dependencies=[NeedsTaskStateStore])
-
-
-def _window(since: str | None, until: str | None) -> tuple[Any, Any]:
-    try:
-        return parse_time(since, "since"), parse_time(until, "until")
-    except TimeParseError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from None
 
 
 def _scan(dag_ids: frozenset[str], start: Any, end: Any) -> dict[str, Any]:
@@ -54,11 +47,11 @@ def aggregates(user: Any, dag_id: str | None, since: str | None, until: str | No
     """Aggregates for this query, shared by every reader for a few seconds
     (``AIRFLOW__BLUELABEL__METRICS_CACHE_SECONDS``, default 5), then served for up to a
     minute more while one background thread recomputes them (:class:`AggregateCache`)."""
-    start, end = _window(since, until)
+    start, end = parse_time(since, "since"), parse_time(until, "until")  # 422 (app.py)
     allowed = readable_dag_ids(user)
     dag_ids = frozenset(allowed & {dag_id} if dag_id else allowed)
     # Relative ages ("7d") are keyed by their text, absolute times by their value.
-    key = (dag_ids, since if since and not since[0].isdigit() else start, until)
+    key = (dag_ids, since if is_age(since) else start, until if is_age(until) else end)
     return _aggregates.get(key, dag_ids, start, end)
 
 
@@ -179,7 +172,7 @@ def report(
     """The performance audit report, as HTML (default) or markdown (``format=md``)."""
     from airflow.utils.session import create_session
 
-    start, _ = _window(since, None)
+    start = parse_time(since, "since")
     allowed = readable_dag_ids(user)
     dag_ids = allowed & {dag_id} if dag_id else allowed
     with create_session() as session:
