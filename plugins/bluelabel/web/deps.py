@@ -3,14 +3,16 @@
 Plugin apps are mounted without Airflow's authentication, so every route depends on one of
 these. Routes about DAG runs take Airflow's ``requires_access_dag`` and its ``SessionDep``
 directly (as Airflow's own routes do). The metrics and the knowledge store, whose load targets
-are below the cost of Airflow's per-request revocation lookup, take :data:`CachedUserDep` and
-:data:`WebsiteAccess`, which keep a verified token's verdict for a few seconds (see
-:func:`cached_user`).
+are below the cost of Airflow's per-request token verification, take :data:`CachedUserDep`
+and :data:`WebsiteAccess`, which keep a verified token's user for a few seconds and ask
+about its revocation on every request, in batches (see :func:`cached_user`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import jwt
@@ -39,29 +41,92 @@ __all__ = [
     "WebsiteAccess",
     "readable_dag_ids",
     "requires_access_dag",
+    "revocations",
+    "user_key",
 ]
 
 _AUTH_CACHE_SECONDS = get_settings().auth_cache_seconds
 _READABLE_CACHE_SECONDS = get_settings().metrics_cache_seconds
-#: bearer token -> (monotonic time until which it is trusted, its user)
-_tokens: dict[str, tuple[float, Any]] = {}
+#: bearer token -> (monotonic time until which it is trusted, its user, its ``jti`` claim)
+_tokens: dict[str, tuple[float, Any, str | None]] = {}
 _readable: dict[str, tuple[float, frozenset[str]]] = {}
 #: (user key, view) -> (monotonic time until which the verdict holds, allowed)
 _views: dict[tuple[str, str], tuple[float, bool]] = {}
+
+
+def _revoked_among(jtis: frozenset[str]) -> frozenset[str]:
+    """Which of these token ids Airflow has revoked (its ``revoked_token`` table, which a
+    logout fills through ``BaseAuthManager.revoke_token``)."""
+    from airflow.models.revoked_token import RevokedToken
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        return frozenset(
+            session.scalars(select(RevokedToken.jti).where(RevokedToken.jti.in_(jtis)))
+        )
+
+
+class RevocationCheck:
+    """Whether a token id is revoked, as of a read of the metadata DB that started after the
+    question was asked: a logout is seen by the next request, on any API server.
+
+    Concurrent questions share one query: those asked while a query runs wait for the next
+    one, which answers all of them (``WHERE jti IN (...)``, in the threadpool). Under load that
+    is one query per batch of requests, not one per request on the event loop, which is what
+    Airflow's own path costs (``RevokedToken.is_revoked`` inside ``get_user_from_token``).
+    """
+
+    def __init__(self, lookup: Callable[[frozenset[str]], frozenset[str]] = _revoked_among):
+        self._lookup = lookup
+        self._pending: dict[str, list[asyncio.Future[bool]]] = {}
+        self._draining = False
+        self.queries = 0
+
+    async def is_revoked(self, jti: str) -> bool:
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.setdefault(jti, []).append(future)
+        if not self._draining:
+            self._draining = True
+            asyncio.get_running_loop().create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, {}
+                self.queries += 1
+                try:
+                    revoked = await run_in_threadpool(self._lookup, frozenset(batch))
+                except Exception as exc:  # each waiting request fails with it, as Airflow's would
+                    for futures in batch.values():
+                        for future in futures:
+                            if not future.done():
+                                future.set_exception(exc)
+                    continue
+                for jti, futures in batch.items():
+                    for future in futures:
+                        if not future.done():
+                            future.set_result(jti in revoked)
+        finally:
+            self._draining = False
+
+
+revocations = RevocationCheck()
 
 
 async def cached_user(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Any:
-    """Airflow's authentication, with a bearer token's verdict kept for a few seconds.
+    """Airflow's authentication, with a bearer token's verified user kept for a few seconds.
 
     Every token is checked by Airflow's own ``get_user`` path (signature, expiry, revocation,
     user) the first time it is seen; for ``AIRFLOW__BLUELABEL__AUTH_CACHE_SECONDS`` (default
     5, never past the token's ``exp``; ``0`` turns it off) the same token string is then
-    trusted without repeating the revocation lookup, a synchronous metadata-DB query that
-    costs as much as the rest of the request. So a token revoked by a logout still reads the
-    metrics for at most that long. UI sessions (the cookie) always take Airflow's path.
+    trusted without verifying it again, except for revocation: that is asked of the metadata
+    DB on every request, batched (:class:`RevocationCheck`), so a token revoked by a logout is
+    refused from the next request on. UI sessions (the cookie) always take Airflow's path.
     """
     if bearer is None or bearer.scheme.lower() != "bearer" or _AUTH_CACHE_SECONDS <= 0:
         return await get_user(request, None, bearer)
@@ -69,22 +134,29 @@ async def cached_user(
     now = time.monotonic()
     hit = _tokens.get(token)
     if hit is not None and hit[0] > now:
-        return hit[1]
+        _, user, jti = hit
+        if jti is not None and await revocations.is_revoked(jti):
+            _tokens.pop(token, None)
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "Invalid JWT token")  # as Airflow
+        return user
     user = await resolve_user_from_token(token)  # raises 401/403 as Airflow does
     until = now + _AUTH_CACHE_SECONDS
-    expires = jwt.decode(token, options={"verify_signature": False}).get("exp")
+    claims = jwt.decode(token, options={"verify_signature": False})
+    expires = claims.get("exp")
     if isinstance(expires, (int, float)):
         until = min(until, now + (expires - time.time()))
     if len(_tokens) > 10_000:
         _tokens.clear()
-    _tokens[token] = (until, user)
+    jti = claims.get("jti")
+    _tokens[token] = (until, user, str(jti) if jti else None)
     return user
 
 
 CachedUserDep = Annotated[Any, Depends(cached_user)]
 
 
-def _user_key(user: Any) -> str:
+def user_key(user: Any) -> str:
+    """One string per user, whatever the auth manager's user class."""
     return f"{type(user).__name__}:{user.get_id()}"
 
 
@@ -96,7 +168,7 @@ def requires_view(view: AccessView) -> Any:
     async def inner(user: CachedUserDep) -> Any:
         from airflow.api_fastapi.app import get_auth_manager
 
-        key = (_user_key(user), view.value)
+        key = (user_key(user), view.value)
         now = time.monotonic()
         hit = _views.get(key)
         if hit is not None and hit[0] > now:
@@ -126,7 +198,7 @@ def readable_dag_ids(user: Any, *, fresh: bool = False) -> frozenset[str]:
     now with ``fresh``."""
     from airflow.api_fastapi.app import get_auth_manager
 
-    key = _user_key(user)
+    key = user_key(user)
     cached = _readable.get(key)
     if cached and cached[0] > time.monotonic() and not fresh:
         return cached[1]
