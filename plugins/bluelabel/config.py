@@ -66,6 +66,7 @@ class Settings:
     progress_poll_seconds: float
     measure_all_tasks: bool
     auth_cache_seconds: float
+    progress_streams_per_user: int
     max_document_bytes: int
     max_unpacked_bytes: int
     ocr_languages: str

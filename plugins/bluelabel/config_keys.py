@@ -215,8 +215,18 @@ SETTINGS: tuple[Setting, ...] = (
         "float",
         "5",
         "How long the plugin API trusts a bearer token Airflow has fully verified (never past "
-        "its expiry); 0 checks every request with Airflow.",
+        "its expiry; its revocation is still checked on every request); 0 checks every request "
+        "with Airflow.",
         minimum=0,
+    ),
+    Setting(
+        "progress_streams_per_user",
+        "integer",
+        "20",
+        "Progress streams (/bluelabel/api/progress) one user may hold open in one API-server "
+        "process; one more is answered 429.",
+        minimum=1,
+        maximum=10000,
     ),
     # ---------------------------------------------------------------- more sources (issue 13)
     Setting(

@@ -74,6 +74,29 @@ class Listener:
         self.queue.put_nowait(message)
 
 
+class StreamSlots:
+    """How many progress streams each user holds open (event-loop only, so no lock). A user
+    with none open has no entry: nothing is kept for users who came and went."""
+
+    def __init__(self, per_user: int) -> None:
+        self.per_user = per_user
+        self.open: dict[str, int] = {}
+
+    def take(self, user: str) -> bool:
+        held = self.open.get(user, 0)
+        if held >= self.per_user:
+            return False
+        self.open[user] = held + 1
+        return True
+
+    def give_back(self, user: str) -> None:
+        held = self.open.get(user, 0) - 1
+        if held > 0:
+            self.open[user] = held
+        else:
+            self.open.pop(user, None)
+
+
 def sse(event: dict[str, Any]) -> bytes:
     """One Server-Sent Event carrying ``event`` as compact JSON."""
     return f"data: {json.dumps(event, separators=(',', ':'))}\n\n".encode()
