@@ -90,16 +90,36 @@ def task_states(dag_run: object) -> dict[str, str]:
         return {task_id: str(state) for task_id, state in rows}
 
 
+#: The user the permission tests log in as: a viewer limited to this one DAG by the session's
+#: auth manager (tests/airflow/web/one_dag_auth.py); the admin user may read every DAG.
+READER, READER_DAG = "reader", "progress_view_test"
+
+
+def api_login(base: str, username: str, password: str) -> str:
+    """A bearer token from the API server's ``/auth/token``."""
+    request = urllib.request.Request(
+        f"{base}/auth/token",
+        method="POST",
+        data=json.dumps({"username": username, "password": password}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    return str(json.loads(urllib.request.urlopen(request, timeout=10).read())["access_token"])
+
+
 @pytest.fixture(scope="session")
 def api_server(airflow_db: Path) -> Iterator[tuple[str, str]]:
-    """(base URL, bearer token) of an API server with the plugin loaded."""
+    """(base URL, admin's bearer token) of an API server with the plugin loaded. Its auth
+    manager is SimpleAuthManager that limits the user ``reader`` to ``READER_DAG``."""
     port = free_port()
     passwords = AIRFLOW_HOME / "test-passwords.json"
-    passwords.write_text(json.dumps({"admin": "test-password"}))
+    passwords.write_text(json.dumps({"admin": "test-password", READER: "reader-password"}))
     env = {
         **os.environ,
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__CORE__AUTH_MANAGER": "tests.airflow.web.one_dag_auth.OneDagAuthManager",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"admin:admin,{READER}:viewer",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
+        "BLUELABEL_TEST_DAG_GRANTS": f"{READER}={READER_DAG}",
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
     }
     log = (AIRFLOW_HOME / "api-server.log").open("w")
     process = subprocess.Popen(
@@ -125,18 +145,17 @@ def api_server(airflow_db: Path) -> Iterator[tuple[str, str]]:
         wait_until(
             answers, timeout=180, interval=1, ignore=(OSError,), what="the api-server answers"
         )
-        request = urllib.request.Request(
-            f"{base}/auth/token",
-            method="POST",
-            data=json.dumps({"username": "admin", "password": "test-password"}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        token = json.loads(urllib.request.urlopen(request, timeout=10).read())["access_token"]
-        yield base, token
+        yield base, api_login(base, "admin", "test-password")
     finally:
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def reader_token(api_server: tuple[str, str]) -> str:
+    """A bearer token of ``reader``, who may read only ``READER_DAG``."""
+    return api_login(api_server[0], READER, "reader-password")
 
 
 @pytest.fixture(scope="session")
