@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from bluelabel import __version__, airflow_ports
 from bluelabel.cli import documents, examples, report, workflows
 from bluelabel.errors import BluelabelError
+from bluelabel.timeparse import TimeParseError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
         return code
+    except TimeParseError as exc:  # a --since/--until no time can be made of: usage
+        print(f"bluelabel: {args.command}: {exc}", file=sys.stderr)
+        return 2
     except BluelabelError as exc:
         if args.debug:
             raise

@@ -104,7 +104,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_digest(args: argparse.Namespace) -> int:
     from bluelabel.agents import AgentContext, AgentInput, get_agent
     from bluelabel.store import KnowledgeStore
+    from bluelabel.timeparse import parse_time
 
+    parse_time(args.since, "--since"), parse_time(args.until, "--until")  # a bad one is 2
     config: dict[str, object] = {"format": args.format, "limit": args.limit}
     if args.content_id:
         config["content_ids"] = args.content_id
@@ -131,9 +133,9 @@ def cmd_digest(args: argparse.Namespace) -> int:
         )
     else:
         sys.stdout.write(result["digest"])
-    saved = [p for p in (result.get("digest_path"), result.get("html_path")) if p]
+    saved = list((result.get("paths") or {}).values())
     if saved:
-        print(f"bluelabel: digest saved as {' and '.join(dict.fromkeys(saved))}", file=sys.stderr)
+        print(f"bluelabel: digest saved as {', '.join(saved)}", file=sys.stderr)
     return 0
 
 

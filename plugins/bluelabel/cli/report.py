@@ -18,13 +18,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     """The performance report from the runs recorded in Airflow's metadata DB."""
     from bluelabel.metrics.report import build_report
     from bluelabel.render import render_html, render_markdown
-    from bluelabel.timeparse import TimeParseError, parse_time
+    from bluelabel.timeparse import parse_time
 
-    try:
-        since = parse_time(args.since, "--since")
-    except TimeParseError as exc:
-        print(f"bluelabel: report: {exc}", file=sys.stderr)
-        return 2
+    since = parse_time(args.since, "--since")  # before Airflow is imported: a bad one is 2
     get_settings()  # refuses clearly when there is no Airflow home, before Airflow makes one
     from airflow.configuration import conf
     from airflow.utils.session import create_session
