@@ -19,6 +19,7 @@ from bluelabel.errors import AgentInputError, NothingToDigest, StoreError
 from bluelabel.render.digest import (
     DEFAULT_SECTIONS,
     FORMAT_SUFFIX,
+    FORMATS,
     DigestItem,
     parse_sections,
     render_digest,
@@ -243,19 +244,22 @@ def summarize_records(
 
 
 def publish(
-    store: KnowledgeStore, text: str, html: str, fmt: str, warnings: list[str]
-) -> tuple[str | None, str | None]:
-    """Save the digest (its format and the styled HTML page) under ``digests/``; a store that
-    cannot be written loses only the files, with a warning."""
+    store: KnowledgeStore, rendered: Mapping[str, str], fmt: str, warnings: list[str]
+) -> dict[str, str]:
+    """Save the digest in every format rendered (markdown, HTML, JSON: the API offers each as
+    a download, and a few kilobytes more are cheaper than rendering again from a copy) under
+    ``digests/``, one name for all; a store that cannot be written loses only the files, with
+    a warning. Returns format -> where its file is."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    name = f"{stamp}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    name = f"{stamp}-{hashlib.sha256(rendered[fmt].encode()).hexdigest()[:12]}"
     try:
-        path = store.write_digest(f"{name}.{FORMAT_SUFFIX[fmt]}", text)
-        html_path = path if fmt == "html" else store.write_digest(f"{name}.html", html)
+        return {
+            f: store.write_digest(f"{name}.{FORMAT_SUFFIX[f]}", text)
+            for f, text in rendered.items()
+        }
     except StoreError as exc:
         warnings.append(f"the digest was not saved: {exc}")
-        return None, None
-    return path, html_path
+        return {}
 
 
 def _ids_from(results: Iterable[Mapping[str, Any]], *, new_only: bool = False) -> list[str]:
@@ -296,19 +300,20 @@ class DigestAgent:
             items.append(self._inline_item(request, inline, opts))
         generated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         kwargs = {"title": opts.title, "generated_at": generated_at, "sections": sections}
-        text = render_digest(items, opts.format, **kwargs)  # type: ignore[arg-type]
-        html = text if opts.format == "html" else render_digest(items, "html", **kwargs)  # type: ignore[arg-type]
-        path, html_path = publish(store, text, html, opts.format, warnings)
+        rendered: dict[str, str] = {f: render_digest(items, f, **kwargs) for f in FORMATS}  # type: ignore[arg-type]
+        text = rendered[opts.format]
+        paths = publish(store, rendered, opts.format, warnings)
         return DigestResult(
             digest=text,
             format=opts.format,
             summary_count=len(items),
             content_ids=[i.content_id for i in items],
             titles=[i.title for i in items],
-            digest_path=path,
-            html_path=html_path,
+            digest_path=paths.get(opts.format),
+            html_path=paths.get("html"),
             summarizer=summaries.summarizer,
             warnings=warnings,
+            paths=paths,
         )
 
     def _select(

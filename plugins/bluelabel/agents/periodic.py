@@ -18,7 +18,13 @@ from bluelabel.agents.inputs import AgentContext, AgentInput
 from bluelabel.agents.options import option
 from bluelabel.agents.results import PeriodicDigestResult
 from bluelabel.errors import AgentInputError
-from bluelabel.render.digest import DigestItem, gist_table_rows, item_sections, parse_sections
+from bluelabel.render.digest import (
+    DigestItem,
+    digest_json,
+    gist_table_rows,
+    item_sections,
+    parse_sections,
+)
 from bluelabel.render.html import render_html
 from bluelabel.render.markdown import render_markdown
 from bluelabel.render.page import Block, Bullets, Facts, Page, Section, Table, human_time
@@ -32,7 +38,8 @@ from bluelabel.runstats import (
 from bluelabel.store import DocumentRecord, write_file
 from bluelabel.timeparse import TimeParseError, parse_time
 
-OUTBOX_FORMATS = ("markdown", "html")
+OUTBOX_FORMATS = ("markdown", "html", "json")
+_SUFFIX = {"markdown": "md", "html": "html", "json": "json"}
 
 
 class PeriodicOptions(SummaryOptions):
@@ -50,7 +57,7 @@ class PeriodicOptions(SummaryOptions):
     outbox: str | None = option(
         None, "Folder or URL for the files; default [bluelabel] outbox.", per_run=True
     )
-    formats: list[str] = option(list(OUTBOX_FORMATS), "Files to publish: markdown, html.")
+    formats: list[str] = option(list(OUTBOX_FORMATS), "Files to publish: markdown, html, json.")
     title: str = option("Bluelabel periodic digest", "The digest's title.", per_run=True)
 
 
@@ -205,13 +212,23 @@ class PeriodicDigestAgent:
         page = digest_page(opts.title, generated, period, overview, workflows, items, sections)
         outbox = opts.outbox or context.settings.outbox
         stem = f"digest-{since:%Y%m%d}-{until:%Y%m%dT%H%M%S}"
-        markdown, html = render_markdown(page), render_html(page)
+        markdown = render_markdown(page)
+        rendered = {
+            "markdown": lambda: markdown,
+            "html": lambda: render_html(page),
+            "json": lambda: digest_json(
+                items,
+                title=opts.title,
+                generated_at=generated,
+                period=period,
+                document_count=len(records),
+                overview=overview,
+                workflows=workflows,
+            ),
+        }
         paths = {}
-        for fmt in opts.formats:
-            suffix = "md" if fmt == "markdown" else "html"
-            paths[fmt] = write_file(
-                outbox, f"{stem}.{suffix}", markdown if fmt == "markdown" else html
-            )
+        for fmt in dict.fromkeys(opts.formats):
+            paths[fmt] = write_file(outbox, f"{stem}.{_SUFFIX[fmt]}", rendered[fmt]())
         return PeriodicDigestResult(
             digest=markdown,
             format="markdown",

@@ -212,6 +212,8 @@ class DigestResult(AgentResult):
     html_path: str | None
     summarizer: str
     warnings: list[str] = field(default_factory=list)
+    #: format (markdown, html, json) -> the file it was published as
+    paths: dict[str, str] = field(default_factory=dict)
 
     def counts(self) -> WorkCounts:
         return WorkCounts(documents=self.summary_count)
@@ -221,7 +223,6 @@ class DigestResult(AgentResult):
 class PeriodicDigestResult(DigestResult):
     """A period's digest published to the outbox, with its figures."""
 
-    paths: dict[str, str] = field(default_factory=dict)
     period: dict[str, str] = field(default_factory=dict)
     document_count: int = 0
     overview: dict[str, Any] = field(default_factory=dict)

@@ -128,6 +128,22 @@ def digest_page(
     )
 
 
+def digest_json(items: Sequence[DigestItem], *, title: str, generated_at: str, **extra: Any) -> str:
+    """The digest as JSON: title, generation time, ``extra`` fields (a periodic digest's period,
+    overview and workflows), the item count and every item's fields."""
+    return json.dumps(
+        {
+            "title": title,
+            "generated_at": generated_at,
+            **extra,
+            "count": len(items),
+            "items": [asdict(i) for i in items],
+        },
+        indent=2,
+        ensure_ascii=False,
+    )
+
+
 def render_digest(
     items: Sequence[DigestItem],
     fmt: Format,
@@ -137,15 +153,6 @@ def render_digest(
     sections: Sequence[str] = DEFAULT_SECTIONS,
 ) -> str:
     if fmt == "json":
-        return json.dumps(
-            {
-                "title": title,
-                "generated_at": generated_at,
-                "count": len(items),
-                "items": [asdict(i) for i in items],
-            },
-            indent=2,
-            ensure_ascii=False,
-        )
+        return digest_json(items, title=title, generated_at=generated_at)
     page = digest_page(items, title=title, generated_at=generated_at, sections=sections)
     return render_html(page) if fmt == "html" else render_markdown(page)

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from bluelabel.config import get_settings
@@ -56,12 +58,13 @@ def _inside_roots(location: str) -> bool:
 
 
 def _read(location: str) -> str:
-    path = storage_path(location)
     try:
-        with path.open("rb") as handle:
+        with storage_path(location).open("rb") as handle:
             data: bytes = handle.read(MAX_DIGEST_BYTES + 1)
     except FileNotFoundError:
         raise HTTPException(404, f"the digest file {location} is gone") from None
+    except (OSError, ValueError) as exc:  # a folder, no permission, a NUL in a task's result
+        raise HTTPException(404, f"the digest file {location!r} cannot be read: {exc}") from None
     if len(data) > MAX_DIGEST_BYTES:
         raise HTTPException(413, f"the digest file {location} is over {MAX_DIGEST_BYTES} bytes")
     return data.decode("utf-8", errors="replace")
@@ -86,15 +89,44 @@ def _page(text: str, fmt: str, title: str) -> HTMLResponse:
 
 
 class RunDigest(BaseModel):
+    """A digest one task of a run published."""
+
     task_id: str
     map_index: int
     format: str
+    """The format of ``location``: the page shown (HTML when there is one)."""
     location: str
+    files: dict[str, str] = {}
+    """Format (``markdown``, ``html``, ``json``) -> its file: the downloads this digest offers."""
+
+
+#: ``format`` query values of the download, -> (file format, media type, suffix)
+DOWNLOADS = {
+    "md": ("markdown", "text/markdown; charset=utf-8", "md"),
+    "html": ("html", "text/html; charset=utf-8", "html"),
+    "json": ("json", "application/json", "json"),
+}
+
+
+def _files(value: dict[str, Any]) -> dict[str, str]:
+    """Format -> file of a digest task's result: its ``paths`` (every format it published),
+    else (a result from before downloads) its ``digest_path`` and ``html_path``."""
+    paths = value.get("paths")
+    files = (
+        {str(k): v for k, v in paths.items() if isinstance(v, str) and v}
+        if isinstance(paths, dict)
+        else {}
+    )
+    digest_path, fmt = value.get("digest_path"), value.get("format")
+    if isinstance(digest_path, str) and digest_path and isinstance(fmt, str):
+        files.setdefault(fmt, digest_path)
+    if isinstance(value.get("html_path"), str) and value["html_path"]:
+        files.setdefault("html", value["html_path"])
+    return {k: v for k, v in files.items() if k in ("markdown", "html", "json")}
 
 
 def _run_digests(session: Any, dag_id: str, run_id: str, task_id: str | None) -> list[RunDigest]:
-    """The digests a run's tasks reported in their results (``html_path``, else
-    ``digest_path``), newest first."""
+    """The digests a run's tasks reported in their results, newest first."""
     from airflow.models.xcom import XComModel
     from sqlalchemy import select
 
@@ -119,12 +151,18 @@ def _run_digests(session: Any, dag_id: str, run_id: str, task_id: str | None) ->
                 continue
         if not isinstance(value, dict):
             continue
-        location = value.get("html_path") or value.get("digest_path")
-        if not isinstance(location, str) or not location:
+        files = _files(value)
+        if not files:
             continue
-        fmt = "html" if value.get("html_path") else str(value.get("format") or "markdown")
+        fmt = "html" if "html" in files else next(iter(files))
         found.append(
-            RunDigest(task_id=row.task_id, map_index=row.map_index, format=fmt, location=location)
+            RunDigest(
+                task_id=row.task_id,
+                map_index=row.map_index,
+                format=fmt,
+                location=files[fmt],
+                files=files,
+            )
         )
     return found
 
@@ -136,12 +174,25 @@ _RUN_ACCESS = [Depends(requires_access_dag("GET", DagAccessEntity.XCOM))]
 def run_digests(
     dag_id: str, run_id: str, session: SessionDep, task_id: str | None = Query(None)
 ) -> list[RunDigest]:
-    """Which digests this run produced (task, format, where the file is)."""
+    """Which digests this run produced (task, the files of each format)."""
     return _run_digests(session, dag_id, run_id, task_id)
 
 
 @router.get(
-    "/api/runs/{dag_id}/{run_id}/digest", dependencies=_RUN_ACCESS, response_class=HTMLResponse
+    "/api/runs/{dag_id}/{run_id}/digest",
+    dependencies=_RUN_ACCESS,
+    response_class=HTMLResponse,
+    responses={
+        200: {
+            "description": "The digest page; with ``format``, the file as an attachment.",
+            "content": {
+                "text/html": {},
+                "text/markdown": {},
+                "application/json": {},
+            },
+        },
+        404: {"description": "no digest (in that format)"},
+    },
 )
 def run_digest(
     dag_id: str,
@@ -149,28 +200,62 @@ def run_digest(
     session: SessionDep,
     task_id: str | None = Query(None, description="the digest of this task (default: newest)"),
     map_index: int | None = Query(None),
-) -> HTMLResponse:
-    """The run's digest as an HTML page (the newest, or that of ``task_id``)."""
+    format: Literal["md", "html", "json"] | None = Query(
+        None, description="download the digest in this format (Content-Disposition: attachment)"
+    ),
+) -> Response:
+    """The run's digest as an HTML page (the newest, or that of ``task_id``), or with
+    ``format`` its file in that format as a download."""
     digests = [
         d
         for d in _run_digests(session, dag_id, run_id, task_id)
         if map_index is None or d.map_index == map_index
     ]
+    which = f"task {task_id!r} of " if task_id else ""
     if not digests:
-        which = f"task {task_id!r} of " if task_id else ""
         raise HTTPException(
             404,
             f"{which}run {run_id!r} of DAG {dag_id!r} produced no digest "
             "(no task result with html_path or digest_path)",
         )
     digest = digests[0]
-    if not _inside_roots(digest.location):
+    if format is None:
+        location = _servable(digest.location, digest.task_id)
+        return _page(_read(location), digest.format, f"Digest of {dag_id} / {run_id}")
+    fmt, media_type, suffix = DOWNLOADS[format]
+    if fmt not in digest.files:
+        raise HTTPException(
+            404,
+            f"the digest of task {digest.task_id!r} of run {run_id!r} was not published as "
+            f"{fmt} (it has: {', '.join(sorted(digest.files))}); a run made since this version "
+            "publishes all three",
+        )
+    data = _read(_servable(digest.files[fmt], digest.task_id)).encode("utf-8")
+    name = f"{dag_id}-{run_id}-{digest.task_id}" + (
+        f"-{digest.map_index}" if digest.map_index >= 0 else ""
+    )
+    return Response(
+        data,
+        media_type=media_type,
+        headers={**DIGEST_HEADERS, "Content-Disposition": attachment(f"{name}.{suffix}")},
+    )
+
+
+def _servable(location: str, task_id: str) -> str:
+    if not _inside_roots(location):
         raise HTTPException(
             403,
-            f"the digest of task {digest.task_id!r} is at {digest.location}, outside the "
-            "knowledge store and the outbox; it is not served",
+            f"the digest of task {task_id!r} is at {location}, outside the knowledge store "
+            "and the outbox; it is not served",
         )
-    return _page(_read(digest.location), digest.format, f"Digest of {dag_id} / {run_id}")
+    return location
+
+
+def attachment(filename: str) -> str:
+    """A ``Content-Disposition`` for ``filename``: an ASCII fallback with anything unsafe
+    replaced, and the exact name in RFC 5987 form."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", filename).strip("._") or "digest"
+    return f"attachment; filename=\"{fallback[:150]}\"; filename*=UTF-8''{quote(filename[:150])}"
 
 
 class DigestFile(BaseModel):
