@@ -2,8 +2,9 @@
 `airflow api-server`, 50 concurrent clients in a second process; plus the report's build time.
 
 Usage: python benchmarks/api_load.py [--task-runs 10000] [--clients 50] [--requests 1000]
-       [--workers N] [--tool ab|httpx] [--floors] [--skip-dags]
-Creates (and drops first) the database ``bluelabel_bench`` on postgres@127.0.0.1:5432.
+       [--workers N] [--tool ab|httpx] [--floors] [--skip-dags] [--db NAME]
+Creates (and drops first) the database ``bluelabel_bench`` (or ``--db``) on
+postgres@127.0.0.1:5432.
 """
 
 from __future__ import annotations
@@ -62,6 +63,14 @@ q = lambda p: latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] 
 print(json.dumps({"n": len(latencies), "p50": q(50), "p95": q(95), "p99": q(99),
                   "max": latencies[-1] * 1000, "rps": len(latencies) / wall}))
 """
+
+
+def use_database(name: str) -> None:
+    global DB
+    DB = name
+    ENV["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = (
+        f"postgresql+psycopg2://postgres@127.0.0.1:5432/{DB}"
+    )
 
 
 def psql(sql: str) -> None:
@@ -201,7 +210,9 @@ def main() -> None:
         action="store_true",
         help="also load /api/v2/version (no auth, no DB) and measure one client alone",
     )
+    parser.add_argument("--db", default=DB, help="PostgreSQL database to create and drop")
     args = parser.parse_args()
+    use_database(args.db)
     psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
     psql(f"CREATE DATABASE {DB}")
     airflow("db", "migrate")
