@@ -6,7 +6,7 @@ RSS is the server's whole process tree (VmRSS summed). Run it with the default c
 (``[bluelabel] progress_streams_per_user``) and with ``--cap 10000`` (every stream accepted,
 as before the cap) to compare.
 
-Usage: python benchmarks/progress_streams.py [--streams 3000] [--cap N] [--settle 10]
+Usage: python benchmarks/progress_streams.py [--streams 3000] [--cap N] [--settle 10] [--rounds 2]
 """
 
 from __future__ import annotations
@@ -71,26 +71,27 @@ async def hold_streams(url: str, token: str, count: int) -> tuple[Counter[int], 
 
 
 async def measure(args: argparse.Namespace, base: str, token: str, pid: int) -> dict[str, object]:
+    """RSS before, with the streams asked for, and after they closed; ``--rounds`` times, so a
+    leak (growing every round) shows apart from the allocator's high-water mark."""
     url = f"{base}/bluelabel/api/progress"
-    before = tree_rss_mb(pid)
-    statuses, seconds, held = await hold_streams(url, token, args.streams)
-    await asyncio.sleep(2)
-    during = tree_rss_mb(pid)
-    client, responses = held[0], held[1:]
-    for response in responses:
-        await response.aclose()
-    await client.aclose()
-    await asyncio.sleep(args.settle)
-    after = tree_rss_mb(pid)
-    return {
-        "streams_asked": args.streams,
-        "cap": args.cap,
-        "statuses": dict(statuses),
-        "open_seconds": round(seconds, 2),
-        "rss_mb_before": before,
-        "rss_mb_with_streams": during,
-        "rss_mb_after_close": after,
-    }
+    result: dict[str, object] = {"streams_asked": args.streams, "cap": args.cap}
+    result["rss_mb_before"] = tree_rss_mb(pid)
+    for round_ in range(1, args.rounds + 1):
+        statuses, seconds, held = await hold_streams(url, token, args.streams)
+        await asyncio.sleep(2)
+        during = tree_rss_mb(pid)
+        client, responses = held[0], held[1:]
+        for response in responses:
+            await response.aclose()
+        await client.aclose()
+        await asyncio.sleep(args.settle)
+        result[f"round_{round_}"] = {
+            "statuses": dict(statuses),
+            "open_seconds": round(seconds, 2),
+            "rss_mb_with_streams": during,
+            "rss_mb_after_close": tree_rss_mb(pid),
+        }
+    return result
 
 
 def main() -> None:
@@ -98,6 +99,7 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=3000)
     parser.add_argument("--cap", type=int, default=None, help="progress_streams_per_user")
     parser.add_argument("--settle", type=float, default=10, help="seconds after closing")
+    parser.add_argument("--rounds", type=int, default=2, help="times to ask for them all")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="bench-streams-airflow-"))
     (home / "passwords.json").write_text(json.dumps({"admin": "bench"}))

@@ -7,7 +7,9 @@ run shows where it ended); after that, values as the tasks publish them.
 
 One user holds at most ``[bluelabel] progress_streams_per_user`` streams open in one API-server
 process (one more is answered 429 before anything is read); a stream ends at the first
-heartbeat after its token is revoked (a logout).
+heartbeat after its token is revoked (a logout). The user comes from the plugin's token cache
+(:func:`~bluelabel.web.deps.cached_user`: revocation asked in batches), so a burst of requests
+is not answered one synchronous metadata-DB query at a time.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from starlette.types import Receive, Scope, Send
 
 from bluelabel.config import get_settings
 from bluelabel.web.deps import (
-    GetUserDep,
+    CachedUserDep,
     NeedsTaskStateStore,
     readable_dag_ids,
     revocations,
@@ -89,7 +91,7 @@ def _token_id(request: Request, bearer: HTTPAuthorizationCredentials | None) -> 
 )
 async def progress(
     request: Request,
-    user: GetUserDep,
+    user: CachedUserDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     dag_id: str | None = Query(None, max_length=250),
     run_id: str | None = Query(None, max_length=250),
