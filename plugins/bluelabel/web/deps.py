@@ -40,6 +40,7 @@ __all__ = [
     "SessionDep",
     "WebsiteAccess",
     "readable_dag_ids",
+    "reads_every_dag",
     "requires_access_dag",
     "revocations",
     "user_key",
@@ -185,6 +186,21 @@ def requires_view(view: AccessView) -> Any:
         return user
 
     return inner
+
+
+def reads_every_dag(user: Any) -> bool:
+    """Whether this user may read every DAG (Airflow's check without a DAG id: FAB's "DAGs"
+    resource, a SimpleAuthManager viewer), asked at most once per user and cache period."""
+    from airflow.api_fastapi.app import get_auth_manager
+
+    key = (user_key(user), "every-dag")
+    now = time.monotonic()
+    hit = _views.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    allowed = bool(get_auth_manager().is_authorized_dag(method="GET", user=user))
+    _views[key] = (now + _AUTH_CACHE_SECONDS, allowed)
+    return allowed
 
 
 #: The knowledge store belongs to the deployment, not to one DAG: whoever may use the Airflow

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
@@ -22,7 +23,15 @@ from pydantic import BaseModel
 
 from bluelabel.config import get_settings
 from bluelabel.store import storage_path
-from bluelabel.web.deps import DagAccessEntity, SessionDep, WebsiteAccess, requires_access_dag
+from bluelabel.web.deps import (
+    CachedUserDep,
+    DagAccessEntity,
+    SessionDep,
+    WebsiteAccess,
+    readable_dag_ids,
+    reads_every_dag,
+    requires_access_dag,
+)
 
 router = APIRouter()
 
@@ -270,9 +279,43 @@ class DigestFile(BaseModel):
 MAX_LISTED = 500
 
 
+@dataclass(frozen=True)
+class DigestInfo:
+    """Who made a digest and what it covers (the catalog's ``digests`` table)."""
+
+    kind: str  # "digest" or "periodic"
+    dag_id: str | None  # None: made outside Airflow (the CLI)
+    covered_dag_ids: frozenset[str]
+    unattributed: bool  # it shows a document ingested outside Airflow
+
+
+def digest_owner(name: str) -> DigestInfo | None:
+    """The owner of the digest whose file stem is ``name``; ``None`` while unknown. Until the
+    knowledge store's catalog records digests (its ``digests`` table), none is known, and
+    only users who may read every DAG see digests here."""
+    return None
+
+
+def may_read(info: DigestInfo | None, user: Any) -> bool:
+    """A run's digest: its DAG; a periodic digest: every DAG it covers, and no document from
+    outside Airflow; a digest made outside Airflow, or one not known: every DAG."""
+    if reads_every_dag(user):
+        return True
+    if info is None or info.dag_id is None or info.unattributed:
+        return False
+    readable = readable_dag_ids(user)
+    if info.kind == "periodic":
+        return info.dag_id in readable and info.covered_dag_ids <= readable
+    return info.dag_id in readable
+
+
+def _visible(user: Any, name: str) -> bool:
+    return may_read(digest_owner(Path(name).stem), user)
+
+
 @router.get("/api/digests", dependencies=[WebsiteAccess])
-def list_digests() -> list[DigestFile]:
-    """The digest files of the store and the outbox, newest first."""
+def list_digests(user: CachedUserDep) -> list[DigestFile]:
+    """The digest files of the store and the outbox this user may read, newest first."""
     files: list[DigestFile] = []
     for folder, root in _roots().items():
         try:
@@ -282,6 +325,8 @@ def list_digests() -> list[DigestFile]:
         for entry in entries:
             fmt = _SUFFIX_FORMAT.get(Path(entry.name).suffix)
             if fmt is None or entry.name.startswith("."):
+                continue
+            if not _visible(user, entry.name):
                 continue
             size = entry.stat().st_size if isinstance(entry, Path) else None
             files.append(DigestFile(folder=folder, name=entry.name, format=fmt, bytes=size))
@@ -297,10 +342,12 @@ def _sortable(name: str) -> str:
 @router.get(
     "/api/digests/{folder}/{name}", dependencies=[WebsiteAccess], response_class=HTMLResponse
 )
-def get_digest(folder: str, name: str) -> HTMLResponse:
-    """One digest file as an HTML page."""
+def get_digest(user: CachedUserDep, folder: str, name: str) -> HTMLResponse:
+    """One digest file as an HTML page (404 for one this user may not read, as for none)."""
     roots = _roots()
     fmt = _SUFFIX_FORMAT.get(Path(name).suffix)
     if folder not in roots or fmt is None or "/" in name or name.startswith("."):
+        raise HTTPException(404, f"no digest {folder}/{name}")
+    if not _visible(user, name):
         raise HTTPException(404, f"no digest {folder}/{name}")
     return _page(_read(str(storage_path(roots[folder]) / name)), fmt, name)

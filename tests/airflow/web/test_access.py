@@ -152,3 +152,20 @@ def test_progress_streams_are_capped_per_user_and_given_back(
         assert statuses == [200] * cap
 
     asyncio.run(scenario())
+
+
+def test_digests_whose_owner_is_not_known_are_only_for_who_may_read_every_dag(
+    api_server: tuple[str, str], reader_token: str, progress_run: Any
+) -> None:
+    """Until the catalog records who made each digest file, a user limited to some DAGs sees
+    none of them (the leak was every DAG's digests); whoever may read every DAG sees all."""
+    base, admin = api_server
+    status, _, body = http_get(f"{base}/bluelabel/api/digests", admin)
+    assert status == 200
+    files = json.loads(body)
+    stored = next(f for f in files if f["folder"] == "store" and f["name"].endswith(".html"))
+    status, _, body = http_get(f"{base}/bluelabel/api/digests", reader_token)
+    assert status == 200 and json.loads(body) == []
+    page = f"{base}/bluelabel/api/digests/store/{stored['name']}"
+    assert http_get(page, admin)[0] == 200
+    assert http_get(page, reader_token)[0] == 404
