@@ -97,8 +97,8 @@ def fill(task_runs: int) -> None:
     import pendulum
     from airflow.models.dagrun import DagRun
     from airflow.models.serialized_dag import SerializedDagModel
+    from airflow.models.task_state_store import TaskStateStoreModel
     from airflow.models.taskinstance import TaskInstance
-    from airflow.models.xcom import XComModel
     from airflow.providers.standard.operators.python import PythonOperator
     from airflow.sdk import DAG
     from airflow.utils.session import create_session
@@ -106,7 +106,7 @@ def fill(task_runs: int) -> None:
     from airflow.utils.types import DagRunTriggeredByType, DagRunType
     from sqlalchemy import select, update
 
-    from bluelabel.metrics import METRICS_XCOM_KEY
+    from bluelabel.metrics import METRICS_STATE_PREFIX
 
     logging.disable(logging.INFO)
     with DAG("load_workflow", schedule=None, start_date=pendulum.datetime(2025, 1, 1)) as dag:
@@ -147,7 +147,7 @@ def fill(task_runs: int) -> None:
                 (DagRun.dag_id == TaskInstance.dag_id) & (DagRun.run_id == TaskInstance.run_id),
             )
         ).all()
-        xcoms = []
+        records = []
         for ti_id, task_id, run_id, dag_run_id, run_start in tis:
             offset = TASKS.index(task_id) * 2
             duration = random.uniform(0.05, 1.5)
@@ -164,28 +164,30 @@ def fill(task_runs: int) -> None:
             )
             if failed and random.random() < 0.5:
                 continue  # "killed": no listener record
-            xcoms.append(
+            records.append(
                 {
                     "dag_run_id": dag_run_id,
                     "task_id": task_id,
                     "map_index": -1,
-                    "key": METRICS_XCOM_KEY,
+                    "key": f"{METRICS_STATE_PREFIX}1",
                     "dag_id": "load_workflow",
                     "run_id": run_id,
-                    "value": {
-                        "outcome": "failed" if failed else "success",
-                        "duration_ms": duration * 1000,
-                        "cpu_ms": duration * 800,
-                        "maxrss_start_mb": 180.0,
-                        "maxrss_peak_mb": 180 + random.uniform(0, 60),
-                        "maxrss_delta_mb": random.uniform(0, 5),
-                        "agent_run_ms": duration * 900,
-                        "pages": random.randint(1, 300),
-                    },
-                    "timestamp": run_start,
+                    "value": json.dumps(
+                        {
+                            "outcome": "failed" if failed else "success",
+                            "duration_ms": duration * 1000,
+                            "cpu_ms": duration * 800,
+                            "maxrss_start_mb": 180.0,
+                            "maxrss_peak_mb": 180 + random.uniform(0, 60),
+                            "maxrss_delta_mb": random.uniform(0, 5),
+                            "agent_run_ms": duration * 900,
+                            "pages": random.randint(1, 300),
+                        }
+                    ),
+                    "updated_at": run_start,
                 }
             )
-        session.execute(XComModel.__table__.insert(), xcoms)
+        session.execute(TaskStateStoreModel.__table__.insert(), records)
         session.commit()
 
 
