@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import jwt
@@ -57,47 +57,50 @@ _views: dict[tuple[str, str], tuple[float, bool]] = {}
 
 class RevokedTokenTable:
     """Which token ids Airflow has revoked: its ``revoked_token`` table, which a logout fills
-    through ``BaseAuthManager.revoke_token``, read over one connection of its own (kept
-    open, autocommit, so each read sees every committed logout; opened again after an
-    error)."""
+    through ``BaseAuthManager.revoke_token``, read over one connection of Airflow's async
+    engine (asyncpg, aiosqlite: the event loop goes on serving while the query runs), kept
+    open with autocommit so each read sees every committed logout, and opened again after an
+    error."""
 
     def __init__(self) -> None:
         self._connection: Any = None
 
-    def __call__(self, jtis: frozenset[str]) -> frozenset[str]:
+    async def __call__(self, jtis: frozenset[str]) -> frozenset[str]:
         from airflow import settings
         from airflow.models.revoked_token import RevokedToken
         from sqlalchemy import select
 
+        query = select(RevokedToken.jti).where(RevokedToken.jti.in_(sorted(jtis)))
+        if settings.async_engine is None:  # no async driver configured: Airflow's own way
+            from airflow.utils.session import create_session
+
+            with create_session() as session:
+                return frozenset(str(jti) for jti in session.scalars(query))
         try:
             if self._connection is None:
-                assert settings.engine is not None, "the API server configures the engine"
-                self._connection = settings.engine.connect().execution_options(
-                    isolation_level="AUTOCOMMIT"
-                )
-            rows = self._connection.execute(
-                select(RevokedToken.jti).where(RevokedToken.jti.in_(sorted(jtis)))
-            )
+                connection = await settings.async_engine.connect()
+                self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            rows = await self._connection.execute(query)
             return frozenset(str(row[0]) for row in rows)
         except Exception:
             if self._connection is not None:
-                self._connection.close()
+                await self._connection.close()
             self._connection = None
             raise
 
 
 class RevocationCheck:
-    """Whether a token id is revoked, as of a read of the metadata DB made after the question
-    was asked: a logout is seen by the next request, on any API server.
+    """Whether a token id is revoked, as of a read of the metadata DB that started after the
+    question was asked: a logout is seen by the next request, on any API server.
 
-    The questions asked in one turn of the event loop share one query (``WHERE jti IN
-    (...)``), run on the loop itself over a kept connection: one indexed lookup, cheaper than
-    a hop to the threadpool and back, which under a loaded CPU cost more than the request
-    (Airflow's own path, ``RevokedToken.is_revoked``, also queries on the loop, but with a new
-    ORM session per request).
+    Concurrent questions share one query (``WHERE jti IN (...)``): those asked while a query
+    runs wait for the next one, which answers all of them. The query is asynchronous, so the
+    event loop serves other requests meanwhile: under load that is one query per batch of
+    requests, where Airflow's own path (``RevokedToken.is_revoked``) makes one synchronous
+    query per request with a new ORM session, on the event loop.
     """
 
-    def __init__(self, lookup: Callable[[frozenset[str]], frozenset[str]] | None = None):
+    def __init__(self, lookup: Callable[[frozenset[str]], Awaitable[frozenset[str]]] | None = None):
         self._lookup = lookup or RevokedTokenTable()
         self._pending: dict[str, list[asyncio.Future[bool]]] = {}
         self._draining = False
@@ -108,26 +111,28 @@ class RevocationCheck:
         self._pending.setdefault(jti, []).append(future)
         if not self._draining:
             self._draining = True
-            asyncio.get_running_loop().call_soon(self._drain)
+            asyncio.get_running_loop().create_task(self._drain())
         return await future
 
-    def _drain(self) -> None:
-        """Answer every question pending now (those of this turn of the loop) with one query."""
-        batch, self._pending = self._pending, {}
-        self._draining = False
-        self.queries += 1
+    async def _drain(self) -> None:
         try:
-            revoked = self._lookup(frozenset(batch))
-        except Exception as exc:  # each waiting request fails with it, as Airflow's would
-            for futures in batch.values():
-                for future in futures:
-                    if not future.done():
-                        future.set_exception(exc)
-            return
-        for jti, futures in batch.items():
-            for future in futures:
-                if not future.done():
-                    future.set_result(jti in revoked)
+            while self._pending:
+                batch, self._pending = self._pending, {}
+                self.queries += 1
+                try:
+                    revoked = await self._lookup(frozenset(batch))
+                except Exception as exc:  # each waiting request fails with it, as Airflow's
+                    for futures in batch.values():
+                        for future in futures:
+                            if not future.done():
+                                future.set_exception(exc)
+                    continue
+                for jti, futures in batch.items():
+                    for future in futures:
+                        if not future.done():
+                            future.set_result(jti in revoked)
+        finally:
+            self._draining = False
 
 
 revocations = RevocationCheck()

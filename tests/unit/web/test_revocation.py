@@ -1,5 +1,5 @@
-"""The plugin's revocation check: every answer comes from a lookup made after the question,
-and the questions of one turn of the event loop share one lookup."""
+"""The plugin's revocation check: every answer comes from a lookup started after the
+question, and concurrent questions share lookups."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ class Table:
         self.revoked: set[str] = set()
         self.lookups: list[frozenset[str]] = []
 
-    def __call__(self, jtis: frozenset[str]) -> frozenset[str]:
+    async def __call__(self, jtis: frozenset[str]) -> frozenset[str]:
         self.lookups.append(jtis)
+        await asyncio.sleep(0.01)  # a query in flight: later questions wait for the next one
         return frozenset(jtis & self.revoked)
 
 
@@ -36,7 +37,7 @@ def test_a_revocation_is_seen_by_the_next_question() -> None:
     assert len(table.lookups) == 3
 
 
-def test_the_questions_of_one_turn_share_one_lookup_and_later_ones_get_their_own() -> None:
+def test_concurrent_questions_share_lookups_and_later_ones_get_their_own() -> None:
     table = Table()
     check = RevocationCheck(table)
 
@@ -51,10 +52,25 @@ def test_the_questions_of_one_turn_share_one_lookup_and_later_ones_get_their_own
     assert table.lookups == [frozenset("abc"), frozenset("abc")]
 
 
+def test_a_question_asked_during_a_lookup_waits_for_the_next_one() -> None:
+    table = Table()
+    check = RevocationCheck(table)
+
+    async def scenario() -> None:
+        first = asyncio.ensure_future(check.is_revoked("a"))
+        await asyncio.sleep(0.002)  # its lookup is in flight
+        table.revoked.add("a")
+        assert await check.is_revoked("a")  # a lookup that started after the revocation
+        await first
+
+    asyncio.run(scenario())
+    assert len(table.lookups) == 2
+
+
 def test_a_failed_lookup_fails_the_waiting_questions_and_the_next_one_works() -> None:
     calls = []
 
-    def flaky(jtis: frozenset[str]) -> frozenset[str]:
+    async def flaky(jtis: frozenset[str]) -> frozenset[str]:
         calls.append(jtis)
         if len(calls) == 1:
             raise ConnectionError("metadata DB unreachable")
