@@ -95,5 +95,5 @@ def test_no_generated_request_makes_a_route_fail(
     assert not failures, "\n".join(sorted(set(failures))[:20])
     if caller == "admin":  # the requests went through: answered, and refused for their values
         assert {200, 404, 422} <= statuses, statuses
-    else:
-        assert statuses <= {400, 401, 403, 422}, statuses
+    else:  # refused; 404: a generated path no route matches (a "/" in a path parameter)
+        assert statuses <= {400, 401, 403, 404, 422} and 401 in statuses, statuses
