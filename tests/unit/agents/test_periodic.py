@@ -97,7 +97,7 @@ def test_periodic_digest_writes_the_outbox_and_reports_the_period(
     md = (outbox / Path(result["paths"]["markdown"]).name).read_text()
     page = Path(result["paths"]["html"]).read_text()
     assert "## Documents (the newest 1 of 2)" in md
-    assert "Knowledge <store> notes" in md and "Knowledge &lt;store&gt; notes" in page
+    assert "Knowledge \\<store> notes" in md and "Knowledge &lt;store&gt; notes" in page
     assert "- **Ingest success:** 50.0% of 2 tries" in md
     assert "| batch_ingestion | 1 | 2 | 50.0% |" in md
     assert "<script" not in page
