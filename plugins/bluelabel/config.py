@@ -23,6 +23,7 @@ from typing import Any
 
 from bluelabel.booleans import parse_bool
 from bluelabel.config_keys import (
+    DEFAULT_MAX_MAP_LENGTH,
     HARD_MAX_WORKERS,
     HOME_PLACEHOLDER,
     SECTION,
@@ -30,6 +31,7 @@ from bluelabel.config_keys import (
     Setting,
 )
 from bluelabel.errors import BluelabelError
+from bluelabel.locations import Root, parse_roots
 
 
 class SettingsError(BluelabelError):
@@ -44,8 +46,10 @@ class Settings:
     store: str
     inbox: str
     outbox: str
-    allowed_roots: tuple[Path, ...]
+    #: local folders (resolved) and roots configured as URLs (``s3://bucket/inbox``)
+    allowed_roots: tuple[Root, ...]
     trigger_root: Path | None
+    secret_prefix: str
     workflow_root: Path | None
     workflow_cache: Path | None
     max_workflow_bytes: int
@@ -79,6 +83,8 @@ class Settings:
     email_max_message_bytes: int
     email_max_attachment_bytes: int
     email_max_attachments: int
+    #: ``[core] max_map_length``: the most instances one mapped step may have
+    max_map_length: int = DEFAULT_MAX_MAP_LENGTH
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -88,10 +94,22 @@ class Settings:
         return max(1, min(wanted, HARD_MAX_WORKERS))
 
     @property
+    def max_file_bytes(self) -> int:
+        """The largest document of any kind: the bound on a copy from an object store."""
+        return max(self.max_pdf_bytes, self.max_text_bytes, self.max_document_bytes)
+
+    @property
     def run_roots(self) -> tuple[Path, ...]:
-        """Folders run-time paths may point into: the trigger root and the allowed roots."""
-        roots = [*([self.trigger_root] if self.trigger_root else []), *self.allowed_roots]
+        """Folders run-time paths may point into: the trigger root and the local allowed roots."""
+        local = [r for r in self.allowed_roots if isinstance(r, Path)]
+        roots = [*([self.trigger_root] if self.trigger_root else []), *local]
         return tuple(dict.fromkeys(roots))
+
+    @property
+    def location_roots(self) -> tuple[Root, ...]:
+        """Every root a run-time location may lie under (:mod:`bluelabel.locations`)."""
+        urls = [r for r in self.allowed_roots if not isinstance(r, Path)]
+        return (*self.run_roots, *urls)
 
     def effective(self) -> list[tuple[str, str, str]]:
         """``(key, value, source)`` of every declared key, for ``bluelabel config``."""
@@ -134,9 +152,14 @@ def _folder(raw: str) -> Path:
 
 
 def parse_settings(
-    raw: Mapping[str, str], airflow_home: Path, sources: Mapping[str, str] | None = None
+    raw: Mapping[str, str],
+    airflow_home: Path,
+    sources: Mapping[str, str] | None = None,
+    *,
+    max_map_length: int = DEFAULT_MAX_MAP_LENGTH,
 ) -> Settings:
-    """Typed :class:`Settings` from raw strings (missing keys take their defaults)."""
+    """Typed :class:`Settings` from raw strings (missing keys take their defaults);
+    ``max_map_length`` is Airflow's ``[core]`` setting of that name."""
     home = str(airflow_home)
     values: dict[str, Any] = {}
     for spec in SETTINGS:
@@ -156,16 +179,27 @@ def parse_settings(
             values[spec.key] = _number(spec, text, float)
         else:
             values[spec.key] = text.strip()
-    roots = tuple(_folder(p) for p in values["allowed_roots"].split(os.pathsep) if p.strip())
+    try:
+        roots = parse_roots(values["allowed_roots"])
+    except ValueError as exc:
+        raise SettingsError(
+            f"[{SECTION}] allowed_roots = {values['allowed_roots']!r}: {exc}"
+        ) from None
     values["allowed_roots"] = roots
+    local = [r for r in roots if isinstance(r, Path)]
     trigger = values["trigger_root"]
-    values["trigger_root"] = _folder(trigger) if trigger else (roots[0] if roots else None)
+    values["trigger_root"] = _folder(trigger) if trigger else (local[0] if local else None)
     values["workflow_root"] = _folder(values["workflow_root"]) if values["workflow_root"] else None
     cache_dir = values["workflow_cache"]
     values["workflow_cache"] = (
         None if cache_dir.lower() in ("off", "false", "none", "0", "") else Path(cache_dir)
     )
-    return Settings(airflow_home=airflow_home, sources=dict(sources or {}), **values)
+    return Settings(
+        airflow_home=airflow_home,
+        sources=dict(sources or {}),
+        max_map_length=max_map_length,
+        **values,
+    )
 
 
 # ------------------------------------------------------------------------------ loading
@@ -218,7 +252,8 @@ def load_settings() -> Settings:
         if value is not None:
             raw[spec.key] = str(value)
         sources[spec.key] = _source(conf, spec, home)
-    return parse_settings(raw, home, sources)
+    max_map_length = conf.getint("core", "max_map_length", fallback=DEFAULT_MAX_MAP_LENGTH)
+    return parse_settings(raw, home, sources, max_map_length=max_map_length)
 
 
 @cache

@@ -36,6 +36,17 @@ def _cores() -> int:
 #: Upper bounds no configuration may pass: the machine's cores for parallel extraction.
 HARD_MAX_WORKERS = _cores()
 
+#: Airflow's own settings Bluelabel obeys, read with the ``[bluelabel]`` keys: a mapped step
+#: may have at most ``[core] max_map_length`` instances (Airflow's default: 1024).
+AIRFLOW_SETTINGS = {"max_map_length": "core"}
+DEFAULT_MAX_MAP_LENGTH = 1024
+
+
+def setting_label(key: str) -> str:
+    """Where a setting is configured: ``[bluelabel] max_pages``, ``[core] max_map_length``."""
+    return f"[{AIRFLOW_SETTINGS.get(key, SECTION)}] {key}"
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "store",
@@ -62,10 +73,13 @@ SETTINGS: tuple[Setting, ...] = (
         "allowed_roots",
         "string",
         "",
-        "Folders (':'-separated) that file paths given at run time (trigger form, "
-        "dag_run.conf, inbox entries) may point into. Paths outside them are refused. Empty: "
-        "only the workflow's own root.",
-        "/data/documents:/srv/shared",
+        "Roots (':'-separated) that every location a run names (trigger form, dag_run.conf, "
+        "templates: sources, inbox, outbox, store; inbox entries) must lie under: local "
+        "folders (symlinks resolved; file:// and local:// URLs are local paths), and URL "
+        "prefixes such as s3://bucket/inbox, under which URLs of that scheme and bucket or "
+        "host are allowed. Anything else is refused before it is contacted; the configured "
+        "inbox, outbox and store are always allowed. Empty: only the workflow's own root.",
+        "/data/documents:s3://my-bucket/bluelabel/inbox",
     ),
     Setting(
         "trigger_root",
@@ -74,6 +88,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Folder that relative paths in trigger input (the UI form, dag_run.conf) resolve "
         "against. Empty: the first of allowed_roots.",
         "/data/documents",
+    ),
+    Setting(
+        "secret_prefix",
+        "string",
+        "bluelabel_pdf_",
+        "A run may read a secret (a PDF password) only from an Airflow connection or variable "
+        "whose id starts with this prefix, so that whoever may trigger a run cannot name any "
+        "other connection or variable and use the run as an oracle. Empty: none may be read.",
+        "bluelabel_pdf_",
     ),
     Setting(
         "workflow_root",

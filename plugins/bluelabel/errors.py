@@ -26,6 +26,11 @@ class IngestError(BluelabelError):
         self.permanent = permanent
 
 
+class LocationRefused(IngestError):
+    """A location a run named (inbox, outbox, store, source) is outside the allowed roots:
+    refused before anything touched it."""
+
+
 class TransientIngestError(IngestError):
     """An ingest that may succeed when tried again (timeout, HTTP 5xx, connection reset)."""
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import warnings
 from collections.abc import MutableMapping
 from pathlib import Path
@@ -22,6 +23,8 @@ from typing import Any
 import pendulum
 from airflow.sdk import DAG, Asset, Param
 
+from bluelabel.agents.options import option_info
+from bluelabel.agents.registry import agent_options
 from bluelabel.config import Settings, get_settings
 from bluelabel.operators import AgentOperator, DigestOperator, EmailIngestOperator, IngestOperator
 from bluelabel.workflow import (
@@ -41,7 +44,8 @@ _OPERATORS: dict[str, type[AgentOperator]] = {
     "email_agent": EmailIngestOperator,
 }
 #: Params that take a file path: their help in the trigger form says where files may be.
-_PATH_PARAMS = ("source", "file_path", "inbox")
+_PATH_PARAMS = ("source", "file_path", "inbox", "outbox")
+_PARAM_TEMPLATE = re.compile(r"^\{\{\s*params\.(\w+)\s*\}\}$")
 
 
 class WorkflowLoadWarning(UserWarning):
@@ -55,7 +59,7 @@ def _schedule(workflow: Workflow) -> Any:
 
 
 def _where_files_may_be(settings: Settings) -> str:
-    roots = ", ".join(str(r) for r in settings.run_roots)
+    roots = ", ".join(str(r) for r in settings.location_roots)
     if not roots:
         return " Files may be read only from the workflow's own folder."
     relative = (
@@ -64,8 +68,26 @@ def _where_files_may_be(settings: Settings) -> str:
     return f" Files must lie under {roots} ([bluelabel] allowed_roots).{relative}"
 
 
+def _param_ceilings(workflow: Workflow, settings: Settings) -> dict[str, float]:
+    """The most each param may be: a step option set to ``{{ params.NAME }}`` that has a
+    ceiling (``max_files``: ``[core] max_map_length``) caps param NAME, so the trigger form
+    and the REST API refuse a value the run would fail on."""
+    ceilings: dict[str, float] = {}
+    for step in workflow.steps:
+        fields = options.model_fields if (options := agent_options(step.agent)) else {}
+        for key, value in step.config.items():
+            limit = option_info(fields[key]).ceiling if key in fields else None
+            match = _PARAM_TEMPLATE.match(value) if isinstance(value, str) else None
+            if limit is None or match is None:
+                continue
+            ceiling = float(getattr(settings, limit))
+            ceilings[match[1]] = min(ceilings.get(match[1], ceiling), ceiling)
+    return ceilings
+
+
 def _params(workflow: Workflow, settings: Settings) -> dict[str, Param]:
     params = {}
+    ceilings = _param_ceilings(workflow, settings)
     for name, spec in workflow.params.items():
         if isinstance(spec, dict) and ("type" in spec or "default" in spec):
             options = dict(spec)
@@ -74,6 +96,11 @@ def _params(workflow: Workflow, settings: Settings) -> dict[str, Param]:
                 options["description"] = str(options.get("description", "")) + _where_files_may_be(
                     settings
                 )
+            if name in ceilings:
+                limit = ceilings[name]
+                options["maximum"] = min(float(options.get("maximum", limit)), limit)
+                if limit.is_integer():
+                    options["maximum"] = int(options["maximum"])
             params[name] = Param(default, **options)
         else:
             params[name] = Param(spec)

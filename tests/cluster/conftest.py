@@ -137,6 +137,10 @@ def cluster(
         dags=_dags_folder(root),
         extra_env={
             f"AIRFLOW_CONN_{S3_CONN_ID.upper()}": json.dumps(connection),
+            # the S3 tests name a store, an inbox and an outbox in the bucket at trigger time
+            "AIRFLOW__BLUELABEL__ALLOWED_ROOTS": (
+                f"{root / 'home' / 'inbox'}:s3://{S3_CONN_ID}@{S3_BUCKET}"
+            ),
             "AIRFLOW__METRICS__STATSD_PORT": str(statsd.port),
             # A task the killed scheduler queued but never sent to Celery waits this long
             # (default 600 s) in the scheduler-kill test; above the 50-run test's queueing.

@@ -19,6 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "bluelabel",
         "bluelabel.errors",
+        "bluelabel.locations",
         "bluelabel.booleans",
         "bluelabel.config_keys",
         "bluelabel.timeparse",

@@ -9,15 +9,18 @@ Errors never quote the file's content.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import BinaryIO
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
 
-from bluelabel.errors import IngestError
+from bluelabel.errors import IngestError, LimitExceeded
+from bluelabel.locations import Root, check_location, shown
 
 _HASH_BLOCK = 1 << 20
 _KINDS = {
@@ -55,29 +58,17 @@ class LocalFile:
         return os.fdopen(fd, "rb")
 
 
-def within(path: Path, roots: Iterable[Path]) -> bool:
-    return any(path.is_relative_to(root) for root in roots)
-
-
 def resolve_in_roots(
-    raw: str | os.PathLike[str], *, base_dir: Path | None, roots: Sequence[Path] | None
+    raw: str | os.PathLike[str], *, base_dir: Path | None, roots: Sequence[Root] | None
 ) -> Path:
-    """``raw`` resolved (relative to ``base_dir``); refused when outside ``roots``."""
-    path = Path(os.path.expanduser(str(raw)))
-    if not path.is_absolute() and base_dir is not None:
-        path = base_dir / path
-    try:
-        resolved = path.resolve()
-    except (OSError, ValueError) as exc:  # a NUL byte, a loop of links
-        raise IngestError(str(raw)[:200], f"not a usable path ({exc})") from None
-    if roots is not None and not within(resolved, [Path(r).resolve() for r in roots]):
-        shown = ", ".join(str(r) for r in roots) or "none configured"
+    """``raw`` resolved (relative to ``base_dir``); refused when outside ``roots`` (the
+    location policy, :mod:`bluelabel.locations`) or when it names no local file."""
+    location = check_location(raw, roots=roots, base_dir=base_dir, what="file")
+    if not isinstance(location, Path):
         raise IngestError(
-            str(raw),
-            f"path is outside the allowed roots ({shown}); add its folder to "
-            "[bluelabel] allowed_roots",
+            shown(raw), "a file path must name a local file; give a URL as the source's url"
         )
-    return resolved
+    return location
 
 
 def check_regular_file(path: Path, source: str | None = None) -> LocalFile:
@@ -100,10 +91,34 @@ def check_regular_file(path: Path, source: str | None = None) -> LocalFile:
 
 
 def local_file(
-    raw: str | os.PathLike[str], *, base_dir: Path | None, roots: Sequence[Path] | None
+    raw: str | os.PathLike[str], *, base_dir: Path | None, roots: Sequence[Root] | None
 ) -> LocalFile:
     """Resolve, check the roots, check it is a regular file: one call for every source."""
     return check_regular_file(resolve_in_roots(raw, base_dir=base_dir, roots=roots), str(raw))
+
+
+@contextlib.contextmanager
+def object_file(
+    source: Any, *, max_bytes: int | None, setting: str = "max_pdf_bytes"
+) -> Iterator[LocalFile]:
+    """An object-store file (an ``ObjectStoragePath``) as a checked local file: a temporary
+    copy of at most ``max_bytes`` (the ``[bluelabel]`` ``setting``), removed afterwards."""
+    fd, tmp = tempfile.mkstemp(prefix="bluelabel-object-", suffix=PurePosixPath(source.name).suffix)
+    try:
+        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+            copied = 0
+            while block := src.read(1 << 20):
+                copied += len(block)
+                if max_bytes is not None and copied > max_bytes:
+                    raise LimitExceeded(
+                        str(source),
+                        f"over the {max_bytes:,}-byte limit for one document",
+                        setting=setting,
+                    )
+                out.write(block)
+        yield check_regular_file(Path(tmp), str(source))
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def content_id_of_file(file: LocalFile, kind: str) -> str:

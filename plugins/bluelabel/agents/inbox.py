@@ -19,24 +19,19 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from bluelabel.agents.files import (
-    LocalFile,
-    check_regular_file,
-    content_id_of_file,
-    within,
-)
+from bluelabel.agents.files import LocalFile, check_regular_file, content_id_of_file, object_file
 from bluelabel.agents.inputs import AgentContext, AgentInput
 from bluelabel.agents.options import StepOptions, option
 from bluelabel.agents.results import InboxListing
 from bluelabel.agents.text import stage_text_stream
-from bluelabel.errors import AgentInputError, IngestError, LimitExceeded, NoLongerInInbox
+from bluelabel.errors import AgentInputError, IngestError, NoLongerInInbox
+from bluelabel.locations import Root, check_location, inside
 from bluelabel.store import storage_path
 
 if TYPE_CHECKING:
@@ -69,11 +64,17 @@ class InboxOptions(StepOptions):
 
     inbox: str | None = option(
         None,
-        "Folder or URL to list; default [bluelabel] inbox. A local folder must be the "
-        "configured inbox or lie under [bluelabel] allowed_roots.",
+        "Folder or URL to list; default [bluelabel] inbox. Any other must lie under "
+        "[bluelabel] allowed_roots (a URL under a root configured as a URL).",
         per_run=True,
     )
-    max_files: int = option(500, "Most files per batch, oldest first; the rest wait.", minimum=1)
+    max_files: int = option(
+        500,
+        "Most files per batch, oldest first; the rest wait for the next run. One mapped task "
+        "ingests each, so never more than Airflow's [core] max_map_length.",
+        minimum=1,
+        ceiling="max_map_length",
+    )
     settle_seconds: float = option(
         0.0, "Leave files changed more recently than this (still being copied).", minimum=0
     )
@@ -114,7 +115,12 @@ class Inbox:
         """
         now = time.time()
         found = []
-        for entry in self.root.iterdir():
+        try:
+            listed: list[StorePath] = list(self.root.iterdir())
+        except OSError as exc:  # not a folder after all (an HTTP page), gone, no access
+            reason = exc.strerror or type(exc).__name__
+            raise IngestError(self.location, f"cannot list the inbox: {reason}") from None
+        for entry in listed:
             name = entry.name
             if name.startswith(".") or name.endswith((".part", ".tmp", "~")):
                 continue
@@ -135,7 +141,7 @@ class Inbox:
             found.append((float(mtime), name))
         return sorted(found)
 
-    def refusal(self, name: str, roots: Sequence[Path] | None) -> str | None:
+    def refusal(self, name: str, roots: Sequence[Root] | None) -> str | None:
         """Why a local entry must not be read (a link out of the roots, not a regular file)."""
         if not isinstance(self.root, Path):
             return None
@@ -143,8 +149,7 @@ class Inbox:
         info = os.lstat(path)
         if stat.S_ISLNK(info.st_mode):
             target = path.resolve()
-            allowed = [self.root, *(roots or ())]
-            if not within(target, allowed):
+            if not inside(target, [self.root, *(roots or ())]):
                 return (
                     f"a symbolic link to {target}, outside the inbox and the allowed roots: "
                     "not read"
@@ -165,7 +170,7 @@ class Inbox:
 
     @contextlib.contextmanager
     def local_file(
-        self, name: str, *, roots: Sequence[Path] | None = None, max_bytes: int | None = None
+        self, name: str, *, roots: Sequence[Root] | None = None, max_bytes: int | None = None
     ) -> Iterator[LocalFile]:
         """The file as a checked local file (a bounded temporary download for object stores)."""
         source = self.path(name)
@@ -184,22 +189,8 @@ class Inbox:
                 raise IngestError(str(source), refusal)
             yield check_regular_file(source.resolve(), str(source))
             return
-        fd, tmp = tempfile.mkstemp(prefix="bluelabel-inbox-", suffix=Path(name).suffix)
-        try:
-            with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-                copied = 0
-                while block := src.read(1 << 20):
-                    copied += len(block)
-                    if max_bytes is not None and copied > max_bytes:
-                        raise LimitExceeded(
-                            str(source),
-                            f"over the {max_bytes:,}-byte limit for one document",
-                            setting="max_pdf_bytes",
-                        )
-                    out.write(block)
-            yield check_regular_file(Path(tmp), str(source))
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        with object_file(source, max_bytes=max_bytes) as file:
+            yield file
 
     # ------------------------------------------------------------------ filing away
     def mark_processed(self, name: str) -> str:
@@ -233,21 +224,17 @@ class Inbox:
         return str(target)
 
 
-def check_inbox_allowed(inbox: Inbox, context: AgentContext) -> None:
-    """A local inbox must be the configured one or lie under an allowed root."""
-    if not isinstance(inbox.root, Path) or context.allowed_roots is None:
-        return
-    configured = storage_path(context.settings.inbox)
-    roots = [
-        *([configured.resolve()] if isinstance(configured, Path) else []),
-        *context.allowed_roots,
-    ]
-    if not within(inbox.root, [Path(r).resolve() for r in roots]):
-        raise IngestError(
-            inbox.location,
-            "the inbox is outside the allowed roots "
-            f"({', '.join(str(r) for r in roots)}); add it to [bluelabel] allowed_roots",
-        )
+def open_inbox(location: str, context: AgentContext) -> Inbox:
+    """The inbox at ``location``, once the location policy allows it (before anything is
+    touched): the configured ``[bluelabel] inbox``, or a location under the allowed roots."""
+    allowed = check_location(
+        location,
+        roots=context.allowed_roots,
+        base_dir=context.base_dir,
+        configured=context.settings.inbox,
+        what="inbox",
+    )
+    return Inbox(allowed)
 
 
 class InboxAgent:
@@ -258,14 +245,15 @@ class InboxAgent:
 
     def run(self, request: AgentInput, context: AgentContext) -> InboxListing:
         opts = request.options(InboxOptions, settings=context.settings)
-        inbox = Inbox(opts.inbox or context.settings.inbox)
-        check_inbox_allowed(inbox, context)
+        inbox = open_inbox(opts.inbox or context.settings.inbox, context)
         inbox.require()
         listing = InboxListing(inbox=inbox.location, items=[])
         roots = [*(context.allowed_roots or ())]
+        # a listing longer than [core] max_map_length would fail the whole run
+        limit = min(opts.max_files, context.settings.max_map_length)
         waiting = inbox.entries(settle_seconds=opts.settle_seconds)
         for _, name in waiting:
-            if len(listing.items) >= opts.max_files:
+            if len(listing.items) >= limit:
                 break
             kind = KINDS.get(Path(name).suffix.lower())
             reason = inbox.refusal(name, roots)
@@ -297,6 +285,15 @@ class InboxAgent:
             )
         handled = len(listing.items) + len(listing.duplicates) + len(listing.quarantined)
         listing.waiting = max(0, len(waiting) - handled)
+        if listing.waiting:
+            context.log.warning(
+                "inbox %s holds %d more file(s) than one run takes (max_files = %d): the "
+                "oldest %d are ingested now, the rest wait for the next run",
+                inbox.location,
+                listing.waiting,
+                limit,
+                len(listing.items),
+            )
         context.log.info(
             "inbox %s: %d to ingest, %d already stored, %d quarantined, %d waiting",
             inbox.location,

@@ -14,6 +14,7 @@ from bluelabel.store.records import RunRef
 if TYPE_CHECKING:
     from bluelabel.agents.options import StepOptions
     from bluelabel.config import Settings
+    from bluelabel.locations import Root
     from bluelabel.store import KnowledgeStore
 
 TaskType = Literal["pdf", "url", "text", "html", "docx", "email"]
@@ -115,8 +116,9 @@ class AgentContext:
     """What an agent may use besides its input: the store, settings, path policy, a logger.
 
     ``settings``: the deployment's ``[bluelabel]`` settings (limits and their ceilings).
-    ``allowed_roots``: local files may only be read below these folders (``None``: anywhere,
-    for the CLI run by the files' owner). ``base_dir``: relative file paths resolve against it.
+    ``allowed_roots``: every location a run names must lie under these roots, local folders
+    or URL prefixes (:mod:`bluelabel.locations`; ``None``: anywhere, for the CLI run by the
+    files' owner). ``base_dir``: relative file paths resolve against it.
     ``upstream``: results of the steps this one takes its input from (fan-in order); with
     ``from_upstream`` set, an empty ``upstream`` means those steps produced nothing.
     """
@@ -124,7 +126,7 @@ class AgentContext:
     store: KnowledgeStore
     settings: Settings = field(default_factory=_default_settings)
     base_dir: Path | None = None
-    allowed_roots: Sequence[Path] | None = None
+    allowed_roots: Sequence[Root] | None = None
     allow_private_urls: bool = False
     upstream: Sequence[Mapping[str, Any]] = ()
     #: the step takes its input from upstream steps (even if they produced nothing)

@@ -27,6 +27,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from bluelabel.booleans import parse_bool
+from bluelabel.config_keys import setting_label
 from bluelabel.errors import AgentInputError
 
 if typing.TYPE_CHECKING:
@@ -58,7 +59,11 @@ def option(
     per_run: bool = False,
     secret: bool = False,
 ) -> Any:
-    """Declare an option (use as the field's default in a :class:`StepOptions` model)."""
+    """Declare an option (use as the field's default in a :class:`StepOptions` model). A
+    ``secret`` one is never taken from a run's trigger input or a workflow file (both are
+    stored in clear)."""
+    if secret and per_run:
+        raise TypeError("a secret option cannot be per_run: dag_run.conf is stored in clear")
     field: FieldInfo = Field(
         default, description=description, ge=minimum, le=maximum, repr=not secret
     )
@@ -193,7 +198,7 @@ def _over_ceiling(
         return None
     return (
         f"{name} = {value:g} is above this deployment's limit {most:g} "
-        f"([bluelabel] {setting_key(ceiling)})"
+        f"({setting_label(setting_key(ceiling))})"
     )
 
 
@@ -235,7 +240,19 @@ def check_static_options(
 ) -> list[tuple[str, str]]:
     """Parse-time check of a workflow step's ``config``: ``(key, message)`` per problem.
 
-    Templated values are left for run time, when their text is known."""
+    Templated values are left for run time, when their text is known; a secret is refused
+    either way (a workflow file is shown in clear, and so is what a template renders)."""
+    secrets = [
+        (
+            str(k),
+            f"{k} is secret: a workflow file is shown in clear; name an Airflow connection "
+            f"({k}_conn_id) or variable ({k}_variable) instead",
+        )
+        for k in raw
+        if str(k) in cls.model_fields and option_info(cls.model_fields[str(k)]).secret
+    ]
+    if secrets:
+        return secrets
     values = {str(k): v for k, v in raw.items() if not is_templated(v)}
     try:
         options = cls.model_validate(values)
@@ -287,7 +304,7 @@ def _option_schema(name: str, field: FieldInfo, generated: dict[str, Any]) -> di
     info = option_info(field)
     description = field.description or ""
     if info.ceiling:
-        description += f" At most [bluelabel] {setting_key(info.ceiling)}."
+        description += f" At most {setting_label(setting_key(info.ceiling))}."
     if info.per_run:
         description += " A run's trigger input may set it."
     schema["description"] = description

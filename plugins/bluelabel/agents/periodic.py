@@ -18,6 +18,7 @@ from bluelabel.agents.inputs import AgentContext, AgentInput
 from bluelabel.agents.options import option
 from bluelabel.agents.results import PeriodicDigestResult
 from bluelabel.errors import AgentInputError
+from bluelabel.locations import check_location
 from bluelabel.render.digest import (
     DigestItem,
     digest_json,
@@ -55,7 +56,10 @@ class PeriodicOptions(SummaryOptions):
     )
     key_points: int = option(3, "Key points per document.", minimum=0, maximum=20)
     outbox: str | None = option(
-        None, "Folder or URL for the files; default [bluelabel] outbox.", per_run=True
+        None,
+        "Folder or URL for the files; default [bluelabel] outbox. Any other must lie under "
+        "[bluelabel] allowed_roots (a URL under a root configured as a URL).",
+        per_run=True,
     )
     formats: list[str] = option(list(OUTBOX_FORMATS), "Files to publish: markdown, html, json.")
     title: str = option("Bluelabel periodic digest", "The digest's title.", per_run=True)
@@ -195,6 +199,13 @@ class PeriodicDigestAgent:
             raise AgentInputError(
                 f"periodic digest: formats must be among {', '.join(OUTBOX_FORMATS)}, got {bad}"
             )
+        outbox = check_location(  # before anything is read, let alone written
+            opts.outbox or context.settings.outbox,
+            roots=context.allowed_roots,
+            base_dir=context.base_dir,
+            configured=context.settings.outbox,
+            what="outbox",
+        )
         store = context.store
         records = store.query(limit=None, since=since, until=until)
         summaries = summarize_records(records[: opts.limit], store, opts)
@@ -210,7 +221,6 @@ class PeriodicDigestAgent:
             "until": until.isoformat(timespec="seconds"),
         }
         page = digest_page(opts.title, generated, period, overview, workflows, items, sections)
-        outbox = opts.outbox or context.settings.outbox
         stem = f"digest-{since:%Y%m%d}-{until:%Y%m%dT%H%M%S}"
         markdown = render_markdown(page)
         rendered = {
@@ -228,7 +238,7 @@ class PeriodicDigestAgent:
         }
         paths = {}
         for fmt in dict.fromkeys(opts.formats):
-            paths[fmt] = write_file(outbox, f"{stem}.{_SUFFIX[fmt]}", rendered[fmt]())
+            paths[fmt] = write_file(str(outbox), f"{stem}.{_SUFFIX[fmt]}", rendered[fmt]())
         return PeriodicDigestResult(
             digest=markdown,
             format="markdown",

@@ -24,9 +24,11 @@ from bluelabel.agents.registry import agent_options, canonical_name
 from bluelabel.agents.results import AgentResult, as_result
 from bluelabel.config import Settings, get_settings
 from bluelabel.errors import BluelabelError, NothingToDigest, OutputContractError
+from bluelabel.locations import check_location
 from bluelabel.metrics.handoff import StepMeasurement, hand_over
 from bluelabel.operators.links import DigestLink, SourceDocumentLink, remember
 from bluelabel.operators.progress import publisher_for
+from bluelabel.operators.secrets import resolve_secrets
 from bluelabel.operators.trigger import item_input, trigger_input
 from bluelabel.store import KnowledgeStore
 from bluelabel.store.records import RunRef
@@ -116,10 +118,13 @@ class AgentOperator(BaseOperator):
         # Paths typed into a trigger form resolve against the trigger root (an inbox the
         # user was told about), paths written in a workflow file against the workflow's.
         base_dir = settings.trigger_root if self.use_trigger_input else None
-        roots = [*([workflow_root] if workflow_root else []), *settings.run_roots]
+        roots = [*([workflow_root] if workflow_root else []), *settings.location_roots]
+        store: str | Path = self.store or settings.store
+        if store != settings.store:  # a templated store is a location a run may name
+            store = check_location(store, roots=roots, base_dir=workflow_root, what="store")
         ti = context["ti"]
         return AgentContext(
-            store=KnowledgeStore(self.store or settings.store),
+            store=KnowledgeStore(store),
             settings=settings,
             base_dir=base_dir or workflow_root,
             allowed_roots=roots,
@@ -144,7 +149,7 @@ class AgentOperator(BaseOperator):
         settings = get_settings()
         publisher = publisher_for(context)
         try:
-            request = self._request(context)
+            request = resolve_secrets(self._request(context), agent_options(self.agent), settings)
             agent_context = self._context(context, settings, publisher or no_progress)
             loaded = time.perf_counter()
             agent = get_agent(self.agent)

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from bluelabel.config import get_settings
+from bluelabel.locations import is_allowed, parse_root
 from bluelabel.store import storage_path
 from bluelabel.web.deps import (
     CachedUserDep,
@@ -53,17 +54,15 @@ def _roots() -> dict[str, str]:
 
 
 def _inside_roots(location: str) -> bool:
+    """A digest path from a task result lies below the store's digests or the outbox (the
+    location policy, :mod:`bluelabel.locations`, with those two as its roots)."""
+    roots = []
     for root in _roots().values():
-        if "://" in root and not root.startswith("file://"):
-            if location.startswith(root.rstrip("/") + "/"):
-                return True
-            continue
         try:
-            if Path(location).resolve().is_relative_to(Path(root).resolve()):
-                return True
-        except (OSError, ValueError):
+            roots.append(parse_root(root))
+        except ValueError:
             continue
-    return False
+    return is_allowed(location, roots)
 
 
 def _read(location: str) -> str:

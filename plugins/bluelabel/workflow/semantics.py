@@ -16,6 +16,7 @@ from bluelabel.agents.inputs import AgentInput
 from bluelabel.agents.options import check_static_options
 from bluelabel.agents.registry import agent_names, agent_options, is_known_agent, suggest_agent
 from bluelabel.errors import AgentInputError, UnknownAgentError
+from bluelabel.locations import inside
 from bluelabel.workflow.build import as_list, expand_of
 from bluelabel.workflow.located_yaml import Path_
 from bluelabel.workflow.model import DURATION_ARGS, INITIAL_INPUT, parse_duration
@@ -235,7 +236,7 @@ class WorkflowChecker(Report):
         except (OSError, ValueError) as exc:  # a NUL byte, a loop of links
             self.add(where, f"{label}: {what} {raw!r} is not a usable path ({exc})", step=sid)
             return None
-        if not any(resolved.is_relative_to(r) for r in self.roots):
+        if not inside(resolved, self.roots):
             roots = ", ".join(str(r) for r in self.roots)
             self.add(
                 where,

@@ -40,10 +40,16 @@ def test_conf_cannot_lift_a_limit(key: str) -> None:
 def test_conf_may_set_per_run_options_and_declared_params() -> None:
     request = trigger_input(
         {"source": None, "workers": 2},  # a workflow that declares workers as a param
-        {"source": "/in/a.pdf", "password": "s3cret", "workers": 3},
+        {"source": "/in/a.pdf", "password_conn_id": "bluelabel_pdf_a", "workers": 3},
         options=IngestOptions,
     )
-    assert request["config"] == {"password": "s3cret", "workers": 3}
+    assert request["config"] == {"password_conn_id": "bluelabel_pdf_a", "workers": 3}
+
+
+def test_conf_cannot_set_a_secret() -> None:
+    """dag_run.conf is stored in clear: a password is named by connection or variable."""
+    with pytest.raises(AgentInputError, match="'password', which a run may not set"):
+        trigger_input({}, {"source": "/in/a.pdf", "password": "s3cret"}, options=IngestOptions)
 
 
 def test_conf_cannot_reach_internal_keys() -> None:

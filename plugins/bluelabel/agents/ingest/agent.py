@@ -19,10 +19,11 @@ from bluelabel.agents.ingest.batch import ingest_inbox_item
 from bluelabel.agents.ingest.dispatch import file_kind, ingest_local_file
 from bluelabel.agents.ingest.options import IngestOptions
 from bluelabel.agents.ingest.text import ingest_inline_text
-from bluelabel.agents.ingest.url import ingest_url
+from bluelabel.agents.ingest.url import ingest_location, ingest_url
 from bluelabel.agents.inputs import AgentContext, AgentInput, TaskType
 from bluelabel.agents.results import InboxFileResult, IngestResult, MessageResult, UrlListResult
 from bluelabel.errors import AgentInputError
+from bluelabel.locations import url_scheme
 
 
 def _task_type(request: AgentInput) -> TaskType:
@@ -64,7 +65,10 @@ class IngestionAgent:
             return ingest_inbox_item(request, opts, context)
         task_type = _task_type(request)
         if task_type == "url":
-            return ingest_url(_require_str(request, "url"), opts, context)
+            url = _require_str(request, "url")
+            if url_scheme(url) in ("http", "https"):  # the fetcher's own address rules
+                return ingest_url(url, opts, context)
+            return ingest_location(url, opts, context)  # any other scheme: a location
         if "file_path" in request.content and "text" not in request.content:
             raw = _require_str(request, "file_path")
             file = local_file(raw, base_dir=context.base_dir, roots=context.allowed_roots)

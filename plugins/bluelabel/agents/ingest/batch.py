@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from bluelabel.agents.files import LocalFile
-from bluelabel.agents.inbox import Inbox, check_inbox_allowed
+from bluelabel.agents.inbox import open_inbox
 from bluelabel.agents.ingest.dispatch import ingest_local_file
 from bluelabel.agents.ingest.options import IngestOptions
 from bluelabel.agents.ingest.url import ingest_url
@@ -19,12 +19,13 @@ def ingest_inbox_item(
     request: AgentInput, opts: IngestOptions, context: AgentContext
 ) -> InboxFileResult:
     """One inbox file, then filed under ``processed/`` or ``quarantine/`` (with why)."""
-    inbox = Inbox(str(request.context["inbox"]))
+    inbox = open_inbox(str(request.context["inbox"]), context)
     name = str(request.context["inbox_file"])
-    check_inbox_allowed(inbox, context)
     source = f"{inbox.location}/{name}"
     try:
-        with inbox.local_file(name, roots=context.allowed_roots) as file:
+        with inbox.local_file(
+            name, roots=context.allowed_roots, max_bytes=context.settings.max_file_bytes
+        ) as file:
             if file.path.suffix.lower() == ".url":
                 result: IngestResult | UrlListResult | MessageResult = ingest_url_file(
                     file, source, opts, context

@@ -11,7 +11,24 @@ from bluelabel.errors import AgentInputError
 class IngestOptions(StepOptions):
     """Options of the ingestion agent (step ``config``)."""
 
-    password: str | None = option(None, "Password of an encrypted PDF.", per_run=True, secret=True)
+    password: str | None = option(
+        None,
+        "Password of an encrypted PDF (the CLI's --password); in Airflow, name where it is "
+        "kept with password_conn_id or password_variable.",
+        secret=True,
+    )
+    password_conn_id: str | None = option(
+        None,
+        "Airflow connection whose password opens an encrypted PDF; its id must start with "
+        "[bluelabel] secret_prefix.",
+        per_run=True,
+    )
+    password_variable: str | None = option(
+        None,
+        "Airflow variable whose value opens an encrypted PDF; its key must start with "
+        "[bluelabel] secret_prefix.",
+        per_run=True,
+    )
     title: str | None = option(None, "Title to record instead of the document's own.", per_run=True)
     tags: list[str] = option([], "Tags to record with the document.", per_run=True)
     pdf_backend: Literal["pdfium", "pypdf"] | None = option(

@@ -3,19 +3,22 @@ HTML becomes its main text, binary is refused as text."""
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from bluelabel.agents.files import binary_kind, check_regular_file, content_id_of_text
+from bluelabel.agents.files import binary_kind, check_regular_file, content_id_of_text, object_file
 from bluelabel.agents.html_text import html_to_text
+from bluelabel.agents.ingest.dispatch import ingest_local_file
 from bluelabel.agents.ingest.documents import choose_title, store_document, text_record
 from bluelabel.agents.ingest.options import IngestOptions, byte_limit
 from bluelabel.agents.ingest.pdf import ingest_pdf
 from bluelabel.agents.inputs import AgentContext
-from bluelabel.agents.results import IngestResult
+from bluelabel.agents.results import IngestResult, MessageResult
 from bluelabel.agents.web import FetchPolicy, decode_body, fetch_url, is_text_type, looks_like_pdf
 from bluelabel.errors import IngestError
+from bluelabel.locations import check_location
+from bluelabel.store import storage_path
 
 #: URL responses that may be HTML pages (reduced to their main text).
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -68,3 +71,18 @@ def ingest_url(url: str, opts: IngestOptions, context: AgentContext) -> IngestRe
         content_id_of_text(text, "url"), "url", url, len(text), opts, extra, *chosen
     )
     return store_document(record, text, context)
+
+
+def ingest_location(
+    location: str, opts: IngestOptions, context: AgentContext
+) -> IngestResult | MessageResult:
+    """A source URL of any scheme but http(s) (``s3://``, ``file://``, ...): a location, read
+    only when the location policy allows it, as a file of its suffix's kind."""
+    allowed = check_location(
+        location, roots=context.allowed_roots, base_dir=context.base_dir, what="source"
+    )
+    if isinstance(allowed, Path):
+        return ingest_local_file(check_regular_file(allowed, location), location, opts, context)
+    name = PurePosixPath(urlsplit(allowed).path).name
+    with object_file(storage_path(allowed), max_bytes=context.settings.max_file_bytes) as file:
+        return ingest_local_file(file, location, opts, context, name=name)
