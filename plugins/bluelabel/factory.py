@@ -97,10 +97,11 @@ def _params(workflow: Workflow, settings: Settings) -> dict[str, Param]:
                     settings
                 )
             if name in ceilings:
-                limit = ceilings[name]
-                options["maximum"] = min(float(options.get("maximum", limit)), limit)
-                if limit.is_integer():
-                    options["maximum"] = int(options["maximum"])
+                most = min(float(options.get("maximum", ceilings[name])), ceilings[name])
+                options["maximum"] = int(most) if most.is_integer() else most
+                if isinstance(default, (int, float)) and default > most:
+                    # a default the run could not take: the most it may take instead
+                    default = options["maximum"]
             params[name] = Param(default, **options)
         else:
             params[name] = Param(spec)

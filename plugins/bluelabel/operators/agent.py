@@ -100,10 +100,12 @@ class AgentOperator(BaseOperator):
             context["bluelabel_item"] = str(data.get("source") or "")  # type: ignore[typeddict-unknown-key]
         elif self.use_trigger_input:
             dag_run = context.get("dag_run")
+            declared = frozenset(self.dag.params) if self.has_dag() else None  # type: ignore[no-untyped-call]
             data = trigger_input(
                 context.get("params") or {},
                 getattr(dag_run, "conf", None),
                 options=agent_options(self.agent),
+                declared=declared,
             )
         data["config"] = {**dict(data.get("config") or {}), **self.config}
         data.setdefault("task_id", self.task_id)

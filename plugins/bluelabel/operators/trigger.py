@@ -21,13 +21,21 @@ CONTENT_KEYS = frozenset({"file_path", "url", "text", "content_id", "metadata", 
 
 
 def trigger_input(
-    params: Mapping[str, Any], conf: Mapping[str, Any] | None, *, options: type[StepOptions] | None
+    params: Mapping[str, Any],
+    conf: Mapping[str, Any] | None,
+    *,
+    options: type[StepOptions] | None,
+    declared: frozenset[str] | None = None,
 ) -> dict[str, Any]:
-    """The agent input of a triggered run; :class:`AgentInputError` for keys it may not set."""
+    """The agent input of a triggered run; :class:`AgentInputError` for keys it may not set.
+
+    ``declared``: the names of the DAG's own params. A task's ``params`` already hold every
+    key of ``conf`` (Airflow merges them, ``[core] dag_run_conf_overrides_params``), so they
+    cannot say which keys the workflow declared."""
     conf = dict(conf or {})
     names = option_names(options) if options is not None else frozenset()
     per_run = per_run_options(options) if options is not None else frozenset()
-    allowed = frozenset(params) | INPUT_KEYS | per_run
+    allowed = (frozenset(params) if declared is None else declared) | INPUT_KEYS | per_run
     refused = sorted(str(k) for k in conf if k not in allowed)
     if refused:
         raise AgentInputError(

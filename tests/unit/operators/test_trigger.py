@@ -52,6 +52,15 @@ def test_conf_cannot_set_a_secret() -> None:
         trigger_input({}, {"source": "/in/a.pdf", "password": "s3cret"}, options=IngestOptions)
 
 
+def test_conf_keys_in_the_tasks_params_are_not_declared_params() -> None:
+    """Airflow merges conf into a task's params: only the DAG's own params are declared."""
+    conf = {"source": "/in/a.pdf", "password": "s3cret", "workers": 1000}
+    with pytest.raises(AgentInputError, match="'password', 'workers'"):
+        trigger_input(
+            {"source": None, **conf}, conf, options=IngestOptions, declared=frozenset({"source"})
+        )
+
+
 def test_conf_cannot_reach_internal_keys() -> None:
     with pytest.raises(AgentInputError, match="'context'"):
         trigger_input(
