@@ -159,9 +159,9 @@ def test_max_files_is_capped_by_max_map_length_in_the_form_and_at_run_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from airflow.sdk.definitions.param import ParamsDict
+    from airflow.sdk.exceptions import ParamValidationError
 
     from bluelabel.config import reset_settings
-    from airflow.sdk.exceptions import ParamValidationError
 
     dag = workflow_dag("batch_ingestion")
     assert dag.params.get_param("max_files").schema["maximum"] == 1024
