@@ -3,7 +3,7 @@
 Whoever may trigger a DAG controls ``conf``; whoever wrote the workflow controls its limits.
 So ``conf`` may set only the input (``source``/``url``/``file_path``/``text``, or the original
 ``AgentInput`` shape's ``task_type``/``source``/``content``/``metadata``), the DAG's declared
-params, and the agent's per-run options (format, password, title, ...). Anything else -- a
+params, and the agent's per-run options (format, title, password_conn_id, ...). Anything else -- a
 limit such as ``workers`` or ``max_bytes``, an internal key -- fails the run naming the key.
 """
 
