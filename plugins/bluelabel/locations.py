@@ -111,13 +111,20 @@ def _readings(path: str) -> list[tuple[str, ...] | None]:
     return [_segments(p, collapse=c) for p in (path, unquote(path)) for c in (False, True)]
 
 
-def _local_of_url(text: str) -> list[str]:
-    """The local paths a ``file://``/``local://`` URL may name (as written, decoded)."""
+def local_path_of_url(text: str) -> str:
+    """The path a ``file://``/``local://`` URL names, as written (``ValueError`` for a URL
+    of another host)."""
     rest = text.split("://", 1)[1]
     host, slash, path = rest.partition("/")
     if host not in ("", "localhost"):
         raise ValueError(f"a {url_scheme(text)}:// URL names this machine's disk, not {host!r}")
-    return [slash + path, unquote(slash + path)]
+    return slash + path
+
+
+def _local_of_url(text: str) -> list[str]:
+    """The local paths a ``file://``/``local://`` URL may name (as written, decoded)."""
+    path = local_path_of_url(text)
+    return [path, unquote(path)]
 
 
 def parse_root(text: str) -> Root:

@@ -276,3 +276,15 @@ def test_a_symlinked_root_entry_still_resolves(tmp_path: Path) -> None:
     os.symlink("/etc", real / "etc")
     with pytest.raises(LocationRefused):
         check_location(str(tmp_path / "alias" / "etc" / "passwd"), roots=roots)
+
+
+def test_what_the_policy_reads_as_a_path_the_store_opens_as_a_path(tmp_path: Path) -> None:
+    """One idea of what a URL is: a path holding '://' later on is a path for both (it was
+    an object-store URL for storage_path, a local path for the check)."""
+    from bluelabel.store import storage_path
+
+    for text in (f"{tmp_path}/x/s3://bucket/y", f"{tmp_path}/:/x"):
+        checked = check_location(text, roots=[tmp_path])
+        assert checked == Path(text).resolve()
+        assert storage_path(text) == Path(text)
+    assert storage_path(f"FILE://localhost{tmp_path}/x") == tmp_path / "x"

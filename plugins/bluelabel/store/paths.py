@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from bluelabel.errors import StoreError
+from bluelabel.locations import local_path_of_url, url_scheme
 from bluelabel.ports import port
 
 if TYPE_CHECKING:
@@ -48,11 +49,14 @@ FILE_MODE = 0o666 & ~_umask()
 def storage_path(location: str | os.PathLike[str] | StorePath) -> StorePath:
     """A folder or URL as a path: plain paths and ``file://`` URLs are local ``Path``s; other
     URLs (``s3://...``) are Airflow ``ObjectStoragePath``s, imported only when used."""
-    if isinstance(location, str) and "://" in location and not location.startswith("file://"):
+    scheme = url_scheme(location) if isinstance(location, str) else None
+    if scheme is not None and scheme != "file":  # what is a URL: bluelabel.locations says
         remote: StorePath = port("remote_path")(location)
         return remote
+    if scheme == "file":
+        return Path(local_path_of_url(str(location))).expanduser()
     if isinstance(location, (str, os.PathLike)):
-        return Path(str(location).removeprefix("file://")).expanduser()
+        return Path(location).expanduser()
     return location
 
 
