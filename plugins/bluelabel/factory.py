@@ -27,6 +27,7 @@ from bluelabel.agents.options import option_info
 from bluelabel.agents.registry import agent_options
 from bluelabel.config import Settings, get_settings
 from bluelabel.operators import AgentOperator, DigestOperator, EmailIngestOperator, IngestOperator
+from bluelabel.operators.secrets import secret_sources
 from bluelabel.workflow import (
     Workflow,
     WorkflowError,
@@ -85,9 +86,21 @@ def _param_ceilings(workflow: Workflow, settings: Settings) -> dict[str, float]:
     return ceilings
 
 
+def _secret_params(workflow: Workflow) -> set[str]:
+    """Params that name where a secret option is kept (``password_conn_id``, ...)."""
+    names: set[str] = set()
+    for step in workflow.steps:
+        fields = options.model_fields if (options := agent_options(step.agent)) else {}
+        for name, field in fields.items():
+            if option_info(field).secret:
+                names.update(secret_sources(name))
+    return names
+
+
 def _params(workflow: Workflow, settings: Settings) -> dict[str, Param]:
     params = {}
     ceilings = _param_ceilings(workflow, settings)
+    secrets = _secret_params(workflow)
     for name, spec in workflow.params.items():
         if isinstance(spec, dict) and ("type" in spec or "default" in spec):
             options = dict(spec)
@@ -95,6 +108,12 @@ def _params(workflow: Workflow, settings: Settings) -> dict[str, Param]:
             if name in _PATH_PARAMS:
                 options["description"] = str(options.get("description", "")) + _where_files_may_be(
                     settings
+                )
+            if name in secrets:
+                options["description"] = (
+                    str(options.get("description", ""))
+                    + f" This deployment reads only ids starting with {settings.secret_prefix!r} "
+                    "([bluelabel] secret_prefix)."
                 )
             if name in ceilings:
                 most = min(float(options.get("maximum", ceilings[name])), ceilings[name])

@@ -73,9 +73,12 @@ def test_trigger_form_params_are_described_by_the_api(airflow_running: Api) -> N
     assert params["source"]["schema"]["title"] == "PDF file"
     assert params["format"]["value"] == "markdown"
     assert params["format"]["schema"]["enum"] == ["markdown", "html", "json"]
+    # a password is named (a connection or a variable), never typed into stored conf
+    assert "password" not in params and params["password_conn_id"]["value"] is None
     batch = airflow_running.call("GET", "/api/v2/dags/batch_ingestion/details")["params"]
     assert batch["max_files"]["schema"]["type"] == "integer"
     assert batch["max_files"]["schema"]["minimum"] == 1 and batch["max_files"]["value"] == 500
+    assert batch["max_files"]["schema"]["maximum"] == 1024  # [core] max_map_length
     assert batch["settle_seconds"]["value"] == 10
 
 
@@ -138,7 +141,7 @@ def test_pdf_workflow_triggered_from_the_ui_form(airflow_running: Api, browser) 
     browser.find_element(By.XPATH, "//button[normalize-space(.)='Trigger']").click()
     browser.find_element(By.XPATH, "//*[contains(normalize-space(.), 'Run Parameters')]")
     assert browser.find_element(By.NAME, "element_source").is_displayed()
-    for label in ("PDF file", "Digest format", "PDF password"):
+    for label in ("PDF file", "Digest format", "PDF password: Airflow connection"):
         browser.find_element(By.XPATH, f"//label[contains(normalize-space(.), '{label}')]")
     assert browser.find_element(By.NAME, "element_format").get_attribute("value") == "markdown"
     source = browser.find_element(By.NAME, "element_source")
