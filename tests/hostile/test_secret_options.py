@@ -4,12 +4,11 @@ option (``dag_run.conf``), not a value in a workflow file (shown on the DAG's pa
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bluelabel.agents.options import option
+from bluelabel.agents.options import StepOptions, option
 from bluelabel.config import parse_settings
 from bluelabel.workflow import WorkflowPolicy, check_workflow
 
@@ -17,8 +16,7 @@ from bluelabel.workflow import WorkflowPolicy, check_workflow
 def test_a_secret_option_cannot_be_set_per_run() -> None:
     with pytest.raises(TypeError, match="stored in clear"):
 
-        @dataclass(frozen=True)
-        class Leaky:
+        class Leaky(StepOptions):
             token: str | None = option(None, "A token.", per_run=True, secret=True)
 
 

@@ -19,12 +19,12 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "bluelabel",
         "bluelabel.errors",
-        "bluelabel.locations",
         "bluelabel.booleans",
         "bluelabel.config_keys",
         "bluelabel.timeparse",
         "bluelabel.runstats",
     ),
+    ("bluelabel.locations",),
     ("bluelabel.ports", "bluelabel.config"),
     ("bluelabel.store", "bluelabel.render"),
     ("bluelabel.agents",),
@@ -40,6 +40,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 #: of Airflow comes through bluelabel.ports.
 AIRFLOW_FREE = (
     *LAYERS[0],
+    "bluelabel.locations",
     "bluelabel.store",
     "bluelabel.render",
     "bluelabel.agents",
