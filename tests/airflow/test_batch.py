@@ -129,7 +129,8 @@ def test_periodic_digest_publishes_markdown_html_and_xcom(
         build_pdf(sample_pages(3), metadata={"Title": "Quarterly Pipeline Review"})
     )
     run_dag(dags["batch_ingestion"], {"inbox": str(folder), "settle_seconds": 0})
-    outbox = tmp_path / "outbox"
+    outbox = inbox / "periodic-e2e-outbox"  # a run's outbox lies under the allowed roots
+    shutil.rmtree(outbox, ignore_errors=True)
 
     run = run_dag(dags["periodic_digest"], {"since": "1h", "outbox": str(outbox), "limit": 500})
 
