@@ -1,5 +1,5 @@
 """Run the ``bluelabel`` command as a user does and measure it: exit code, stderr lines,
-wall time, and the peak memory of the command and its largest child (the extraction worker).
+wall and CPU time, and the peak memory of the command and its largest child (the extraction worker).
 Used by the hostile-input tests and by ``benchmarks/hostile.py``."""
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ except SystemExit as exc:
 seconds = time.monotonic() - started
 own = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")][0] / 1024
 kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-figures = {"code": code, "seconds": seconds, "own_mb": own, "kids_mb": kids}
+cpu = sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+figures = {"code": code, "seconds": seconds, "cpu_seconds": cpu, "own_mb": own, "kids_mb": kids}
 sys.stderr.write("\\n@@" + json.dumps(figures) + "\\n")
 """
 
@@ -36,6 +37,9 @@ class Run:
     stdout: str
     lines: list[str]  # stderr, one message per line
     seconds: float
+    #: CPU time of the command and its children: what a bound on work (a count of parts, of
+    #: values) costs, unchanged by how busy the machine is (``seconds`` is what a deadline cuts)
+    cpu_seconds: float
     peak_mb: float  # the wrapper (the CLI itself) plus its largest child
     pid: int  # the command's process: its extraction workers carry it as their parent
 
@@ -76,6 +80,7 @@ def bluelabel(
         stdout=out.decode("utf-8", "replace"),
         lines=[line for line in head.splitlines() if line.strip()],
         seconds=figures["seconds"],
+        cpu_seconds=figures["cpu_seconds"],
         peak_mb=figures["own_mb"] + figures["kids_mb"],
         pid=process.pid,
     )

@@ -64,7 +64,7 @@ def test_alias_bomb_is_one_line_in_bounded_time_and_memory(tmp_path: Path, kind:
     assert (
         problems[0].startswith(f"{path}:") and "expands to more than 100,000 values" in problems[0]
     )
-    assert run.seconds < 10 and run.peak_mb < 400
+    assert run.cpu_seconds < 10 and run.peak_mb < 400, (run.cpu_seconds, run.peak_mb)
 
 
 def test_the_dag_factory_refuses_the_bomb_with_the_same_line(tmp_path: Path) -> None:

@@ -19,7 +19,8 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import jwt
-from airflow.api_fastapi.core_api.security import bearer_scheme, collect_request_tokens
+from airflow.api_fastapi.auth.managers.base_auth_manager import COOKIE_NAME_JWT_TOKEN
+from airflow.api_fastapi.core_api.security import bearer_scheme
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials
@@ -70,12 +71,17 @@ class ProgressStream(StreamingResponse):
 
 
 def _token_id(request: Request, bearer: HTTPAuthorizationCredentials | None) -> str | None:
-    """The ``jti`` of the token this request was authenticated with (already verified)."""
-    tokens = collect_request_tokens(request, bearer)
-    if not tokens:
+    """The ``jti`` of the token this request was authenticated with (already verified): the
+    bearer token, else the UI's cookie, in the precedence Airflow's ``get_user`` uses (Airflow
+    3.3's ``collect_request_tokens`` does the same; 3.2 has no such helper)."""
+    if bearer is not None and bearer.scheme.lower() == "bearer":
+        token: str | None = bearer.credentials
+    else:
+        token = request.cookies.get(COOKIE_NAME_JWT_TOKEN)
+    if not token:
         return None
     try:
-        jti = jwt.decode(tokens[0], options={"verify_signature": False}).get("jti")
+        jti = jwt.decode(token, options={"verify_signature": False}).get("jti")
     except jwt.InvalidTokenError:
         return None
     return str(jti) if jti else None

@@ -31,7 +31,7 @@ class Sample(StepOptions):
     mode: Literal["a", "b"] = option("a", "Which.", per_run=True)
     names: list[str] = option([], "Names.", per_run=True)
     pages: int | None = option(None, "Most pages.", minimum=1, ceiling="max_pages")
-    secret: str | None = option(None, "A password.", secret=True, per_run=True)
+    secret: str | None = option(None, "A password.", secret=True)
 
 
 def test_text_from_templates_is_read_as_typed_values() -> None:
@@ -90,8 +90,14 @@ def test_parse_time_check_leaves_templates_for_run_time() -> None:
 
 
 def test_per_run_options_and_secrets() -> None:
-    assert per_run_options(Sample) == {"mode", "names", "secret"}
+    assert per_run_options(Sample) == {"mode", "names"}
     assert "hunter2" not in repr(parse_options(Sample, {"secret": "hunter2"}))
+
+
+def test_a_secret_option_cannot_be_set_per_run() -> None:
+    # dag_run.conf is stored in clear in the metadata DB and shown in the UI
+    with pytest.raises(TypeError, match="cannot be per_run"):
+        option(None, "A password.", secret=True, per_run=True)
 
 
 def test_the_schema_comes_from_the_declaration_and_checks_values() -> None:
