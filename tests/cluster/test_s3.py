@@ -78,8 +78,9 @@ def test_batch_inbox_and_digest_outbox_on_s3(cluster: RunningCluster) -> None:
     digest_run = cluster.api.trigger("periodic_digest", {"since": "1h", "outbox": outbox})
     assert cluster.api.wait("periodic_digest", [digest_run]) == {digest_run: "success"}
     published = _keys(cluster, "outbox/")
-    assert [k.rsplit(".", 1)[-1] for k in published] == ["html", "md"]
-    markdown = s3.get_object(Bucket=S3_BUCKET, Key=published[1])["Body"].read().decode()
+    # every format of OUTBOX_FORMATS (the periodic step's `formats` option), one name for all
+    assert [k.rsplit(".", 1)[-1] for k in published] == ["html", "json", "md"]
+    markdown = s3.get_object(Bucket=S3_BUCKET, Key=published[2])["Body"].read().decode()
     assert "Dropped into the S3 inbox" in markdown
 
 
