@@ -1,6 +1,6 @@
-"""The docs site: ``make docs``'s strict build passes, a broken link fails it, and the
-reference holds every setting, step option, CLI command and argument and plugin API route
-the code declares, without anyone writing them down."""
+"""The docs site: ``make docs``'s strict build passes, a broken link or a page out of the nav
+fails it, and the reference holds every setting, step option, CLI command and argument and
+plugin API route the code declares, without anyone writing them down."""
 
 from __future__ import annotations
 
@@ -111,14 +111,18 @@ def test_every_plugin_api_route_is_in_the_reference(site: Path) -> None:
     assert json.loads((site / "reference" / "openapi.json").read_text()) == openapi
 
 
-def test_a_broken_link_or_anchor_fails_the_strict_build(tmp_path: Path) -> None:
+def test_a_broken_link_or_anchor_or_a_page_out_of_the_nav_fails_the_strict_build(
+    tmp_path: Path,
+) -> None:
     docs = tmp_path / "docs"
     shutil.copytree(REPO / "docs", docs)
     with (docs / "how-to" / "ocr.md").open("a") as page:
         page.write("\nSee [the missing page](../nowhere.md) and [this](../index.md#no-anchor).\n")
+    (docs / "orphan-page.md").write_text("# A page no one can reach\n")
     config = yaml.safe_load((REPO / "mkdocs.yml").read_text())
     config.update(docs_dir=str(docs), hooks=[str(REPO / h) for h in config["hooks"]])
     (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(config))
     done = build(tmp_path / "mkdocs.yml", tmp_path / "site")
     assert done.returncode != 0
     assert "nowhere.md" in done.stderr and "no-anchor" in done.stderr
+    assert "orphan-page.md" in done.stderr
