@@ -3,7 +3,7 @@
 words recovered, pages per second and peak memory (the task process and its worker).
 
 Also, when pytesseract is installed (``pip install pytesseract``), the same pages through a
-tesseract process per page, for the binding comparison in the README.
+tesseract process per page, for the binding comparison in docs/how-to/ocr.md.
 
     python benchmarks/ocr.py [--pages 20] [--dpi 200]
 """
