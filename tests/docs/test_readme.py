@@ -85,3 +85,12 @@ def test_anchors_are_made_as_the_docs_site_makes_them(heading: str, anchor: str)
 def test_a_broken_link_is_found() -> None:
     text = "See [x](docs/nowhere.md), `[y](in/code.md)` and [z](https://example.org/a)."
     assert links(text) == ["docs/nowhere.md", "https://example.org/a"]
+
+
+def test_every_committed_image_is_shown_somewhere() -> None:
+    """No screenshot is kept that no page shows (binary files in git are forever)."""
+    pages = [README, *(REPO / "docs").rglob("*.md")]
+    shown = " ".join(page.read_text(encoding="utf-8") for page in pages)
+    images = sorted((REPO / "docs" / "images").glob("*.png"))
+    assert images
+    assert [i.name for i in images if f"images/{i.name}" not in shown] == []
