@@ -164,6 +164,10 @@ def _stop_session(session: int, seconds: float) -> None:
     _reap()
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def supervise(
     argv: Sequence[str], env: Mapping[str, str], *, stop_seconds: float = STOP_SECONDS
 ) -> int:
@@ -176,6 +180,10 @@ def supervise(
     exits -- orphans included, this process being their subreaper -- is reaped.
     """
     _become_subreaper()
+    # Ctrl-C and a SIGTERM stop it the same way, even where SIGINT came in ignored (a
+    # background job of a script)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _interrupted)
     process = subprocess.Popen(list(argv), env=dict(env), start_new_session=True)
     try:
         code = process.wait()
