@@ -73,6 +73,29 @@ def test_reading_settings_and_checking_yaml_never_imports_airflow(
     assert result["airflow"] == [], f"bluelabel {' '.join(args)} imported {result['airflow']}"
 
 
+def test_the_local_store_commands_never_import_airflow(tmp_path: Path) -> None:
+    """Ingest, digest and the store check on a local store: Airflow is for s3:// stores."""
+    note = tmp_path / "note.txt"
+    note.write_text("Glaciers move slowly. Ice sheets cover Greenland and Antarctica.\n")
+    store = str(tmp_path / "store")
+    for args in (
+        ["ingest", str(note), "--store", store],
+        ["digest", "--store", store],
+        ["store", "check", "--store", store],
+        ["examples", "--list"],
+    ):
+        report = tmp_path / "report.json"
+        done = subprocess.run(
+            [sys.executable, "-c", RUN_CLI, str(report), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        result = json.loads(report.read_text())
+        assert result["code"] == 0, (args, done.stderr)
+        assert result["airflow"] == [], f"bluelabel {' '.join(args)} imported {result['airflow']}"
+
+
 def test_validate_and_config_cost_a_small_multiple_of_a_bare_interpreter() -> None:
     """The issue's target: within 2.5x of ``python -c "import yaml, jsonschema, pendulum"``
     (importing Airflow made them ~35x). Best of three runs each."""
