@@ -282,6 +282,20 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return parse_settings(raw, home, sources, max_map_length=_map_length(core))
 
 
+def dags_folder(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The deployment's ``[core] dags_folder`` (Airflow's default: ``$AIRFLOW_HOME/dags``),
+    read as :func:`load_settings` reads; None when there is no Airflow home."""
+    try:
+        home = airflow_home(environ)
+        found = AirflowConfig(environ, secret=_secret).get("core", "dags_folder")
+    except (SettingsError, ConfigFileError):
+        return None
+    value = found.value if found else None
+    if PORTS.airflow_option is not None:
+        value = PORTS.airflow_option("core", "dags_folder")
+    return Path(expand(value)) if value else home / "dags"
+
+
 def _map_length(raw: str | None) -> int:
     """``[core] max_map_length`` as Airflow's ``getint`` takes it ("1024", "1024.0")."""
     if raw is None:
@@ -339,6 +353,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "airflow_home",
+    "dags_folder",
     "get_settings",
     "load_settings",
     "parse_settings",
