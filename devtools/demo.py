@@ -43,7 +43,7 @@ def main() -> int:
     print("\n".join(digest["digest"].splitlines()[:16]))
     print(
         f"\nDone in {time.monotonic() - started:.0f} s. Knowledge store: "
-        f"{local.airflow_env()['AIRFLOW__BLUELABEL__STORE']}\n"
+        f"{local.settings()['bluelabel']['store']}\n"
         "Start the Airflow UI with `make airflow`."
     )
     return 0

@@ -59,8 +59,13 @@ def settings_page() -> str:
         "",
         f"Every key of the `[{SECTION}]` section ({len(SETTINGS)} keys), as declared in "
         "`bluelabel/config_keys.py`. Set one in `airflow.cfg`, or as the environment "
-        f"variable `AIRFLOW__{SECTION.upper()}__<KEY>` (or `..._CMD` / `..._SECRET`). "
-        f"`{HOME_PLACEHOLDER}` in a default is the Airflow home.",
+        f"variable `AIRFLOW__{SECTION.upper()}__<KEY>`"
+        + (
+            " (a sensitive key also as `..._CMD` / `..._SECRET`)"
+            if any(spec.sensitive for spec in SETTINGS)
+            else ""
+        )
+        + f". `{HOME_PLACEHOLDER}` in a default is the Airflow home.",
         "",
     ]
     for spec in SETTINGS:

@@ -30,8 +30,29 @@ def imap_login(conn_id: str, *, timeout: float, seconds: float | None = None) ->
     return login(conn_id, timeout=timeout, seconds=seconds)
 
 
-def install() -> None:
-    """Plug Airflow into every port not already filled (a test's own stays)."""
+def airflow_option(section: str, key: str) -> str | None:
+    from airflow.configuration import conf
+
+    value = conf.get(section, key, fallback=None)
+    return None if value is None else str(value)
+
+
+def config_secret(path: str) -> str | None:
+    from airflow.configuration import conf
+
+    value: str | None = conf._get_config_value_from_secret_backend(path)
+    return value
+
+
+def install(*, configuration: bool = True) -> None:
+    """Plug Airflow into every port not already filled (a test's own stays).
+
+    ``configuration=False`` (the CLI) leaves settings to :mod:`bluelabel.cfgfile`, which reads
+    them as Airflow does without importing it; Airflow's processes read its own ``conf``.
+    """
     PORTS.remote_path = PORTS.remote_path or object_storage_path
     PORTS.llm_agent = PORTS.llm_agent or llm_agent
     PORTS.imap_login = PORTS.imap_login or imap_login
+    PORTS.config_secret = PORTS.config_secret or config_secret
+    if configuration:
+        PORTS.airflow_option = PORTS.airflow_option or airflow_option

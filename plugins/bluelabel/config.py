@@ -3,13 +3,15 @@
 Every key is declared once in :data:`bluelabel.config_keys.SETTINGS` (type, default,
 description). The declaration is published to Airflow as provider configuration
 (:mod:`bluelabel.provider`), so ``airflow config list`` shows each key with its description
-and default, and is what
-:func:`get_settings` reads -- through Airflow's own parser, so a value comes from exactly where
-Airflow would take it for a task: ``AIRFLOW__BLUELABEL__<KEY>`` (or ``..._CMD``/``_SECRET``),
-then ``airflow.cfg``, then the default. No other module reads the environment for settings.
+and default, and is what :func:`get_settings` reads, from exactly where Airflow would take it
+for a task: ``AIRFLOW__BLUELABEL__<KEY>`` (``_CMD``/``_SECRET`` only for a sensitive key, as
+Airflow), then ``airflow.cfg``, then the default. No other module reads the environment for
+settings.
 
-:class:`Settings` itself is plain data (no Airflow import), so the Airflow-free layers can be
-handed one; only :func:`load_settings` imports Airflow's configuration.
+This module imports no Airflow. In an Airflow process (operators, DAG factory, plugin, API)
+the values come from Airflow's own parser through a port (:mod:`bluelabel.ports`); in the CLI,
+from :mod:`bluelabel.cfgfile`, which reads the environment and ``airflow.cfg`` the same way
+without paying seconds for importing Airflow.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bluelabel.booleans import parse_bool
+from bluelabel.cfgfile import AirflowConfig, ConfigFileError, Found, expand, home_path
 from bluelabel.config_keys import (
     DEFAULT_MAX_MAP_LENGTH,
     HARD_MAX_WORKERS,
@@ -32,6 +35,7 @@ from bluelabel.config_keys import (
 )
 from bluelabel.errors import BluelabelError
 from bluelabel.locations import Root, parse_roots
+from bluelabel.ports import PORTS, port
 
 
 class SettingsError(BluelabelError):
@@ -203,14 +207,15 @@ def parse_settings(
 
 
 # ------------------------------------------------------------------------------ loading
-def airflow_home() -> Path:
+def airflow_home(environ: Mapping[str, str] | None = None) -> Path:
     """The Airflow home, resolved as Airflow does (``$AIRFLOW_HOME``, else ``~/airflow``).
 
     Refuses, instead of letting Airflow create one, when it does not exist: a command run
     outside any deployment must say so rather than write a fresh ``~/airflow/airflow.db``.
     """
-    configured = os.environ.get("AIRFLOW_HOME")
-    home = Path(os.path.expandvars(configured or "~/airflow")).expanduser()
+    environ = os.environ if environ is None else environ
+    configured = environ.get("AIRFLOW_HOME")
+    home = home_path(environ)
     if not home.is_dir():
         if configured:
             raise SettingsError(
@@ -224,36 +229,87 @@ def airflow_home() -> Path:
     return home.resolve()
 
 
-def _source(conf: Any, spec: Setting, home: Path) -> str:
-    env = f"AIRFLOW__{SECTION.upper()}__{spec.key.upper()}"
-    for name in (env, f"{env}_CMD", f"{env}_SECRET"):
-        if name in os.environ:
-            return f"env {name}"
-    from configparser import ConfigParser
-
-    # The parser's own file sections, not Airflow's defaults layered over them. Airflow writes
-    # every declared default into the airflow.cfg it creates: those still count as defaults.
-    if ConfigParser.has_option(conf, SECTION, spec.key):
-        value = ConfigParser.get(conf, SECTION, spec.key, raw=True)
-        if value.strip() != spec.default.replace(HOME_PLACEHOLDER, str(home)):
-            return f"airflow.cfg ({os.environ.get('AIRFLOW_CONFIG') or home / 'airflow.cfg'})"
-    return "default"
+def _secret(path: str) -> str | None:
+    """A configuration value from Airflow's secrets backend: the one read that needs Airflow."""
+    value: str | None = port("config_secret")(path)
+    return value
 
 
-def load_settings() -> Settings:
-    """Read every ``[bluelabel]`` key through Airflow's configuration parser."""
-    home = airflow_home()
-    from airflow.configuration import conf
+def _default(default: str, home: Path) -> str:
+    return expand(default.replace(HOME_PLACEHOLDER, str(home)))
 
-    raw: dict[str, str] = {}
-    sources: dict[str, str] = {}
-    for spec in SETTINGS:
-        value = conf.get(SECTION, spec.key, fallback=None)
-        if value is not None:
-            raw[spec.key] = str(value)
-        sources[spec.key] = _source(conf, spec, home)
-    max_map_length = conf.getint("core", "max_map_length", fallback=DEFAULT_MAX_MAP_LENGTH)
-    return parse_settings(raw, home, sources, max_map_length=max_map_length)
+
+def _source(found: Found | None, spec: Setting, home: Path) -> str:
+    # Airflow writes every declared default into the airflow.cfg it creates: a value the file
+    # holds that equals the default still counts as the default.
+    if found is None:
+        return "default"
+    if found.source.startswith("airflow.cfg") and found.value.strip() == _default(
+        spec.default, home
+    ):
+        return "default"
+    return found.source
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Every ``[bluelabel]`` key (and ``[core] max_map_length``), with where each came from.
+
+    The values come from Airflow's own configuration when this process has plugged it in
+    (:data:`bluelabel.ports.PORTS` ``.airflow_option``: the operators, the DAG factory, the
+    plugin); otherwise (the CLI) from :class:`bluelabel.cfgfile.AirflowConfig`, which reads
+    the same environment and ``airflow.cfg`` the same way without importing Airflow.
+    """
+    home = airflow_home(environ)
+    try:
+        files = AirflowConfig(environ, secret=_secret)
+        airflow = PORTS.airflow_option
+        raw: dict[str, str] = {}
+        sources: dict[str, str] = {}
+        for spec in SETTINGS:
+            found = files.get(SECTION, spec.key, sensitive=spec.sensitive)
+            value = found.value if found else None
+            if airflow is not None:
+                value = airflow(SECTION, spec.key)
+            if value is not None:
+                raw[spec.key] = str(value)
+            sources[spec.key] = _source(found, spec, home)
+        found = files.get("core", "max_map_length")
+        core = found.value if found else None
+        if airflow is not None:
+            core = airflow("core", "max_map_length")
+    except ConfigFileError as exc:
+        raise SettingsError(str(exc)) from None
+    return parse_settings(raw, home, sources, max_map_length=_map_length(core))
+
+
+def dags_folder(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The deployment's ``[core] dags_folder`` (Airflow's default: ``$AIRFLOW_HOME/dags``),
+    read as :func:`load_settings` reads; None when there is no Airflow home."""
+    try:
+        home = airflow_home(environ)
+        found = AirflowConfig(environ, secret=_secret).get("core", "dags_folder")
+    except (SettingsError, ConfigFileError):
+        return None
+    value = found.value if found else None
+    if PORTS.airflow_option is not None:
+        value = PORTS.airflow_option("core", "dags_folder")
+    return Path(expand(value)) if value else home / "dags"
+
+
+def _map_length(raw: str | None) -> int:
+    """``[core] max_map_length`` as Airflow's ``getint`` takes it ("1024", "1024.0")."""
+    if raw is None:
+        return DEFAULT_MAX_MAP_LENGTH
+    try:
+        return int(raw)
+    except ValueError:
+        try:
+            number = float(raw)
+            if number.is_integer():
+                return int(number)
+        except (ValueError, OverflowError):
+            pass
+    raise SettingsError(f"[core] max_map_length = {raw!r} is not a whole number")
 
 
 @cache
@@ -280,6 +336,7 @@ def provider_config() -> dict[str, Any]:
             "type": spec.type,
             "example": spec.example,
             "default": spec.default,
+            **({"sensitive": True} if spec.sensitive else {}),
         }
     return {
         SECTION: {
@@ -296,6 +353,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "airflow_home",
+    "dags_folder",
     "get_settings",
     "load_settings",
     "parse_settings",

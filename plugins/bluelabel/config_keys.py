@@ -27,6 +27,8 @@ class Setting:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] = ()
+    #: Airflow masks it, and reads it from ``_CMD``/``_SECRET`` too (none is, today)
+    sensitive: bool = False
 
 
 def _cores() -> int:

@@ -23,9 +23,10 @@ from typing import Any
 import pendulum
 from airflow.sdk import DAG, Asset, Param
 
-from bluelabel.agents.options import option_info
+from bluelabel.agents.options import option_info, setting_key
 from bluelabel.agents.registry import agent_options
 from bluelabel.config import Settings, get_settings
+from bluelabel.config_keys import setting_label
 from bluelabel.operators import AgentOperator, DigestOperator, EmailIngestOperator, IngestOperator
 from bluelabel.operators.secrets import secret_sources
 from bluelabel.workflow import (
@@ -69,11 +70,11 @@ def _where_files_may_be(settings: Settings) -> str:
     return f" Files must lie under {roots} ([bluelabel] allowed_roots).{relative}"
 
 
-def _param_ceilings(workflow: Workflow, settings: Settings) -> dict[str, float]:
-    """The most each param may be: a step option set to ``{{ params.NAME }}`` that has a
-    ceiling (``max_files``: ``[core] max_map_length``) caps param NAME, so the trigger form
-    and the REST API refuse a value the run would fail on."""
-    ceilings: dict[str, float] = {}
+def _param_ceilings(workflow: Workflow, settings: Settings) -> dict[str, tuple[float, str]]:
+    """The most each param may be, and the setting that says so: a step option set to
+    ``{{ params.NAME }}`` that has a ceiling (``max_files``: ``[core] max_map_length``) caps
+    param NAME, so the trigger form and the REST API refuse a value the run would fail on."""
+    ceilings: dict[str, tuple[float, str]] = {}
     for step in workflow.steps:
         fields = options.model_fields if (options := agent_options(step.agent)) else {}
         for key, value in step.config.items():
@@ -81,7 +82,7 @@ def _param_ceilings(workflow: Workflow, settings: Settings) -> dict[str, float]:
             match = _PARAM_TEMPLATE.match(value) if isinstance(value, str) else None
             if limit is None or match is None:
                 continue
-            ceiling = float(getattr(settings, limit))
+            ceiling = (float(getattr(settings, limit)), setting_label(setting_key(limit)))
             ceilings[match[1]] = min(ceilings.get(match[1], ceiling), ceiling)
     return ceilings
 
@@ -116,8 +117,14 @@ def _params(workflow: Workflow, settings: Settings) -> dict[str, Param]:
                     "([bluelabel] secret_prefix)."
                 )
             if name in ceilings:
-                most = min(float(options.get("maximum", ceilings[name])), ceilings[name])
+                ceiling, setting = ceilings[name]
+                most = min(float(options.get("maximum", ceiling)), ceiling)
                 options["maximum"] = int(most) if most.is_integer() else most
+                if most == ceiling:  # the form's help names the setting behind the maximum
+                    options["description"] = (
+                        str(options.get("description", ""))
+                        + f" At most {options['maximum']} ({setting})."
+                    ).strip()
                 if isinstance(default, (int, float)) and default > most:
                     # a default the run could not take: the most it may take instead
                     default = options["maximum"]

@@ -237,11 +237,19 @@ def check_location(
         raise LocationRefused(label, f"not a usable path ({exc})") from None
     outside = [c for c in candidates if roots is not None and not inside(c, roots)]
     if roots is not None and outside:
+        allowed = _roots_text(roots, False)
+        if scheme is None and not Path(os.path.expanduser(text)).is_absolute():
+            against = shown(base_dir) if base_dir else f"the working folder ({shown(Path.cwd())})"
+            raise LocationRefused(
+                label,
+                f"refused: it resolves to {shown(outside[0])} (a relative path resolves "
+                f"against {against}), outside the allowed roots ({allowed}); write a path "
+                "under one of them ([bluelabel] allowed_roots)",
+            )
         raise LocationRefused(
             label,
             f"refused: it resolves to {shown(outside[0])}, outside the allowed roots "
-            f"({_roots_text(roots, False)}); move it under one, or add its folder to "
-            "[bluelabel] allowed_roots",
+            f"({allowed}); move it under one, or add its folder to [bluelabel] allowed_roots",
         )
     return candidates[0]
 

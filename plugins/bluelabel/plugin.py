@@ -10,10 +10,14 @@ from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
 
+from bluelabel import airflow_ports
 from bluelabel.config import get_settings
 from bluelabel.metrics import listener
 from bluelabel.operators.links import DigestLink, SourceDocumentLink
 from bluelabel.web.react_apps import PREFIX, react_apps
+
+# Every Airflow process reads [bluelabel] through Airflow's own configuration.
+airflow_ports.install()
 
 
 def knowledge_store() -> str:

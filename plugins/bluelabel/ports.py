@@ -29,6 +29,13 @@ class Ports:
     llm_agent: Callable[[str, str | None, str], Any] | None = None
     #: ``(conn_id, timeout=, seconds=) -> imaplib.IMAP4``: logged in on an IMAP connection
     imap_login: Callable[..., Any] | None = None
+    #: ``(section, key) -> str | None``: a configuration value as this process's Airflow
+    #: reads it (``conf.get``). Unset (the CLI): :mod:`bluelabel.cfgfile` reads the
+    #: environment and ``airflow.cfg`` the same way, without importing Airflow.
+    airflow_option: Callable[[str, str], str | None] | None = None
+    #: ``secret path -> str | None``: a configuration value from Airflow's secrets backend
+    #: (``AIRFLOW__SECTION__KEY_SECRET`` of a sensitive key): Airflow is imported for it
+    config_secret: Callable[[str], str | None] | None = None
 
 
 PORTS = Ports()
@@ -37,6 +44,8 @@ _NEEDS = {
     "remote_path": "an object-store URL (s3://...) is opened through Airflow's ObjectStoragePath",
     "llm_agent": "LLM summaries use an Airflow connection of type pydanticai",
     "imap_login": "a mailbox is read through an Airflow connection of type imap",
+    "config_secret": "a configuration value named by a _SECRET variant is in Airflow's "
+    "secrets backend",
 }
 
 

@@ -119,6 +119,30 @@ def test_batch_workflow_fails_naming_a_missing_inbox(dags, inbox: Path) -> None:
     assert states["scan_inbox"] == "failed" and states["batch_digest"] == "upstream_failed"
 
 
+def test_a_relative_inbox_in_the_form_resolves_against_the_folder_the_form_names(
+    dags, inbox: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The Inbox field says relative paths resolve against the trigger root; the worker's
+    working folder (here the repository) is never where they go."""
+    from bluelabel.config import get_settings
+
+    assert get_settings().trigger_root == inbox.resolve()
+    help_text = dags["batch_ingestion"].params.get_param("inbox").description
+    assert f"Relative paths resolve against {inbox.resolve()}." in help_text
+    folder = inbox / "relative-batch"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    (folder / "note.txt").write_text("A note dropped into a folder named relatively.\n")
+    assert not (REPO / "relative-batch").exists()
+
+    run = run_dag(dags["batch_ingestion"], {"inbox": "relative-batch", "settle_seconds": 0})
+
+    assert str(run.state) == "success"
+    (item,) = xcom(run, "scan_inbox")  # type: ignore[misc]
+    assert str(folder.resolve()) in json.dumps(item)
+    assert mapped_states(run, "ingest") == {"note.txt": "success"}
+
+
 def test_periodic_digest_publishes_markdown_html_and_xcom(
     dags, inbox: Path, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

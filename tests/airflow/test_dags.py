@@ -63,6 +63,50 @@ def test_a_relative_trigger_path_resolves_against_the_inbox(dagbag, sample_pdf: 
     assert task_states(outside)["ingest"] == "failed"
 
 
+def test_the_pdf_workflow_refuses_a_text_file_given_as_the_pdf(
+    dagbag, inbox: Path, capfd: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    notes = inbox / "notes-not-a-pdf.txt"
+    notes.write_text("These are notes, not a PDF.\n")
+    run = run_dag(dagbag.dags["pdf_ingestion_digest"], {"source": notes.name})
+    assert str(run.state) == "failed"
+    assert task_states(run) == {"ingest": "failed", "digest": "upstream_failed"}
+    reason = f"{notes.resolve()}: this is text, and this step takes only PDF files"
+    logged = capfd.readouterr()
+    assert reason in logged.out + logged.err  # the task log's one line
+
+
+def test_a_param_capped_by_a_setting_names_the_setting_key(tmp_path: Path) -> None:
+    """``workers: 1000`` from the form: the Param's maximum is the deployment's, and its help
+    names ``[bluelabel] ingest_workers`` (the setting behind the ``workers`` ceiling)."""
+    from airflow.sdk.definitions.param import ParamValidationError
+
+    from bluelabel.config import get_settings
+
+    (tmp_path / "wf.yaml").write_text(
+        textwrap.dedent("""\
+        workflow:
+          name: Workers
+          version: "1"
+          dag_id: workers_param_test
+          params:
+            workers: {type: integer, default: 1, title: "Workers"}
+        steps:
+          - id: ingest
+            agent: ingestion_agent
+            config:
+              workers: "{{ params.workers }}"
+    """)
+    )
+    (dag,) = load_workflows(tmp_path / "wf.yaml", {})
+    param = dag.params.get_param("workers")
+    most = get_settings().workers
+    assert param.schema["maximum"] == most
+    assert param.description == f"At most {most} ([bluelabel] ingest_workers)."
+    with pytest.raises(ParamValidationError, match="1000"):
+        param.resolve(1000)
+
+
 def test_pdf_workflow_runs_end_to_end(dagbag, sample_pdf: Path) -> None:  # type: ignore[no-untyped-def]
     run = run_dag(
         dagbag.dags["pdf_ingestion_digest"], {"source": str(sample_pdf), "format": "json"}

@@ -8,7 +8,7 @@ import pendulum
 import pytest
 
 from bluelabel.operators import AgentOperator, DigestOperator, IngestOperator
-from bluelabel.operators.agent import MAX_XCOM_DIGEST_CHARS, _small
+from bluelabel.operators.agent import MAX_XCOM_DIGEST_CHARS, _small, run_locations
 from tests.airflow.conftest import task_states, xcom
 from tests.conftest import run_dag
 
@@ -20,6 +20,23 @@ def test_templated_fields() -> None:
         IngestOperator.template_fields
     )
     assert {"format", "limit", "config"} <= set(DigestOperator.template_fields)
+
+
+def test_location_options_a_run_supplies_are_known_before_rendering() -> None:
+    """They resolve against the trigger root the form names, whatever else the step reads."""
+    op = AgentOperator(
+        task_id="scan",
+        agent="inbox_agent",
+        input_from=["upstream"],  # not a trigger-input step
+        config={
+            "inbox": "{{ params.inbox or '' }}",
+            "outbox": "/fixed/outbox",
+            "max_files": "{{ params.max_files }}",
+        },
+    )
+    assert op.run_locations == ["inbox"]
+    assert run_locations({"outbox": "{{ dag_run.conf['outbox'] }}"}) == ["outbox"]
+    assert run_locations({"inbox": "{{ ds }}"}) == []
 
 
 def test_xcom_result_stays_small() -> None:

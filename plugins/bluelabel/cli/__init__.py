@@ -11,15 +11,28 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bluelabel import __version__, airflow_ports
+import bluelabel
+from bluelabel import airflow_ports
 from bluelabel.cli import documents, examples, report, workflows
 from bluelabel.errors import BluelabelError
 from bluelabel.timeparse import TimeParseError
 
 
+class _Version(argparse.Action):
+    """``--version``: the installed version, looked up (importlib.metadata, ~40 ms) only when
+    asked for, not by every command that builds the parser."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        print(f"bluelabel {bluelabel.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bluelabel", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=f"bluelabel {__version__}")
+    parser.add_argument("--version", action=_Version)
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -43,7 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ours.propagate = False
     if not args.debug:  # pypdf logs its repair attempts; our one-line error says what matters
         logging.getLogger("pypdf").setLevel(logging.ERROR)
-    airflow_ports.install()  # Airflow is imported only if a command needs it (an s3:// store)
+    # Airflow is imported only if a command needs it (an s3:// store, the report); settings
+    # are read as Airflow reads them, without importing it (bluelabel.cfgfile).
+    airflow_ports.install(configuration=False)
     try:
         code: int = args.func(args)
         return code

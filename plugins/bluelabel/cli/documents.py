@@ -53,12 +53,17 @@ def _content(source: str, kind: str | None, max_bytes: int) -> tuple[str, dict[s
     if os.path.lexists(source):
         guessed = SUFFIX_KINDS.get(Path(source).suffix.lower(), "pdf")
         return kind or guessed, {"file_path": source}, source
-    if (
-        kind == "text"
-        and Path(source).suffix.lower() not in _FILE_SUFFIXES
-        and os.sep not in source
-    ):
+    names_a_file = Path(source).suffix.lower() in _FILE_SUFFIXES or os.sep in source
+    if kind == "text" and not names_a_file:
         return "text", {"text": source}, "cli"
+    if kind == "text":  # --type text was given: the hint would be no help
+        raise IngestError(
+            source,
+            "file not found (it names a file, so it is not taken for the text itself; to "
+            "ingest such text, pipe it in: ... | bluelabel ingest - --type text)",
+        )
+    if names_a_file or kind is not None:
+        raise IngestError(source, "file not found")
     raise IngestError(source, "file not found (to ingest text itself use --type text)")
 
 

@@ -14,6 +14,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from bluelabel.cli.workflows import cmd_loaders
+from bluelabel.config import dags_folder
 from bluelabel.errors import BluelabelError
 
 #: Where, under the DAGs folder, the copies go (the repository's own layout).
@@ -50,6 +51,11 @@ def _copy(data: bytes, target: Path) -> bool:
     return True
 
 
+def default_dags_folder() -> Path:
+    """The deployment's ``[core] dags_folder``; ``dags`` outside any Airflow home."""
+    return dags_folder() or Path("dags")
+
+
 def cmd_examples(args: argparse.Namespace) -> int:
     available = shipped()
     if args.list:
@@ -64,7 +70,7 @@ def cmd_examples(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    dags_folder = Path(args.dags_folder)
+    dags_folder = Path(args.dags_folder) if args.dags_folder else default_dags_folder()
     target = dags_folder / SUBFOLDER
     if not dags_folder.is_dir() or (target.exists() and not target.is_dir()):
         bad = dags_folder if not dags_folder.is_dir() else target
@@ -89,8 +95,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("names", nargs="*", metavar="NAME", help="only these (default: all)")
     p.add_argument(
         "--dags-folder",
-        default="dags",
-        help="the Airflow DAGs folder; the workflows go into its workflows/ (default: dags)",
+        default=None,
+        help="the Airflow DAGs folder; the workflows go into its workflows/ (default: the "
+        "deployment's [core] dags_folder, read without Airflow; with no Airflow home: dags)",
     )
     p.add_argument("--list", action="store_true", help="list the example workflows and exit")
     p.set_defaults(func=cmd_examples)

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from bluelabel.config import get_settings
+from bluelabel.config import SETTINGS, get_settings
+from bluelabel.config_keys import setting_label
 from bluelabel.errors import BluelabelError
 
 
@@ -54,12 +55,23 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_config(args: argparse.Namespace) -> int:
     """Every [bluelabel] setting in effect, and where it came from."""
+    from bluelabel.cfgfile import AirflowConfig
+    from bluelabel.config_keys import SECTION
+
     settings = get_settings()
     rows = settings.effective()
     width = max(len(k) for k, _, _ in rows)
     print(f"# Airflow home: {settings.airflow_home}")
     for key, value, source in rows:
         print(f"{key:<{width}} = {value:<40} # {source}")
+    files = AirflowConfig()
+    for spec in SETTINGS:
+        for name in [] if spec.sensitive else files.ignored(SECTION, spec.key):
+            print(
+                f"bluelabel: {name} is ignored: Airflow reads _CMD and _SECRET variants only "
+                f"for sensitive options, and {setting_label(spec.key)} is not one",
+                file=sys.stderr,
+            )
     return 0
 
 

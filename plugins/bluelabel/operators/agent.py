@@ -9,6 +9,7 @@ ones (timeouts, HTTP 5xx, resets) are retried as the task's ``retries`` say.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -40,6 +41,21 @@ airflow_ports.install()  # the agents reach Airflow (object storage, connections
 
 #: The rendered digest is kept in XCom up to this size; beyond it, only ``digest_path``.
 MAX_XCOM_DIGEST_CHARS = 64_000
+#: Step options that name a location (the inbox agent's inbox, the periodic digest's outbox).
+LOCATION_OPTIONS = frozenset({"inbox", "outbox"})
+#: A templated value a run supplies: ``{{ params.inbox or '' }}``, ``{{ dag_run.conf[...] }}``.
+_RUN_TEMPLATE = re.compile(r"\{\{.*\b(params|dag_run)\b.*\}\}", re.DOTALL)
+
+
+def run_locations(config: Mapping[str, Any]) -> list[str]:
+    """The location options of ``config`` (unrendered) whose value comes from the run: what a
+    person typed into the trigger form, which resolves against the trigger root as the form
+    says, not against the worker's working folder."""
+    return sorted(
+        key
+        for key, value in config.items()
+        if key in LOCATION_OPTIONS and isinstance(value, str) and _RUN_TEMPLATE.search(value)
+    )
 
 
 class AgentOperator(BaseOperator):
@@ -88,6 +104,7 @@ class AgentOperator(BaseOperator):
         self.input_from = list(input_from)
         self.use_trigger_input = use_trigger_input
         self.config = dict(config or {})
+        self.run_locations = run_locations(self.config)  # before the templates are rendered
         self.outputs = list(outputs)
         self.store = store
         self.root = str(root) if root else None
@@ -117,9 +134,11 @@ class AgentOperator(BaseOperator):
             pulled = context["ti"].xcom_pull(task_ids=self.input_from)
             upstream = [r for r in (pulled if isinstance(pulled, list) else [pulled]) if r]
         workflow_root = Path(self.root) if self.root else None
-        # Paths typed into a trigger form resolve against the trigger root (an inbox the
-        # user was told about), paths written in a workflow file against the workflow's.
-        base_dir = settings.trigger_root if self.use_trigger_input else None
+        # Paths typed into a trigger form (the input, or a location option templated from the
+        # params) resolve against the trigger root, which the form names; paths written in a
+        # workflow file against the workflow's root.
+        typed = self.use_trigger_input or bool(self.run_locations)
+        base_dir = settings.trigger_root if typed else None
         roots = [*([workflow_root] if workflow_root else []), *settings.location_roots]
         store: str | Path = self.store or settings.store
         if store != settings.store:  # a templated store is a location a run may name

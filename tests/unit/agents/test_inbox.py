@@ -147,3 +147,24 @@ def test_url_file_with_unreachable_private_and_non_http_lines_is_quarantined(
     with pytest.raises(IngestError):
         ingest(lenient, item)
     assert "line 1:" in (folder / "quarantine" / "closed.url.reason.txt").read_text()
+
+
+def test_a_relative_inbox_outside_the_roots_says_what_it_resolved_against(
+    context: AgentContext, tmp_path: Path
+) -> None:
+    """The advice names the folder relative paths resolve against and the roots, instead of
+    telling the user to widen allowed_roots for a path they never meant."""
+    allowed = tmp_path / "allowed"
+    (allowed / "mixed").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    restricted = AgentContext(store=context.store, base_dir=allowed, allowed_roots=[allowed])
+    assert scan(restricted, "mixed")["inbox"] == str(allowed / "mixed")
+    with pytest.raises(IngestError) as caught:
+        scan(restricted, "../elsewhere")
+    message = str(caught.value)
+    assert (
+        f"it resolves to {tmp_path / 'elsewhere'} (a relative path resolves against {allowed}), "
+        f"outside the allowed roots ({allowed}"  # and the configured inbox, allowed too
+    ) in message
+    assert message.endswith("); write a path under one of them ([bluelabel] allowed_roots)")
+    assert "add its folder" not in message

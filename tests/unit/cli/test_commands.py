@@ -104,6 +104,26 @@ def test_ingest_text_inline_and_stdin(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # --type text was given: saying "use --type text" would send the user in a circle
+        (
+            ["notes.txt", "--type", "text"],
+            "notes.txt: file not found (it names a file, so it is not taken for the text "
+            "itself; to ingest such text, pipe it in: ... | bluelabel ingest - --type text)",
+        ),
+        (["notes.txt"], "notes.txt: file not found"),  # --type text would not help either
+        (["report.pdf", "--type", "pdf"], "report.pdf: file not found"),
+        (["stray-words"], "stray-words: file not found (to ingest text itself use --type text)"),
+    ],
+)
+def test_a_missing_file_says_it_is_missing(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run("ingest", *args, "--store", str(tmp_path / "store"), cwd=tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == f"bluelabel: ingest failed: {message}\n"
+
+
+@pytest.mark.parametrize(
     "content, reason",
     [
         (b"", "file is empty"),

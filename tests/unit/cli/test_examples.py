@@ -71,3 +71,28 @@ def test_a_dags_folder_that_is_not_a_folder(tmp_path: Path) -> None:
     (tmp_path / "workflows").write_text("a file")
     taken = run("--dags-folder", str(tmp_path))
     assert taken.returncode == 1 and "workflows is not a folder" in taken.stderr
+
+
+def test_by_default_they_go_into_the_deployments_dags_folder(tmp_path: Path) -> None:
+    """``[core] dags_folder`` of $AIRFLOW_HOME, read as Airflow reads it (no Airflow import):
+    no need for ``--dags-folder "$(airflow config get-value core dags_folder)"``."""
+    home = tmp_path / "home"
+    home.mkdir()
+    configured = tmp_path / "deployment dags"
+    configured.mkdir()
+    (home / "airflow.cfg").write_text(f"[core]\ndags_folder = {configured}\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env["AIRFLOW_HOME"] = str(home)
+    done = subprocess.run(
+        [BLUELABEL, "examples", "pdf_ingestion_digest"], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert (configured / "workflows" / "pdf_ingestion_digest.yaml").is_file()
+    assert (configured / "pdf_ingestion_digest.py").is_file()
+    (home / "dags").mkdir()  # Airflow's own default, when the file does not say
+    (home / "airflow.cfg").write_text("[core]\n")
+    done = subprocess.run(
+        [BLUELABEL, "examples", "periodic_digest"], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert (home / "dags" / "workflows" / "periodic_digest.yaml").is_file()

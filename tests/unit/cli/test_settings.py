@@ -128,3 +128,75 @@ def test_airflow_config_list_shows_the_section() -> None:
     for key in ("store", "allowed_roots", "ingest_memory_mb", "max_pages", "url_total_timeout"):
         assert f"{key} = " in result.stdout or f"# {key} = " in result.stdout
     assert "# Memory (MB) the extraction of one document may use" in result.stdout
+
+
+READ_SETTINGS = """
+import json, sys
+from bluelabel import airflow_ports
+airflow_ports.install(configuration=sys.argv[1] == "airflow")
+from bluelabel.config import load_settings
+settings = load_settings()
+print(json.dumps({
+    "values": settings.effective(),
+    "max_map_length": settings.max_map_length,
+    "airflow imported": "airflow.configuration" in sys.modules,
+}))
+"""
+
+
+def test_the_cli_and_airflow_processes_read_the_same_settings(tmp_path: Path) -> None:
+    """The CLI reads airflow.cfg and the environment itself; an Airflow process reads them
+    through Airflow's conf. Same home, same file, same variables: same settings."""
+    home = tmp_path / "airflow-home"
+    home.mkdir()
+    (home / "airflow.cfg").write_text(
+        "[core]\nmax_map_length = 77\n"
+        "[bluelabel]\n"
+        f"store = {home}/bluelabel/store\n"  # a default, as Airflow writes it: still "default"
+        "inbox = $SHARED_DATA/inbox\n"
+        "outbox = %(inbox)s/../outbox\n"
+        "max_pages = 300\n"
+        "pdf_backend = pypdf\n"
+        "ingest_workers = 2\n"
+        "allowed_roots = /data/a:s3://bucket/in\n",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")} | {
+        "AIRFLOW_HOME": str(home),
+        "SHARED_DATA": "/srv/shared",
+        "AIRFLOW__BLUELABEL__MAX_PAGES": "400",
+        "AIRFLOW__BLUELABEL__OCR_LANGUAGES": "eng+deu",
+        "AIRFLOW__BLUELABEL__STORE_CMD": "echo /not/read",  # not sensitive: Airflow ignores it
+    }
+    answers = {}
+    for reader in ("cli", "airflow"):
+        done = subprocess.run(
+            [sys.executable, "-c", READ_SETTINGS, reader],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        answers[reader] = json.loads(done.stdout.splitlines()[-1])
+    cli, airflow = answers["cli"], answers["airflow"]
+    assert not cli.pop("airflow imported") and airflow.pop("airflow imported")
+    assert cli == airflow
+    values = {key: (value, source) for key, value, source in cli["values"]}
+    assert values["max_pages"] == ("400", "env AIRFLOW__BLUELABEL__MAX_PAGES")
+    assert values["inbox"][0] == "/srv/shared/inbox"
+    assert values["outbox"][0] == "/srv/shared/inbox/../outbox"
+    assert values["store"] == (f"{home}/bluelabel/store", "default")
+    assert values["pdf_backend"][1] == f"airflow.cfg ({home}/airflow.cfg)"
+    assert cli["max_map_length"] == 77
+
+
+def test_config_says_which_variables_airflow_ignores() -> None:
+    env = {**os.environ, "AIRFLOW__BLUELABEL__OUTBOX_CMD": "echo /elsewhere"}
+    result = run("config", env=env)
+    assert result.returncode == 0
+    assert "# default" in next(ln for ln in result.stdout.splitlines() if ln.startswith("outbox"))
+    assert (
+        "bluelabel: AIRFLOW__BLUELABEL__OUTBOX_CMD is ignored: Airflow reads _CMD and _SECRET "
+        "variants only for sensitive options" in result.stderr
+    )

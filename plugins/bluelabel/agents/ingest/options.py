@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
+
 from bluelabel.agents.options import StepOptions, option
 from bluelabel.errors import AgentInputError
+
+#: What ``accept`` may list: the document kinds, and URLs.
+KINDS = ("pdf", "text", "html", "docx", "email", "url")
 
 
 class IngestOptions(StepOptions):
@@ -28,6 +34,12 @@ class IngestOptions(StepOptions):
         "Airflow variable whose value opens an encrypted PDF; its key must start with "
         "[bluelabel] secret_prefix.",
         per_run=True,
+    )
+    accept: list[str] | None = option(
+        None,
+        "Kinds of document this step takes; a file is judged by its content, not its name (a "
+        ".txt given as the PDF is refused, naming the file and what it is; a PDF named .txt is "
+        "read as a PDF). Any of: pdf, text, html, docx, email, url. Default: any.",
     )
     title: str | None = option(None, "Title to record instead of the document's own.", per_run=True)
     tags: list[str] = option([], "Tags to record with the document.", per_run=True)
@@ -61,6 +73,18 @@ class IngestOptions(StepOptions):
     max_redirects: int | None = option(
         None, "URLs: redirects to follow.", minimum=0, ceiling="max_redirects"
     )
+
+    @field_validator("accept")
+    @classmethod
+    def _known_kinds(cls, value: list[str] | None) -> list[str] | None:
+        unknown = [kind for kind in value or () if kind not in KINDS]
+        if unknown:
+            raise PydanticCustomError(
+                "bluelabel_option",
+                "{message}",
+                {"message": f"must list kinds among {', '.join(KINDS)}, not {unknown[0]!r}"},
+            )
+        return value
 
 
 def byte_limit(opts: IngestOptions, ceiling: int, setting: str, source: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bluelabel.agents.files import LocalFile
+from bluelabel.agents.formats.sniff import sniff_bytes
 from bluelabel.errors import IngestError, LimitExceeded
 
 HEADER_WINDOW = 1024
@@ -22,6 +23,8 @@ def check_pdf_file(file: LocalFile, *, source: str, max_bytes: int) -> None:
     with file.open() as handle:
         head = handle.read(HEADER_WINDOW)
     if b"%PDF-" not in head:
+        _, what = sniff_bytes(head)
         raise IngestError(
-            source, f"not a PDF (no %PDF- header in its first {HEADER_WINDOW:,} bytes)"
+            source,
+            f"not a PDF (no %PDF- header in its first {HEADER_WINDOW:,} bytes): this is {what}",
         )
