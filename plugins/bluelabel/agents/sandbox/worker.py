@@ -37,6 +37,7 @@ HANDLERS: dict[str, str] = {
     "open": "bluelabel.agents.pdf.pages:open_document",
     "block": "bluelabel.agents.pdf.pages:read_block",
     "docx": "bluelabel.agents.formats.docx:docx_job",
+    "email": "bluelabel.agents.mail.sandboxed:email_job",
 }
 
 Handler = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
