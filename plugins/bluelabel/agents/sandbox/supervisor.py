@@ -34,6 +34,8 @@ POLL_SECONDS = 0.05
 MIN_WORKER_MB = 128
 #: A worker's resident memory beyond its heap (the interpreter's and the libraries' code).
 WORKER_CODE_MB = 32
+#: What may inflate from a few kilobytes (the memory refusal says it may be a bomb).
+_COMPRESSED = frozenset({"PDF", "Word document", "document"})
 #: The worker's module, as ``python -I -m`` runs it.
 WORKER_MODULE = "bluelabel.agents.sandbox.worker"
 
@@ -163,10 +165,11 @@ class Supervisor:
             )
 
     def memory_error(self) -> LimitExceeded:
+        bomb = "; it may be a decompression bomb" if self.what in _COMPRESSED else ""
         return LimitExceeded(
             self.source,
             f"the {self.what} needs more than {self.limits.memory_mb} MB to extract, the memory "
-            "limit for one ingest ([bluelabel] ingest_memory_mb); it may be a decompression bomb",
+            f"limit for one ingest ([bluelabel] ingest_memory_mb){bomb}",
             setting="ingest_memory_mb",
         )
 
@@ -201,6 +204,8 @@ class Supervisor:
                 f"more memory than the {self.limits.memory_mb} MB limit "
                 "([bluelabel] ingest_memory_mb)",
             )
+        if peak >= 0.8 * budget:  # failed for want of memory before it could say so
+            return self.memory_error()
         return IngestError(
             self.source, f"the extraction worker stopped (exit code {worker.process.returncode})"
         )

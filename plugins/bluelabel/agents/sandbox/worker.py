@@ -38,6 +38,7 @@ HANDLERS: dict[str, str] = {
     "block": "bluelabel.agents.pdf.pages:read_block",
     "docx": "bluelabel.agents.formats.docx:docx_job",
     "email": "bluelabel.agents.mail.sandboxed:email_job",
+    "html": "bluelabel.agents.formats.html:html_job",
 }
 
 Handler = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
@@ -84,8 +85,13 @@ def _setup(parent: int, memory: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+#: The reply to running out of memory, made before it happens.
+_OUT_OF_MEMORY = json.dumps({"error": "memory", "reason": "out of memory"}) + "\n"
+
+
 def serve(commands: TextIO) -> int:
     session: dict[str, Any] = {}
+    failure: dict[str, Any] | None = None
     try:
         for line in commands:
             job = json.loads(line)
@@ -94,22 +100,28 @@ def serve(commands: TextIO) -> int:
                 break
             _reply({"ok": op, **_handler(op)(job, session)})
     except WorkerError as exc:
-        _reply({"error": exc.kind, "reason": exc.reason[:MAX_REASON_CHARS]})
-        return 1
+        failure = {"error": exc.kind, "reason": exc.reason[:MAX_REASON_CHARS]}
     except MemoryError:
-        _reply({"error": "memory", "reason": "out of memory"})
-        return 1
+        # Replied once out of this block: the traceback holds the frames that hold the
+        # memory, and a reply made here could fail for want of it.
+        failure = {}
     except OSError as exc:  # writing the text: the store's disk is full or read-only
-        _reply({"error": "write", "reason": exc.strerror or str(exc), "errno": exc.errno or 0})
-        return 1
+        failure = {"error": "write", "reason": exc.strerror or str(exc), "errno": exc.errno or 0}
     except RecursionError:
-        _reply({"error": "corrupt", "reason": "the document nests objects too deeply"})
-        return 1
+        failure = {"error": "corrupt", "reason": "the document nests objects too deeply"}
     finally:
         for value in reversed(list(session.values())):
             with contextlib.suppress(Exception):  # a broken document must not hide the reply
                 value.close()
-    return 0
+        session.clear()
+    if failure is None:
+        return 0
+    if failure:
+        _reply(failure)
+    else:
+        sys.stdout.write(_OUT_OF_MEMORY)
+        sys.stdout.flush()
+    return 1
 
 
 def main() -> int:
