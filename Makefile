@@ -100,7 +100,7 @@ structure: install
 
 # Fuzz each target for FUZZ_SECONDS (default 10 minutes); findings land in build/fuzz/.
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS := workflow pdf text document
+FUZZ_TARGETS := workflow pdf text document html email
 fuzz: install
 	$(PY) -m pip install -q -c constraints.txt -e ".[fuzz]" 2>/dev/null || \
 	  uv pip install -q -p $(PY) -c constraints.txt -e ".[fuzz]"

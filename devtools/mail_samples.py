@@ -113,3 +113,15 @@ def oversized_attachment_message(size: int) -> bytes:
     message.add_attachment(b"x" * size, maintype="text", subtype="plain", filename="huge.txt")
     message.add_attachment(b"small notes\n", maintype="text", subtype="plain", filename="small.txt")
     return bytes(message)
+
+
+def nested_message(depth: int) -> bytes:
+    """A message attached to a message ... ``depth`` deep (``message/rfc822``): 1,000 deep
+    made the standard library's generator raise ``AttributeError``."""
+    message = b"From: zoe@example.org\r\nSubject: innermost\r\n\r\nthe innermost text\r\n"
+    for level in range(depth):
+        message = (
+            b"From: zoe@example.org\r\nSubject: level %d\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: message/rfc822\r\n\r\n" % level
+        ) + message
+    return message

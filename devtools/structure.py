@@ -80,7 +80,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def package(name: str) -> str:
-    """``bluelabel.agents.pdf.worker`` -> ``bluelabel.agents``; top-level modules are their own."""
+    """``bluelabel.agents.sandbox.worker`` -> ``bluelabel.agents``; top-level modules: their own."""
     return ".".join(name.split(".")[:2])
 
 

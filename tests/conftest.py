@@ -305,6 +305,8 @@ def http_server() -> Iterator[str]:
         "/image.png": lambda h: _send(h, b"\x89PNG\r\n\x1a\n" + bytes(256), "image/png"),
         "/gzipped": _gzipped,
         "/unavailable": lambda h: _send(h, b"try later", "text/plain", status=503),
+        # 48 MB of paragraphs: 1.6 GB when parsed in the task (issue 20)
+        "/paragraphs.html": lambda h: _send(h, b"<p>ab " * 8_000_000, "text/html"),
     }
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True

@@ -87,6 +87,7 @@ class Settings:
     email_max_message_bytes: int
     email_max_attachment_bytes: int
     email_max_attachments: int
+    email_quarantine_folder: str
     #: ``[core] max_map_length``: the most instances one mapped step may have
     max_map_length: int = DEFAULT_MAX_MAP_LENGTH
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)

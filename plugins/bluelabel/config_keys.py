@@ -347,6 +347,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Also the most a workflow step may set.",
         minimum=0,
     ),
+    Setting(
+        "email_quarantine_folder",
+        "string",
+        "",
+        "Mailbox folder (made if missing) that a message which cannot be read (malformed, over "
+        "a limit, breaking the parser) is moved to; empty: it stays where it is, flagged with "
+        "the IMAP keyword $BluelabelFailed and marked seen. Either way later runs skip it. A "
+        "workflow step's quarantine_folder overrides it.",
+        "Bluelabel/Failed",
+    ),
 )
 
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}

@@ -27,7 +27,7 @@ def worker_processes(parent: int | None = None) -> list[int]:
             continue
         try:
             cmdline = (entry / "cmdline").read_bytes()
-            if b"bluelabel.agents.pdf.worker" not in cmdline:
+            if b"bluelabel.agents.sandbox.worker" not in cmdline:
                 continue
             environ = (entry / "environ").read_bytes().split(b"\0")
         except OSError:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from devtools.hostile import docx_with_document, docx_zip_bomb
+from devtools.mail_samples import nested_message
 from devtools.measure import bluelabel
 from tests.hostile.conftest import MEMORY_BOUND_MB, staging_files, worker_processes
 
@@ -143,6 +144,21 @@ def test_email_nested_without_end_and_with_many_parts(tmp_path: Path, store_dir:
         "email_max_attachments" in run.stdout
     )
     assert run.seconds <= 60 and run.peak_mb <= MEMORY_BOUND_MB, (run.seconds, run.peak_mb)
+
+
+def test_email_attached_a_thousand_deep_is_one_line(tmp_path: Path, store_dir: Path) -> None:
+    """Issue 20: a message/rfc822 nested 1,000 deep made the standard library's generator
+    raise AttributeError, and ``bluelabel ingest`` print a 1,983-line traceback."""
+    path = tmp_path / "nested.eml"
+    path.write_bytes(nested_message(1000))
+    run = bluelabel("ingest", str(path), "--store", str(store_dir))
+    assert run.code == 1 and len(run.lines) == 1, run.lines
+    assert run.error == (
+        f"bluelabel: ingest failed: {path}: malformed email: its parts nest too deeply "
+        "(more than 100 levels)"
+    )
+    assert run.cpu_seconds <= 10 and run.peak_mb <= MEMORY_BOUND_MB, (run.cpu_seconds, run.peak_mb)
+    assert not (store_dir / "objects").exists()
 
 
 @pytest.mark.parametrize("suffix", [".eml", ".html", ".docx"])

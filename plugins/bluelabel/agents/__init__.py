@@ -1,7 +1,7 @@
 """Agents: plain Python (no Airflow import) that ingest documents and build digests.
 
 The names below are imported on first use: a PDF worker process imports
-``bluelabel.agents.pdf.worker`` and so this package, and must not pay for the registry (its
+``bluelabel.agents.sandbox.worker`` and so this package, and must not pay for the registry (its
 entry points) and the models it never uses (~100 ms of every worker's start).
 """
 

@@ -277,6 +277,16 @@ def _ids_from(results: Iterable[Mapping[str, Any]], *, new_only: bool = False) -
     return list(dict.fromkeys(ids))  # de-duplicate, keep order
 
 
+def _failed_from(results: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """What upstream steps could not read (a mailbox run's ``failed`` messages)."""
+    return [
+        {str(k): str(v) for k, v in entry.items()}
+        for result in results
+        for entry in (result.get("failed") or ())
+        if isinstance(entry, Mapping) and entry.get("reason")
+    ]
+
+
 class DigestAgent:
     """Digest stored documents. Which ones, in order of precedence: ``content_ids``, the
     upstream steps' results, inline ``content.text``, else a query (``since``, ``until``,
@@ -290,7 +300,8 @@ class DigestAgent:
         sections, warnings = parse_sections(opts.sections)
         store = context.store
         records = self._select(request, opts, context)
-        if not records and opts.skip_if_empty:
+        failed = _failed_from(context.upstream) if opts.content_ids is None else []
+        if not records and opts.skip_if_empty and not failed:
             raise NothingToDigest("no new documents to digest")
         summaries = summarize_records(records, store, opts)
         items = summaries.items
@@ -299,7 +310,12 @@ class DigestAgent:
         if not records and isinstance(inline, str) and inline.strip():
             items.append(self._inline_item(request, inline, opts))
         generated_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        kwargs = {"title": opts.title, "generated_at": generated_at, "sections": sections}
+        kwargs = {
+            "title": opts.title,
+            "generated_at": generated_at,
+            "sections": sections,
+            "failed": failed,
+        }
         rendered: dict[str, str] = {f: render_digest(items, f, **kwargs) for f in FORMATS}  # type: ignore[arg-type]
         text = rendered[opts.format]
         paths = publish(store, rendered, opts.format, warnings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from html.parser import HTMLParser
 
 _SKIP = {"script", "style", "noscript", "template", "svg", "head", "iframe", "object", "canvas"}
@@ -55,13 +55,38 @@ _VOID = {
 }
 
 
+#: Pieces of text gathered before they are joined into one string: html.parser hands over
+#: a piece per tag, and 8 million pieces of "ab " kept apart took 1.6 GB.
+_JOIN_EVERY = 4096
+
+
+class _Pieces:
+    """Text gathered a piece at a time, joined every :data:`_JOIN_EVERY` pieces."""
+
+    def __init__(self) -> None:
+        self.joined: list[str] = []
+        self.pending: list[str] = []
+
+    def append(self, piece: str) -> None:
+        self.pending.append(piece)
+        if len(self.pending) >= _JOIN_EVERY:
+            self.joined.append("".join(self.pending))
+            self.pending.clear()
+
+    def chunks(self) -> list[str]:
+        return [*self.joined, "".join(self.pending)]
+
+
 class _TextParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.title_parts: list[str] = []
-        self.all_parts: list[str] = []
-        self.main_parts: list[str] = []
+        self.all_parts = _Pieces()
+        self.main_parts = _Pieces()
         self._stack: list[str] = []
+        #: One string per tag name: html.parser makes a new one per tag, and a stack of 8
+        #: million unclosed "p" took 400 MB of copies of "p".
+        self._names: dict[str, str] = {}
         self._open: Counter[str] = Counter()  # the stack's tags, so an end tag is one look-up
         self._skip_depth = 0
         self._boiler_depth = 0
@@ -75,6 +100,7 @@ class _TextParser(HTMLParser):
             if tag in _BLOCK:
                 self._newline()
             return
+        tag = self._names.setdefault(tag, tag)
         self._stack.append(tag)
         self._open[tag] += 1
         if tag in _SKIP:
@@ -121,10 +147,44 @@ class _TextParser(HTMLParser):
             self.main_parts.append("\n")
 
 
-def _tidy(parts: list[str]) -> str:
-    text = "".join(parts)
-    lines = (re.sub(r"[ \t\r\f\v\u00a0]+", " ", line).strip() for line in text.split("\n"))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def _line_batches(chunks: Iterable[str]) -> Iterator[list[str]]:
+    """The lines of the concatenated ``chunks``, a chunk's worth at a time (a line running
+    across chunks is gathered in a list, never by copying it again for each chunk)."""
+    carry: list[str] = []
+    for chunk in chunks:
+        cut = chunk.rfind("\n")
+        if cut < 0:
+            carry.append(chunk)
+            continue
+        carry.append(chunk[:cut])
+        yield "".join(carry).split("\n")
+        carry = [chunk[cut + 1 :]]
+    yield "".join(carry).split("\n")
+
+
+def _tidy(pieces: _Pieces) -> str:
+    """Each line's runs of spaces made one space and the line stripped, runs of blank lines
+    made one, the whole stripped: ``"\n".join(lines)`` with ``\n{3,}`` made two, computed a
+    batch of lines at a time so that millions of short lines never exist at once."""
+    out = _Pieces()
+    pending: int | None = None  # newlines since the last text (None: no text yet)
+    for batch in _line_batches(pieces.chunks()):
+        joined = "\n".join(_SPACES.sub(" ", line).strip() for line in batch)
+        body = joined.strip("\n")
+        if not body:
+            if pending is not None:
+                pending += len(joined) + 1
+            continue
+        lead = len(joined) - len(joined.lstrip("\n"))
+        if pending is not None:
+            out.append("\n" * min(2, pending + 1 + lead))
+        out.append(_BLANK_LINES.sub("\n\n", body))
+        pending = len(joined) - len(joined.rstrip("\n"))
+    return "".join(out.chunks())
 
 
 #: Declarations and marked sections other than comments (``<!DOCTYPE``, ``<![CDATA[``): they

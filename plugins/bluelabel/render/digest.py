@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -112,14 +112,29 @@ def gist_table_rows(items: Sequence[DigestItem]) -> list[str]:
     return rows
 
 
+def failed_section(failed: Sequence[Mapping[str, Any]]) -> Section:
+    """What upstream steps could not read (a mailbox's poison messages), one line each."""
+    lines = tuple(" ".join(str(entry.get("reason", "")).split()) for entry in failed)
+    return Section("Could not be read", (Bullets(lines),), 2)
+
+
 def digest_page(
-    items: Sequence[DigestItem], *, title: str, generated_at: str, sections: Sequence[str]
+    items: Sequence[DigestItem],
+    *,
+    title: str,
+    generated_at: str,
+    sections: Sequence[str],
+    failed: Sequence[Mapping[str, Any]] = (),
 ) -> Page:
     count = f"{len(items)} document{'s' if len(items) != 1 else ''}"
+    if failed:
+        count += f", {len(failed)} could not be read"
     blocks: list[Block] = []
     if len(items) > 1:
         blocks.append(Section("At a glance", (Bullets(tuple(gist_table_rows(items))),), 2))
     blocks += item_sections(items, sections)
+    if failed:
+        blocks.append(failed_section(failed))
     return Page(
         title=title,
         subtitle=f"{count}, generated {human_time(generated_at)}",
@@ -151,8 +166,13 @@ def render_digest(
     title: str,
     generated_at: str,
     sections: Sequence[str] = DEFAULT_SECTIONS,
+    failed: Sequence[Mapping[str, Any]] = (),
 ) -> str:
+    """``failed``: what upstream steps could not read (``{"reason", ...}``), listed last."""
     if fmt == "json":
-        return digest_json(items, title=title, generated_at=generated_at)
-    page = digest_page(items, title=title, generated_at=generated_at, sections=sections)
+        extra = {"failed": [dict(f) for f in failed]} if failed else {}
+        return digest_json(items, title=title, generated_at=generated_at, **extra)
+    page = digest_page(
+        items, title=title, generated_at=generated_at, sections=sections, failed=failed
+    )
     return render_html(page) if fmt == "html" else render_markdown(page)

@@ -122,3 +122,25 @@ def test_summaries_are_cached(context: AgentContext) -> None:
     digest(context)
     cached = list(Path(context.store.location, "summaries").rglob("*.json"))
     assert len(cached) == 1 and doc["content_id"] in cached[0].name
+
+
+def test_messages_that_could_not_be_read_are_listed(context: AgentContext) -> None:
+    """A mailbox run's poison messages (its ``failed``) are listed in the digest, escaped
+    like everything else; a run that read nothing but a poison message still digests it."""
+    good = ingest_text(context, LONG_TEXT, "Good mail")
+    reason = "imap://imap_default/INBOX;UID=2: malformed email: <b>nest</b> [x](javascript:y)"
+    mailbox = {"content_ids": [good["content_id"]], "failed": [{"uid": "2", "reason": reason}]}
+    context.upstream = [mailbox]
+    markdown = digest(context, format="markdown", skip_if_empty=True)["digest"]
+    assert "1 document, 1 could not be read" in markdown
+    section = markdown.split("## Could not be read", 1)[1]
+    assert "UID=2: malformed email" in section
+    assert "\\<b>nest\\</b> \\[x\\](javascript:y)" in section  # escaped: no markup
+    html = digest(context, format="html")["digest"]
+    assert "Could not be read" in html and "&lt;b&gt;nest&lt;/b&gt;" in html
+    data = json.loads(digest(context, format="json")["digest"])
+    assert data["failed"] == [{"uid": "2", "reason": reason}]
+
+    context.upstream = [{"content_ids": [], "failed": [{"uid": "3", "reason": reason}]}]
+    only = digest(context, format="markdown", skip_if_empty=True)
+    assert only["summary_count"] == 0 and "## Could not be read" in only["digest"]

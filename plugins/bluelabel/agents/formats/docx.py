@@ -5,7 +5,7 @@ the document refused when its parts would unpack to more than ``[bluelabel] max_
 (Python's ``zipfile`` never inflates a member past the size its directory declares, so the
 check bounds what is unpacked). The parsing itself (python-docx, on lxml, entities not
 resolved) runs in the supervised extraction worker, under the same memory bound and deadline
-as a PDF (:func:`~bluelabel.agents.pdf.jobs.run_job`).
+as a PDF (:func:`~bluelabel.agents.sandbox.supervisor.run_job`).
 """
 
 from __future__ import annotations
@@ -126,6 +126,17 @@ def write_docx_text(job: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def docx_job(job: dict[str, Any], session: dict[str, Any]) -> dict[str, Any]:
+    """The sandbox worker's ``docx`` command: :func:`write_docx_text` of the checked file."""
+    from bluelabel.agents.sandbox.worker import WorkerError, check_identity
+
+    check_identity(job)
+    try:
+        return write_docx_text(job)
+    except DocumentRefused as exc:
+        raise WorkerError(exc.kind, exc.reason) from None
+
+
 @dataclass(frozen=True)
 class DocxExtraction:
     chars: int
@@ -137,8 +148,7 @@ def extract_docx_text(
     file: LocalFile, out: Path, *, source: str, max_unpacked: int, memory_mb: int, timeout: float
 ) -> DocxExtraction:
     """Write the text of a DOCX to ``out`` in a supervised worker; refusals name their limit."""
-    from bluelabel.agents.pdf.extract import ExtractionLimits
-    from bluelabel.agents.pdf.jobs import run_job
+    from bluelabel.agents.sandbox.supervisor import ExtractionLimits, run_job
 
     job = {
         "op": "docx",
@@ -148,7 +158,9 @@ def extract_docx_text(
         "out": str(out),
         "max_unpacked": max_unpacked,
     }
-    reply = run_job(file, job, source=source, limits=ExtractionLimits(memory_mb, timeout))
+    reply = run_job(
+        job, source=source, limits=ExtractionLimits(memory_mb, timeout), what="Word document"
+    )
     if "error" in reply:
         kind, reason = reply["error"], reply.get("reason", "")
         if kind == "limit":

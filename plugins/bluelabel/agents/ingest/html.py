@@ -1,14 +1,15 @@
-"""HTML files (and HTML email parts): decoded in their charset, reduced to their main text as
-web pages are, stored under the hash of that text."""
+"""HTML files (and HTML email attachments): decoded in their charset, reduced to their main
+text as web pages are -- in the sandbox's worker, within the memory bound and the deadline --
+stored under the hash of that text."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bluelabel.agents.files import LocalFile, binary_kind, content_id_of_text
+from bluelabel.agents.files import LocalFile, binary_kind
 from bluelabel.agents.formats import read_document
-from bluelabel.agents.formats.html import html_document_text
-from bluelabel.agents.ingest.documents import choose_title, store_document, text_record
+from bluelabel.agents.formats.html import extract_html_text
+from bluelabel.agents.ingest.documents import choose_title, opening_of, store_document, text_record
 from bluelabel.agents.ingest.options import IngestOptions, byte_limit
 from bluelabel.agents.inputs import AgentContext
 from bluelabel.agents.results import IngestResult
@@ -26,22 +27,28 @@ def ingest_html_file(
     stem: str | None = None,
 ) -> IngestResult:
     """``charset``: the one an email part declares; ``stem``: the title when it has none."""
-    limit = byte_limit(opts, context.settings.max_document_bytes, "max_document_bytes", source)
-    data = read_document(file, limit=limit, source=source, setting="max_document_bytes")
-    binary = binary_kind(data[:8192])
+    settings = context.settings
+    limit = byte_limit(opts, settings.max_document_bytes, "max_document_bytes", source)
+    if file.size > limit:
+        read_document(file, limit=limit, source=source, setting="max_document_bytes")
+    with file.open() as handle:
+        binary = binary_kind(handle.read(8192))
     if binary is not None:
         raise IngestError(source, f"not HTML: the content is {binary}")
-    title, text = html_document_text(data, charset)
-    if not text.strip():
-        raise IngestError(source, "no readable text in the HTML document")
-    chosen = choose_title(opts, title, text, stem or file.path.stem)
-    record = text_record(
-        content_id_of_text(text, "html"),
-        "html",
-        source,
-        len(text),
-        opts,
-        dict(extra or {}),
-        *chosen,
-    )
-    return store_document(record, text, context)
+    with context.store.staging_file() as staged:
+        found = extract_html_text(
+            file,
+            staged,
+            source=source,
+            kind="html",
+            charset=charset,
+            memory_mb=settings.ingest_memory_mb,
+            timeout=settings.ingest_timeout,
+        )
+        if not found.chars:
+            raise IngestError(source, "no readable text in the HTML document")
+        chosen = choose_title(opts, found.title, opening_of(staged), stem or file.path.stem)
+        record = text_record(
+            found.content_id, "html", source, found.length, opts, dict(extra or {}), *chosen
+        )
+        return store_document(record, staged, context)

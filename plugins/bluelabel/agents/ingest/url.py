@@ -7,15 +7,15 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from bluelabel.agents.files import binary_kind, check_regular_file, content_id_of_text, object_file
-from bluelabel.agents.html_text import html_to_text
+from bluelabel.agents.files import binary_kind, check_regular_file, object_file
+from bluelabel.agents.formats.html import extract_html_text
 from bluelabel.agents.ingest.dispatch import ingest_local_file
-from bluelabel.agents.ingest.documents import choose_title, store_document, text_record
+from bluelabel.agents.ingest.documents import choose_title, opening_of, store_document, text_record
 from bluelabel.agents.ingest.options import IngestOptions, byte_limit
 from bluelabel.agents.ingest.pdf import ingest_pdf
 from bluelabel.agents.inputs import AgentContext
 from bluelabel.agents.results import IngestResult, MessageResult
-from bluelabel.agents.web import FetchPolicy, decode_body, fetch_url, is_text_type, looks_like_pdf
+from bluelabel.agents.web import FetchPolicy, fetch_url, is_text_type, looks_like_pdf
 from bluelabel.errors import IngestError
 from bluelabel.locations import check_location
 from bluelabel.store import storage_path
@@ -33,7 +33,7 @@ def ingest_url(url: str, opts: IngestOptions, context: AgentContext) -> IngestRe
         max_redirects=settings.max_redirects if opts.max_redirects is None else opts.max_redirects,
         allow_private=context.allow_private_urls,
     )
-    with context.store.staging_file() as body:
+    with context.store.staging_file() as body, context.store.staging_file() as staged:
         with body.open("wb") as sink:
             fetched = fetch_url(url, sink, policy)
         extra: dict[str, Any] = {
@@ -59,18 +59,22 @@ def ingest_url(url: str, opts: IngestOptions, context: AgentContext) -> IngestRe
                 f"not text: the response is {binary or 'not text'} "
                 f"(Content-Type {fetched.content_type})",
             )
-        raw = body.read_bytes()
-    text = decode_body(raw, fetched.charset)
-    title = None
-    if fetched.content_type in HTML_TYPES or "<html" in text[:2048].lower():
-        title, text = html_to_text(text)
-    if not text.strip():
-        raise IngestError(url, f"no readable text in the response ({fetched.content_type})")
-    chosen = choose_title(opts, title, text, None, "first line")
-    record = text_record(
-        content_id_of_text(text, "url"), "url", url, len(text), opts, extra, *chosen
-    )
-    return store_document(record, text, context)
+        found = extract_html_text(
+            check_regular_file(body, url),
+            staged,
+            source=url,
+            kind="url",
+            charset=fetched.charset,
+            memory_mb=settings.ingest_memory_mb,
+            timeout=settings.ingest_timeout,
+            url=True,
+            html=fetched.content_type in HTML_TYPES,
+        )
+        if not found.chars:
+            raise IngestError(url, f"no readable text in the response ({fetched.content_type})")
+        chosen = choose_title(opts, found.title, opening_of(staged), None, "first line")
+        record = text_record(found.content_id, "url", url, found.length, opts, extra, *chosen)
+        return store_document(record, staged, context)
 
 
 def ingest_location(

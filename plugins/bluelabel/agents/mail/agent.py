@@ -5,7 +5,9 @@ search keys), optionally only those received ``since`` a time, oldest first, at 
 ``max_messages`` a run; stores each message's body and supported attachments (see
 :mod:`~bluelabel.agents.mail.ingest`), then marks it seen -- or moves it to
 ``processed_folder``. A message that cannot be ingested for good (too large, not a message) is
-reported in the result and filed away all the same (reading it again cannot help); a
+reported in the result with its reason (any failure reading it: a poison message must not
+stop the mailbox) and flagged ``$BluelabelFailed`` -- or moved to the quarantine folder -- so
+that no later run reads it again (searches leave the keyword out); a
 transient failure (network, a full disk) fails the task, leaving the message unread for the
 retry. What the run does not reach (its count or time limit) waits for the next run.
 """
@@ -20,6 +22,7 @@ from bluelabel.agents.ingest.options import IngestOptions
 from bluelabel.agents.inputs import AgentContext, AgentInput
 from bluelabel.agents.mail.ingest import ingest_message
 from bluelabel.agents.mail.mailbox import (
+    FAILED_KEYWORD,
     Mailbox,
     MessageInfo,
     OutOfTime,
@@ -48,6 +51,11 @@ class EmailOptions(StepOptions):
     )
     processed_folder: str | None = option(
         None, "Move each message read here (made if missing); empty: mark it seen instead."
+    )
+    quarantine_folder: str | None = option(
+        None,
+        "Move each message that cannot be read here (made if missing); default "
+        "[bluelabel] email_quarantine_folder; empty: flag it $BluelabelFailed where it is.",
     )
     max_messages: int | None = option(
         None,
@@ -185,12 +193,48 @@ class EmailAgent:
         except BluelabelError as exc:
             if not exc.permanent:
                 raise  # unread: the task's retry reads it again
-            context.log.error("%s", exc)
-            result.failed.append({"uid": str(message.uid), "reason": str(exc)})
+            self._failed(mailbox, message, opts, context, result, str(exc))
+            return
+        except (OSError, MemoryError):
+            raise  # the task's own disk or memory: the retry reads it again
+        except Exception as exc:  # a poison message: any failure reading it is its own
+            what = " ".join(str(exc).split())[:200]
+            reason = f"{source}: cannot be read ({type(exc).__name__}{': ' + what if what else ''})"
+            self._failed(mailbox, message, opts, context, result, reason)
+            return
         if opts.processed_folder:
             mailbox.move(message.uid, opts.processed_folder)
         else:
             mailbox.mark_seen(message.uid)
+
+    def _failed(
+        self,
+        mailbox: Mailbox,
+        message: MessageInfo,
+        opts: EmailOptions,
+        context: AgentContext,
+        result: MailboxResult,
+        reason: str,
+    ) -> None:
+        """A message that cannot be read for good: reported with its reason, and filed so
+        that no later run reads it again -- flagged, and moved to the quarantine folder when
+        one is named. The run goes on with the next message."""
+        reason = " ".join(reason.split())
+        context.log.error("%s", reason)
+        result.failed.append({"uid": str(message.uid), "reason": reason})
+        flagged = mailbox.flag_failed(message.uid)
+        quarantine = opts.quarantine_folder or context.settings.email_quarantine_folder
+        if quarantine:
+            mailbox.move(message.uid, quarantine)
+        elif not flagged:
+            context.log.warning(
+                "%s/%s;UID=%s: the server takes no keyword %s: the message is only marked "
+                "seen (a search for all messages reads it again)",
+                result.mailbox,
+                opts.folder,
+                message.uid,
+                FAILED_KEYWORD,
+            )
 
 
 def _received_since(message: MessageInfo, since: datetime) -> bool:

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from bluelabel.agents.files import LocalFile, check_regular_file
-from bluelabel.agents.formats import read_document
 from bluelabel.agents.ingest.documents import store_document
 from bluelabel.agents.ingest.docx import ingest_docx_file
 from bluelabel.agents.ingest.html import ingest_html_file
@@ -27,15 +27,10 @@ from bluelabel.agents.ingest.options import IngestOptions
 from bluelabel.agents.ingest.pdf import ingest_pdf
 from bluelabel.agents.ingest.text import ingest_text_file
 from bluelabel.agents.inputs import AgentContext
-from bluelabel.agents.mail.message import (
-    Attachment,
-    MailLimits,
-    ParsedMessage,
-    decode_text,
-    parse_message,
-)
+from bluelabel.agents.mail.message import Attachment, MailLimits, ParsedMessage, decode_text
+from bluelabel.agents.mail.sandboxed import parse_in_sandbox
 from bluelabel.agents.results import AttachmentEntry, IngestResult, MessageResult
-from bluelabel.errors import BluelabelError, IngestError
+from bluelabel.errors import BluelabelError, IngestError, LimitExceeded
 from bluelabel.store import DocumentRecord
 
 #: Messages attached to messages attached to ... are read this deep.
@@ -75,9 +70,7 @@ def ingest_eml_file(
     extra: dict[str, Any] | None = None,
 ) -> MessageResult:
     """A saved email message (``.eml``): its body and each supported attachment."""
-    limit = context.settings.email_max_message_bytes
-    raw = read_document(file, limit=limit, source=source, setting="email_max_message_bytes")
-    return ingest_message(raw, source=source, opts=opts, context=context, extra=extra)
+    return ingest_message_file(file, source=source, opts=opts, context=context, extra=extra)
 
 
 def ingest_message(
@@ -88,11 +81,62 @@ def ingest_message(
     context: AgentContext,
     extra: dict[str, Any] | None = None,
     limits: MailLimits | None = None,
+) -> MessageResult:
+    """:func:`ingest_message_file` of a message held in memory (fetched over IMAP)."""
+    with context.store.staging_file() as staged:
+        staged.write_bytes(raw)
+        file = check_regular_file(staged, source)
+        return ingest_message_file(
+            file, source=source, opts=opts, context=context, extra=extra, limits=limits
+        )
+
+
+def ingest_message_file(
+    file: LocalFile,
+    *,
+    source: str,
+    opts: IngestOptions,
+    context: AgentContext,
+    extra: dict[str, Any] | None = None,
+    limits: MailLimits | None = None,
     depth: int = 0,
 ) -> MessageResult:
-    """Parse ``raw`` and store its body and attachments; :class:`IngestError` when it is no
-    message at all (or over the message size limit)."""
-    parsed = parse_message(raw, limits or mail_limits(context), source=source)
+    """Parse the message in ``file`` in the sandbox and store its body and attachments;
+    :class:`IngestError` when it is no message at all, over a limit, or breaks the parser."""
+    limits = limits or mail_limits(context)
+    if file.size > limits.max_message_bytes:
+        raise LimitExceeded(
+            source,
+            f"the message is {file.size:,} bytes, over the {limits.max_message_bytes:,}-byte "
+            "limit ([bluelabel] email_max_message_bytes)",
+            setting="email_max_message_bytes",
+        )
+    with context.store.staging_file() as staged:
+        folder = staged.with_suffix(".parts")
+        folder.mkdir()
+        try:
+            parsed = parse_in_sandbox(
+                file,
+                folder,
+                limits,
+                source=source,
+                memory_mb=context.settings.ingest_memory_mb,
+                timeout=context.settings.ingest_timeout,
+            )
+            return _store_message(parsed, file.size, source, opts, context, extra, depth)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _store_message(
+    parsed: ParsedMessage,
+    size: int,
+    source: str,
+    opts: IngestOptions,
+    context: AgentContext,
+    extra: dict[str, Any] | None,
+    depth: int,
+) -> MessageResult:
     link = {**parsed.metadata(), **(extra or {})}
     for problem in parsed.problems:
         context.log.warning("%s: %s", source, problem)
@@ -104,7 +148,7 @@ def ingest_message(
         name = _attachment_name(attachment)
         entry = AttachmentEntry(attachment.part, attachment.filename, attachment.content_type)
         entries.append(entry)
-        if attachment.data is None:
+        if attachment.path is None:
             entry.skipped = attachment.skipped
             context.log.info("%s: attachment %s not ingested: %s", source, name, entry.skipped)
             continue
@@ -150,7 +194,7 @@ def ingest_message(
             metadata=metadata,
             tags=list(opts.tags),
             text_layer=True,
-            source_bytes=len(raw),
+            source_bytes=size,
             warnings=list(parsed.problems),
         )
         body = store_document(record, parsed.body, context)
@@ -174,7 +218,7 @@ def ingest_message(
         problems=parsed.problems,
         warnings=warnings,
         deduplicated=bool(body and body.deduplicated),
-        source_bytes=len(raw),
+        source_bytes=size,
     )
 
 
@@ -195,13 +239,14 @@ def _ingest_attachment(
     name: str,
     depth: int,
 ) -> _Stored:
-    assert attachment.data is not None and attachment.kind is not None
+    assert attachment.path is not None and attachment.kind is not None
+    file = check_regular_file(Path(attachment.path), where)
     extra = {**link, "attachment": name, "mime_part": attachment.part}
     if attachment.kind == "email":
         if depth >= MAX_NESTED_MESSAGES:
             raise _nested_too_deep(where)
-        inner = ingest_message(
-            attachment.data,
+        inner = ingest_message_file(
+            file,
             source=where,
             opts=opts,
             context=context,
@@ -212,16 +257,14 @@ def _ingest_attachment(
             raise _no_text(where)
         first = inner.content_id or inner.content_ids[0]
         return _Stored(first, inner.deduplicated, inner.content_ids, inner.deduplicated_ids)
-    data = attachment.data
-    if attachment.kind == "text":  # stored as UTF-8 whatever charset it was sent in
-        text, why = decode_text(data, attachment.charset)
-        if text is None:
-            raise IngestError(where, why or "not text")
-        data = text.encode("utf-8")
     stem = Path(name).stem
     with context.store.staging_file() as staged:
-        staged.write_bytes(data)
-        file = check_regular_file(staged, where)
+        if attachment.kind == "text":  # stored as UTF-8 whatever charset it was sent in
+            text, why = decode_text(file.path.read_bytes(), attachment.charset)
+            if text is None:
+                raise IngestError(where, why or "not text")
+            staged.write_text(text, encoding="utf-8", errors="surrogatepass")
+            file = check_regular_file(staged, where)
         result: IngestResult
         if attachment.kind == "pdf":
             result = ingest_pdf(file, where, opts, context, extra=extra, stem=stem)

@@ -30,6 +30,8 @@ _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 _INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
 #: UIDs asked about in one FETCH command.
 _CHUNK = 500
+#: The IMAP keyword a message that cannot be read is flagged with; searches leave it out.
+FAILED_KEYWORD = "$BluelabelFailed"
 
 
 class OutOfTime(TransientIngestError):
@@ -75,7 +77,7 @@ def search_criteria(search: str, since: datetime | None) -> str:
         )
     if since is not None:  # SINCE is day-grained: the exact time is checked per message
         keys = f"{keys} SINCE {since.strftime('%d-%b-%Y')}"
-    return keys
+    return f"{keys} UNKEYWORD {FAILED_KEYWORD}"  # a message that failed once is not read again
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,26 @@ class Mailbox:
         self._ok(
             "to mark it seen", self.client.uid, "STORE", str(uid), "+FLAGS", "(\\Seen)", filing=True
         )
+
+    def flag_failed(self, uid: int) -> bool:
+        """Flag the message :data:`FAILED_KEYWORD` and seen; False when the server refuses
+        keywords (it is then only marked seen)."""
+        try:
+            self._ok(
+                "to flag it as failed",
+                self.client.uid,
+                "STORE",
+                str(uid),
+                "+FLAGS",
+                f"(\\Seen {FAILED_KEYWORD})",
+                filing=True,
+            )
+            return True
+        except TransientIngestError:
+            raise
+        except IngestError:  # NO: the folder takes no new keywords
+            self.mark_seen(uid)
+            return False
 
     def move(self, uid: int, folder: str) -> None:
         """Move to ``folder`` (made if missing): MOVE where the server has it, else COPY,

@@ -28,10 +28,13 @@ from bluelabel.agents.formats import DocumentKind, kind_of
 from bluelabel.agents.formats.charset import text_codec
 from bluelabel.agents.formats.html import html_document_text
 from bluelabel.agents.mail.bounds import PARSE_SECONDS, ParseRefused, parse_budget, parse_bytes
+from bluelabel.agents.mail.parts import contains, deeper_than, part_number
 from bluelabel.errors import IngestError, LimitExceeded
 
-#: Deeper than any real message nests its multiparts.
+#: Deeper than any real message nests its multiparts: parts below are not read.
 MAX_DEPTH = 12
+#: A message nesting its parts (attached messages included) deeper is refused whole.
+MAX_NESTING = 100
 #: More leaf parts than any real message has; the rest is not read.
 MAX_PARTS = 1_000
 MAX_HEADER_CHARS = 500
@@ -64,6 +67,8 @@ class Attachment:
     skipped: str | None = None
     #: charset declared for a text or HTML part
     charset: str | None = None
+    #: where the sandbox wrote ``data`` (:mod:`~bluelabel.agents.mail.sandboxed`)
+    path: str | None = None
 
 
 @dataclass
@@ -203,12 +208,12 @@ class _Walk:
         if content_type == "message/rfc822" or (
             part.is_multipart() and content_type.startswith("message/")
         ):
-            self.leaf(part, number, content_type, attached_message=True)
+            self.leaf(part, number or "1", content_type, attached_message=True)
             return
         if part.is_multipart():
             children = part.get_payload()
             alternative = content_type == "multipart/alternative"
-            holds_body = self.body is not None and _contains(part, self.body)
+            holds_body = self.body is not None and contains(part, self.body)
             for index, child in enumerate(children if isinstance(children, list) else [], 1):
                 if not isinstance(child, Message):
                     continue
@@ -260,12 +265,20 @@ class _Walk:
             return
         if attached_message:
             inner = part.get_payload(0) if part.is_multipart() else None
-            try:
-                data = inner.as_bytes() if isinstance(inner, Message) else None
-            except (ValueError, TypeError, LookupError, UnicodeError, email.errors.MessageError):
-                data = None
+            data = None
+            if isinstance(inner, Message) and deeper_than(inner, MAX_DEPTH):
+                attachment.skipped = f"the attached message nests more than {MAX_DEPTH} deep"
+            else:
+                # The standard library's generator fails on some messages it parsed (one
+                # nested 1,000 deep raised AttributeError): any failure is this part's.
+                try:
+                    data = inner.as_bytes() if isinstance(inner, Message) else None
+                except (MemoryError, ParseRefused):
+                    raise
+                except Exception:
+                    data = None
             if data is None:
-                attachment.skipped = "the attached message cannot be read"
+                attachment.skipped = attachment.skipped or "the attached message cannot be read"
                 self.parsed.problems.append(f"part {number} ({content_type}): {attachment.skipped}")
             elif len(data) > self.limits.max_attachment_bytes:
                 attachment.skipped = self._too_big(f"{len(data):,} bytes")
@@ -314,15 +327,6 @@ class _Walk:
         return plain.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _contains(container: Message, target: Message) -> bool:
-    if container is target:
-        return True
-    children = container.get_payload() if container.is_multipart() else None
-    return isinstance(children, list) and any(
-        isinstance(c, Message) and _contains(c, target) for c in children
-    )
-
-
 def _body_part(message: EmailMessage) -> Message | None:
     try:
         return message.get_body(preferencelist=("plain", "html"))
@@ -358,6 +362,10 @@ def _parse(raw: bytes, limits: MailLimits, *, source: str) -> ParsedMessage:
         raise IngestError(source, "malformed email: its parts nest too deeply") from None
     if not isinstance(message, EmailMessage) or not list(message.keys()):
         raise IngestError(source, "not an email message: it has no headers")
+    if deeper_than(message, MAX_NESTING):
+        raise IngestError(
+            source, f"malformed email: its parts nest too deeply (more than {MAX_NESTING} levels)"
+        )
     parsed = ParsedMessage(
         message_id=_header(message, "Message-ID"),
         sender=_header(message, "From"),
@@ -370,7 +378,7 @@ def _parse(raw: bytes, limits: MailLimits, *, source: str) -> ParsedMessage:
     texts: list[str] = []
     if body is not None:
         content_type = body.get_content_type()
-        text = walk.text_of(body, _part_number(message, body), content_type)
+        text = walk.text_of(body, part_number(message, body), content_type)
         if text:
             texts.append(text)
             parsed.body_type = "html" if content_type == "text/html" else "plain"
@@ -383,14 +391,3 @@ def _parse(raw: bytes, limits: MailLimits, *, source: str) -> ParsedMessage:
         parsed.body_type = "plain"
     parsed.body = "\n\n".join(t.strip("\n") for t in texts if t.strip())
     return parsed
-
-
-def _part_number(message: Message, target: Message, prefix: str = "") -> str:
-    """IMAP's number of ``target`` within ``message`` ("1" for a single-part message)."""
-    if message is target:
-        return prefix or "1"
-    children = message.get_payload() if message.is_multipart() else None
-    for index, child in enumerate(children if isinstance(children, list) else [], 1):
-        if isinstance(child, Message) and _contains(child, target):
-            return _part_number(child, target, f"{prefix}.{index}" if prefix else str(index))
-    return prefix or "1"

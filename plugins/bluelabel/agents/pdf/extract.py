@@ -1,229 +1,52 @@
-"""PDF text extraction, supervised: worker processes under a memory bound and a deadline.
+"""PDF text extraction in the sandbox (:mod:`bluelabel.agents.sandbox`): no PDF is parsed in
+the calling process.
 
-No PDF is parsed in the calling process. One worker (:mod:`bluelabel.agents.pdf.worker`)
-opens the file and reports its page count, metadata and outline; large documents are then
-split into blocks of pages that more workers take as they finish the previous one (a slower
-core simply takes fewer), each writing its text to its own part file, so memory does not grow
-with the page count. The supervisor
-
-- caps every worker's heap (``RLIMIT_DATA``) and watches the workers' resident memory, so one
-  ingest stays within ``[bluelabel] ingest_memory_mb`` whatever the file (decompression
-  bombs inflate a few kilobytes into gigabytes);
-- stops everything at the ingest's deadline (``[bluelabel] ingest_timeout``);
-- starts workers that die with it (``PR_SET_PDEATHSIG``): a killed task leaves none behind.
-
-A refusal names the limit that was hit.
+One worker opens the file (:mod:`bluelabel.agents.pdf.pages`) and reports its page count,
+metadata and outline; large documents are then split into blocks of pages that more workers
+take as they finish the previous one (a slower core simply takes fewer), each writing its text
+to its own part file, so memory does not grow with the page count. All of them share the
+ingest's memory bound and deadline; a refusal names the limit that was hit.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import selectors
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from bluelabel.agents.files import LocalFile
 from bluelabel.agents.pdf.extraction import BACKENDS, Backend, ExtractionLimits, PdfExtraction
 from bluelabel.agents.pdf.ocr import OcrConfig
+from bluelabel.agents.sandbox.supervisor import Supervisor, Worker
 from bluelabel.errors import CorruptPdfError, IngestError, LimitExceeded
 
 #: Pages below which one worker does everything (a second one costs more than it saves).
 PARALLEL_MIN_PAGES = 64
 #: Pages per unit of work handed to a worker when a document is split.
 BLOCK_PAGES = 32
-#: How often the supervisor samples the workers' memory.
-POLL_SECONDS = 0.05
-#: Least memory one worker gets, even when the caller alone uses most of the budget (a
-#: large task process): the limit then bounds what the ingest adds, not what was there.
-MIN_WORKER_MB = 128
-#: A worker's resident memory beyond its heap (the interpreter's and PDFium's code).
-WORKER_CODE_MB = 32
 
 ProgressCallback = Callable[[int, int], None]
 
 
-def _rss_mb(pid: int) -> float:
-    """Resident memory of a live process in MB (0 once it is gone)."""
-    try:
-        with open(f"/proc/{pid}/status", "rb") as status:
-            for line in status:
-                if line.startswith(b"VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-class _Worker:
-    def __init__(self, memory_bytes: int) -> None:
-        env = {
-            **os.environ,
-            "BLUELABEL_WORKER_PARENT": str(os.getpid()),
-            "BLUELABEL_WORKER_MEMORY": str(memory_bytes),
-        }
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", "-m", "bluelabel.agents.pdf.worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-            close_fds=True,
-            text=True,
-            bufsize=1,
-        )
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.stdin: IO[str] = self.process.stdin
-        self.stdout: IO[str] = self.process.stdout
-        self.peak_mb = 0.0
-        self.busy: int | None = None  # the block it is working on
-
-    def send(self, message: dict[str, Any]) -> None:
-        try:
-            self.stdin.write(json.dumps(message) + "\n")
-            self.stdin.flush()
-        except (BrokenPipeError, OSError):
-            pass  # it died; its reply (EOF) tells why
-
-    def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError, OSError):
-            self.process.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
-        for stream in (self.stdin, self.stdout):
-            with contextlib.suppress(OSError):
-                stream.close()
-
-
-class _Supervisor:
-    def __init__(
-        self, file: LocalFile, source: str, limits: ExtractionLimits, workers: int
-    ) -> None:
-        self.file, self.source, self.limits = file, source, limits
-        self.wanted = max(1, workers)
-        self.started = time.monotonic()
-        self.deadline = self.started + limits.timeout
-        self.parent_mb = _rss_mb(os.getpid())  # the caller before the ingest
-        self.workers: list[_Worker] = []
-        self.selector = selectors.DefaultSelector()
-        self.peak_mb = self.parent_mb
-
-    # ----------------------------------------------------------------- processes
-    def workers_mb(self, count: int) -> float:
-        """What ``count`` workers (and the caller's growth) may use together: the limit less
-        what the caller already held, but never less than ``MIN_WORKER_MB`` each."""
-        return max(self.limits.memory_mb - self.parent_mb, count * MIN_WORKER_MB)
-
-    def worker_budget(self, count: int) -> int:
-        """One worker's heap cap in bytes (its share, less its code)."""
-        return int((self.workers_mb(count) / count - WORKER_CODE_MB) * 1024 * 1024)
-
-    def spawn(self, count: int) -> _Worker:
-        worker = _Worker(self.worker_budget(count))
-        self.workers.append(worker)
-        self.selector.register(worker.stdout, selectors.EVENT_READ, worker)
-        return worker
-
-    def retire(self, worker: _Worker) -> None:
-        """Nothing left for ``worker``: it quits, and its end of the pipe is no longer
-        watched (its EOF is not a death while the others finish their blocks)."""
-        worker.busy = None
-        with contextlib.suppress(KeyError, ValueError):
-            self.selector.unregister(worker.stdout)
-        worker.send({"op": "quit"})
-
-    def close(self) -> None:
-        for worker in self.workers:
-            with contextlib.suppress(KeyError, ValueError):
-                self.selector.unregister(worker.stdout)
-            worker.kill()
-        self.selector.close()
-
-    # ----------------------------------------------------------------- replies
-    def _check_limits(self) -> None:
-        growth = max(0.0, _rss_mb(os.getpid()) - self.parent_mb)
-        used = growth + sum(_rss_mb(w.process.pid) for w in self.workers)
-        self.peak_mb = max(self.peak_mb, self.parent_mb + used)
-        if used > self.workers_mb(max(1, len(self.workers))):
-            raise self._memory_error()
-        if time.monotonic() > self.deadline:
-            raise LimitExceeded(
-                self.source,
-                f"stopped after {self.limits.timeout:g} s, the time limit for one ingest "
-                "([bluelabel] ingest_timeout)",
-                setting="ingest_timeout",
-            )
-
-    def _memory_error(self) -> LimitExceeded:
-        return LimitExceeded(
-            self.source,
-            f"the document needs more than {self.limits.memory_mb} MB to extract, the memory limit "
-            "for one ingest ([bluelabel] ingest_memory_mb); it may be a decompression bomb",
-            setting="ingest_memory_mb",
-        )
-
-    def next_reply(self) -> tuple[_Worker, dict[str, Any]]:
-        """The next message of any worker, checking the limits while waiting."""
-        while True:
-            self._check_limits()
-            for key, _ in self.selector.select(timeout=POLL_SECONDS):
-                worker: _Worker = key.data
-                line = worker.stdout.readline()
-                if line:
-                    return worker, json.loads(line)
-                raise self._death(worker)
-
-    def _death(self, worker: _Worker) -> IngestError:
-        """Why a worker ended without replying."""
-        self.selector.unregister(worker.stdout)
-        try:
-            _, status, usage = os.wait4(worker.process.pid, 0)
-        except ChildProcessError:
-            status, usage = 0, None
-        worker.process.returncode = os.waitstatus_to_exitcode(status) if status else 0
-        peak = usage.ru_maxrss / 1024 if usage else 0.0
-        budget = self.workers_mb(max(1, len(self.workers))) / max(1, len(self.workers))
-        if os.WIFSIGNALED(status):
-            name = signal.Signals(os.WTERMSIG(status)).name
-            if peak >= 0.5 * budget:
-                return self._memory_error()
-            return IngestError(
-                self.source,
-                f"the PDF library crashed on this file ({name}): it is malformed, or needs "
-                f"more memory than the {self.limits.memory_mb} MB limit "
-                "([bluelabel] ingest_memory_mb)",
-            )
+def _failure(
+    supervisor: Supervisor, file: LocalFile, reply: dict[str, Any], password: str | None
+) -> Exception:
+    """The error a worker's reply stands for, in a PDF's words."""
+    kind, reason = reply["error"], reply.get("reason", "")
+    if kind == "password":
+        why = "the password is wrong" if password else "a password is needed (--password)"
+        return IngestError(supervisor.source, f"encrypted PDF: {why}")
+    if kind == "security":
+        return IngestError(supervisor.source, f"encrypted PDF: {reason}")
+    if kind == "limit":
         return IngestError(
-            self.source, f"the extraction worker stopped (exit code {worker.process.returncode})"
+            supervisor.source, f"refused: the PDF exceeds {reason}; it may be a decompression bomb"
         )
-
-    def failure(self, reply: dict[str, Any], password: str | None) -> Exception:
-        """The error a worker's reply stands for (an ``OSError`` for the store's disk)."""
-        kind, reason = reply["error"], reply.get("reason", "")
-        if kind == "write":
-            return OSError(int(reply.get("errno") or 0), reason)
-        if kind == "password":
-            why = "the password is wrong" if password else "a password is needed (--password)"
-            return IngestError(self.source, f"encrypted PDF: {why}")
-        if kind == "security":
-            return IngestError(self.source, f"encrypted PDF: {reason}")
-        if kind == "memory":
-            return self._memory_error()
-        if kind == "limit":
-            return IngestError(
-                self.source, f"refused: the PDF exceeds {reason}; it may be a decompression bomb"
-            )
-        if kind == "corrupt":
-            return CorruptPdfError(
-                self.source, f"corrupt or truncated PDF: {reason}{_truncation_hint(self.file)}"
-            )
-        return IngestError(self.source, reason or "the PDF cannot be read")
+    if kind == "corrupt":
+        return CorruptPdfError(
+            supervisor.source, f"corrupt or truncated PDF: {reason}{_truncation_hint(file)}"
+        )
+    return supervisor.failure(reply)
 
 
 def _truncation_hint(file: LocalFile) -> str:
@@ -273,14 +96,14 @@ def extract_pdf_text(
     """
     name = source or str(file.path)
     limits = limits or ExtractionLimits()
-    supervisor = _Supervisor(file, name, limits, workers)
+    supervisor = Supervisor(name, limits, workers, what="PDF")
     parts: list[Path] = []
     try:
         first = supervisor.spawn(1)
         first.send(open_job(file, password, backend, outline=True))
         _, reply = supervisor.next_reply()
         if "error" in reply:
-            raise supervisor.failure(reply, password)
+            raise _failure(supervisor, file, reply, password)
         result = PdfExtraction(
             page_count=reply["page_count"],
             metadata=reply["metadata"],
@@ -299,7 +122,7 @@ def extract_pdf_text(
             )
         if opened is not None and not opened(result):
             return None
-        _run_blocks(supervisor, result, out, parts, password, progress, ocr)
+        _run_blocks(supervisor, file, result, out, parts, password, progress, ocr)
         return result
     finally:
         supervisor.close()
@@ -308,7 +131,8 @@ def extract_pdf_text(
 
 
 def _run_blocks(
-    supervisor: _Supervisor,
+    supervisor: Supervisor,
+    file: LocalFile,
     result: PdfExtraction,
     out: Path,
     parts: list[Path],
@@ -322,12 +146,12 @@ def _run_blocks(
     count = 1 if pages < PARALLEL_MIN_PAGES else min(supervisor.wanted, len(blocks))
     for _ in range(1, count):
         worker = supervisor.spawn(count)
-        worker.send(open_job(supervisor.file, password, result.backend, outline=False))
+        worker.send(open_job(file, password, result.backend, outline=False))
     pending = list(range(len(blocks)))
     done = 0
     pages_done = 0
 
-    def hand_out(worker: _Worker) -> None:
+    def hand_out(worker: Worker) -> None:
         if pending:
             index = pending.pop(0)
             worker.busy = index
@@ -349,7 +173,7 @@ def _run_blocks(
     while done < len(blocks):
         worker, reply = supervisor.next_reply()
         if "error" in reply:
-            raise supervisor.failure(reply, password)
+            raise _failure(supervisor, file, reply, password)
         if reply["ok"] == "block":
             done += 1
             first, last = blocks[reply["index"]]

@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bluelabel.agents.sandbox.supervisor import ExtractionLimits
+
 Backend = Literal["pdfium", "pypdf"]
+__all__ = ["BACKENDS", "Backend", "ExtractionLimits", "PdfExtraction"]
+
 BACKENDS: tuple[Backend, ...] = ("pdfium", "pypdf")
 
 
@@ -42,12 +46,3 @@ class PdfExtraction:
     def text_layer(self) -> bool:
         """The PDF holds text of its own (OCR'd pages do not count)."""
         return self.chars - self.ocr_chars > 0
-
-
-@dataclass(frozen=True)
-class ExtractionLimits:
-    """``memory_mb``: all processes of the ingest together; ``timeout``: seconds in all."""
-
-    memory_mb: int = 512
-    timeout: float = 600.0
-    max_pages: int | None = None

@@ -17,6 +17,7 @@ from devtools.mail_samples import (
     PLAIN_BODY,
     latin1_message,
     malformed_message,
+    nested_message,
     oversized_attachment_message,
     report_message,
 )
@@ -254,3 +255,63 @@ def test_a_literal_over_the_limit_is_refused_before_it_is_read(
         (uid,) = mailbox.search("ALL")
         with pytest.raises(TransientIngestError, match=r"announced [\d,]+ bytes at once, over"):
             mailbox.fetch(uid, 1_000_000)
+
+
+def test_a_poison_message_is_reported_once_and_skipped_after(
+    imap_server: ImapServer, imap_conn: str, context: AgentContext
+) -> None:
+    """Issue 20: a message/rfc822 nested 1,000 deep between two good messages, read with
+    ``search: all`` (the seen flag alone would not keep it out). Both good ones are stored,
+    the poisoned one is reported once with its reason and flagged; the next run skips it."""
+    folder = imap_server.folder(
+        "t-poison",
+        [report_message(1, batch="p"), nested_message(1000), report_message(2, batch="p")],
+    )
+    first = read(context, imap_conn, folder, search="all")
+    assert [m["metadata"]["subject"] for m in first["messages"]] == [
+        "Quarterly report p1",
+        "Quarterly report p2",
+    ]
+    assert all(context.store.get(m["content_id"]) for m in first["messages"])
+    (failed,) = first["failed"]
+    assert failed["uid"] == "2" and "\n" not in failed["reason"], failed
+    assert "nest too deeply (more than 100 levels)" in failed["reason"], failed
+    assert imap_server.messages(folder, "KEYWORD $BluelabelFailed") == [2]
+
+    second = read(context, imap_conn, folder, search="all")
+    assert second["failed"] == [] and "UNKEYWORD $BluelabelFailed" in second["search"]
+    assert [m["deduplicated"] for m in second["messages"]] == [True, True]
+
+
+def test_a_poison_message_goes_to_the_quarantine_folder(
+    imap_server: ImapServer,
+    imap_conn: str,
+    context: AgentContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Any exception reading one message -- not only Bluelabel's own errors (here the one the
+    standard library's generator raised) -- is that message's failure; with a quarantine
+    folder named it is moved there, flagged, and the run goes on."""
+    from bluelabel.agents.mail import agent
+
+    real = agent.ingest_message
+
+    def fragile(raw: bytes, **kwargs: Any) -> Any:
+        if b"Quarterly report q2" in raw:
+            raise AttributeError("'list' object has no attribute 'encode'")
+        return real(raw, **kwargs)
+
+    monkeypatch.setattr(agent, "ingest_message", fragile)
+    folder = imap_server.folder("t-quarantine", [report_message(n, batch="q") for n in (1, 2, 3)])
+    result = read(context, imap_conn, folder, quarantine_folder="t-quarantined")
+    assert [m["metadata"]["subject"] for m in result["messages"]] == [
+        "Quarterly report q1",
+        "Quarterly report q3",
+    ]
+    (failed,) = result["failed"]
+    assert failed["reason"] == (
+        f"imap://{imap_conn}/{folder};UID=2: cannot be read "
+        "(AttributeError: 'list' object has no attribute 'encode')"
+    )
+    assert len(imap_server.messages(folder)) == 2
+    assert imap_server.messages("t-quarantined", "KEYWORD $BluelabelFailed") == [1]

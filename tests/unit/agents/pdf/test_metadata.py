@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bluelabel.agents.pdf.metadata import parse_pdf_date
-from bluelabel.agents.pdf.worker import clean_page_text
+from bluelabel.agents.pdf.pages import clean_page_text
 
 
 def test_text_cleanup_and_dates() -> None:

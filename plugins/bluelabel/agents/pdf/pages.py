@@ -1,55 +1,30 @@
-"""The extraction worker: a fresh interpreter that reads one PDF (or DOCX) under hard limits.
-
-The supervisor (:mod:`bluelabel.agents.pdf.extract`) starts it as
-``python -I -m bluelabel.agents.pdf.worker`` and speaks JSON lines with it over stdin/stdout:
+"""PDF pages in the sandbox's worker (:mod:`bluelabel.agents.sandbox.worker`): PDFium (default,
+fast, correct CJK) or pypdf (pure Python; also the repair path for files PDFium rejects).
 
 ``{"op": "open", "path", "password", "backend", "device", "inode", "outline"}``
-    -> ``{"ok": "opened", "page_count", "metadata", "encrypted", "backend", "outline"}``
+    -> ``{"ok": "open", "page_count", "metadata", "encrypted", "backend", "repaired", "outline"}``
 ``{"op": "block", "index", "first", "last", "out", "ocr"}``  (pages ``[first, last)`` into
 ``out``; ``ocr``: an :class:`~bluelabel.agents.pdf.ocr.OcrConfig`, or null)
     -> ``{"ok": "block", "index", "chars", "failed", "empty", "truncated", "ocr",
     "ocr_failed", "ocr_chars", "ocr_unavailable"}``
-``{"op": "docx", "path", "device", "inode", "out", "max_unpacked"}``
-    -> ``{"ok": "docx", "chars", "title"}`` (:mod:`bluelabel.agents.formats.docx`)
-any failure -> ``{"error": KIND, "reason": TEXT}`` (KIND: corrupt, password, security, memory,
-limit, input, internal), after which the worker exits.
-
-It dies with its parent (``PR_SET_PDEATHSIG``), so a killed task leaves no extraction running,
-and its heap is capped (``RLIMIT_DATA``): a decompression bomb ends this process, never the
-task's. Nothing here imports Airflow or the rest of Bluelabel beyond the metadata helpers.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import json
-import os
 import re
-import resource
-import signal
-import stat
-import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from bluelabel.agents.pdf.metadata import MAX_VALUE_CHARS, normalise_metadata
+from bluelabel.agents.pdf.metadata import normalise_metadata
 from bluelabel.agents.pdf.ocr import OcrConfig, PageReader
+from bluelabel.agents.sandbox.worker import WorkerError, check_identity
 
 PAGE_SEPARATOR = "\f"
 #: More characters than any real page holds; a page past it is cut there, with a warning.
 MAX_PAGE_CHARS = 1_000_000
 MAX_OUTLINE_DEPTH = 4
-_PR_SET_PDEATHSIG = 1
 # PDFium writes soft hyphens as U+FFFE; one at a line end joins the word across the break.
 _SOFT_HYPHEN_BREAK = re.compile("\ufffe\r?\n")
-
-
-class WorkerError(Exception):
-    def __init__(self, kind: str, reason: str) -> None:
-        super().__init__(reason)
-        self.kind = kind
-        self.reason = reason
 
 
 def clean_page_text(text: str) -> str:
@@ -229,20 +204,11 @@ def _pypdf_errors() -> tuple[type[BaseException], ...]:
 Document = _PdfiumDocument | _PypdfDocument
 
 
-def _check_identity(job: dict[str, Any]) -> None:
-    """The file at ``job["path"]`` is still the regular file the supervisor checked."""
-    info = os.stat(job["path"])
-    if (info.st_dev, info.st_ino) != (job["device"], job["inode"]) or not stat.S_ISREG(
-        info.st_mode
-    ):
-        raise WorkerError("input", "the file changed while it was being opened")
-
-
 def _open(job: dict[str, Any]) -> tuple[Document, bool]:
     """(document, repaired): PDFium first (unless pypdf is asked for), then pypdf for files
     PDFium rejects as damaged -- it repairs some of them."""
     path, password = job["path"], job.get("password")
-    _check_identity(job)
+    check_identity(job)
     if job.get("backend") == "pypdf":
         return _PypdfDocument(path, password), False
     try:
@@ -308,89 +274,28 @@ def _write_block(
     }
 
 
-def _docx(job: dict[str, Any]) -> dict[str, Any]:
-    from bluelabel.agents.formats.docx import DocumentRefused, write_docx_text
-
-    try:
-        return write_docx_text(job)
-    except DocumentRefused as exc:
-        raise WorkerError(exc.kind, exc.reason) from None
-
-
-def _reply(message: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
-
-
-def _setup(parent: int, memory: int) -> None:
-    # Not Linux: no prctl, but the supervisor's closed pipe still ends the worker.
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(3)
-    if memory > 0:
-        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+def open_document(job: dict[str, Any], session: dict[str, Any]) -> dict[str, Any]:
+    """``open``: the document, kept in the session for the blocks that follow."""
+    doc, repaired = _open(job)
+    session["document"] = doc
+    return {
+        "page_count": doc.page_count,
+        "metadata": doc.metadata(),
+        "encrypted": doc.encrypted(job.get("password")),
+        "backend": doc.backend,
+        "repaired": repaired,
+        "outline": doc.outline() if job.get("outline") else [],
+    }
 
 
-def serve(commands: TextIO) -> int:
-    doc: Document | None = None
-    reader: PageReader | None = None
-    try:
-        for line in commands:
-            job = json.loads(line)
-            op = job.get("op")
-            if op == "quit":
-                break
-            if op == "open":
-                doc, repaired = _open(job)
-                _reply(
-                    {
-                        "ok": "opened",
-                        "page_count": doc.page_count,
-                        "metadata": doc.metadata(),
-                        "encrypted": doc.encrypted(job.get("password")),
-                        "backend": doc.backend,
-                        "repaired": repaired,
-                        "outline": doc.outline() if job.get("outline") else [],
-                    }
-                )
-            elif op == "docx":
-                _check_identity(job)
-                _reply({"ok": "docx", **_docx(job)})
-            elif op == "block" and doc is not None:
-                if job.get("ocr") and reader is None:
-                    reader = PageReader(OcrConfig(**job["ocr"]))
-                with open(job["out"], "w", encoding="utf-8") as out:
-                    tally = _write_block(doc, job["first"], job["last"], out, reader)
-                _reply({"ok": "block", "index": job["index"], **tally})
-            else:
-                raise WorkerError("internal", f"unexpected command {op!r}")
-    except WorkerError as exc:
-        _reply({"error": exc.kind, "reason": exc.reason[:MAX_VALUE_CHARS]})
-        return 1
-    except MemoryError:
-        _reply({"error": "memory", "reason": "out of memory"})
-        return 1
-    except OSError as exc:  # writing the text: the store's disk is full or read-only
-        _reply({"error": "write", "reason": exc.strerror or str(exc), "errno": exc.errno or 0})
-        return 1
-    except RecursionError:
-        _reply({"error": "corrupt", "reason": "the document nests objects too deeply"})
-        return 1
-    finally:
-        if reader is not None:
-            reader.close()
-        if doc is not None:
-            with contextlib.suppress(Exception):  # a broken document must not hide the reply
-                doc.close()
-    return 0
-
-
-def main() -> int:
-    _setup(int(os.environ["BLUELABEL_WORKER_PARENT"]), int(os.environ["BLUELABEL_WORKER_MEMORY"]))
-    return serve(sys.stdin)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def read_block(job: dict[str, Any], session: dict[str, Any]) -> dict[str, Any]:
+    """``block``: pages ``[first, last)`` of the open document into ``out``."""
+    doc: Document | None = session.get("document")
+    if doc is None:
+        raise WorkerError("internal", "a block was asked for before the document was opened")
+    reader: PageReader | None = session.get("reader")
+    if job.get("ocr") and reader is None:
+        reader = session["reader"] = PageReader(OcrConfig(**job["ocr"]))
+    with open(job["out"], "w", encoding="utf-8") as out:
+        tally = _write_block(doc, job["first"], job["last"], out, reader)
+    return {"index": job["index"], **tally}
