@@ -6,18 +6,20 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Protocol
 
 from bluelabel.agents.ingest.documents import FALLBACK_TITLES
 from bluelabel.agents.inputs import AgentContext, AgentInput
-from bluelabel.agents.options import StepOptions, option
 from bluelabel.agents.pdf.metadata import without_placeholders
 from bluelabel.agents.results import DigestResult
+
+# The option models live in step_options (a workflow check needs them without this agent).
+from bluelabel.agents.step_options import DigestOptions as DigestOptions
+from bluelabel.agents.step_options import SummaryOptions as SummaryOptions
 from bluelabel.agents.summarize import GIST_CHARS, repeats, summarize
 from bluelabel.agents.summarize.structure import outline_of
 from bluelabel.errors import AgentInputError, NothingToDigest, StoreError
 from bluelabel.render.digest import (
-    DEFAULT_SECTIONS,
     FORMAT_SUFFIX,
     FORMATS,
     DigestItem,
@@ -30,56 +32,6 @@ from bluelabel.timeparse import TimeParseError, parse_time
 SUMMARY_VERSION = 4  # 4: whole sentences only, a note instead of a summary of furniture
 #: A summary reads at most this much of a document (the opening holds what it is about).
 SUMMARY_INPUT_CHARS = 8_000_000
-
-
-class SummaryOptions(StepOptions):
-    """How documents are summarised (digest and periodic digest)."""
-
-    sentences: int = option(
-        3,
-        "Sentences in each summary (extractive: more, up to twice as many, while it is "
-        "shorter than about 100 words).",
-        minimum=1,
-        maximum=20,
-    )
-    key_points: int = option(5, "Key points per document.", minimum=0, maximum=20)
-    sections: list[str] = option(
-        list(DEFAULT_SECTIONS),
-        "What each entry shows: summary, key_points, whats_inside, keywords, metadata "
-        "(executive_summary and key_findings: the original names).",
-    )
-    summarizer: Literal["extractive", "llm"] = option(
-        "extractive", "extractive (built in, offline) or llm (an Airflow connection)."
-    )
-    llm_conn_id: str | None = option(None, "summarizer llm: a connection of type pydanticai.")
-    llm_model: str | None = option(None, "summarizer llm: a model instead of the connection's.")
-    chunk_chars: int = option(12_000, "summarizer llm: characters per chunk.", minimum=500)
-    chunk_overlap: int = option(400, "summarizer llm: overlap between chunks.", minimum=0)
-    llm_timeout: float = option(60.0, "summarizer llm: seconds per call.", minimum=0.1)
-    fallback: bool = option(True, "summarizer llm: use the extractive one when the LLM fails.")
-    prompts: str | None = option(None, "summarizer llm: a YAML file of prompts.")
-
-
-class DigestOptions(SummaryOptions):
-    """Options of the digest agent (step ``config``)."""
-
-    format: Literal["markdown", "html", "json"] = option("markdown", "Output format.", per_run=True)
-    limit: int = option(10, "At most this many documents.", minimum=1, per_run=True)
-    title: str = option("Bluelabel digest", "The digest's title.", per_run=True)
-    content_ids: list[str] | None = option(None, "Digest exactly these documents.", per_run=True)
-    since: str | None = option(
-        None, "Query: ingested since (ISO time or age: 7d, 12h).", per_run=True
-    )
-    until: str | None = option(None, "Query: ingested until (ISO time or age).", per_run=True)
-    tags: list[str] = option([], "Query: documents with all these tags.", per_run=True)
-    source: str | None = option(None, "Query: documents whose source contains this.", per_run=True)
-    content_type: str | None = option(None, "Query: pdf, url or text.", per_run=True)
-    exclude_deduplicated: bool = option(
-        False, "Leave out upstream documents that were stored before this run."
-    )
-    skip_if_empty: bool = option(
-        False, "Nothing to digest: skip the task (and its outlets) instead of an empty digest."
-    )
 
 
 class Summarizer(Protocol):

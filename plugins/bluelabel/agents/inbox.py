@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from bluelabel.agents.files import LocalFile, check_regular_file, content_id_of_file, object_file
 from bluelabel.agents.inputs import AgentContext, AgentInput
-from bluelabel.agents.options import StepOptions, option
 from bluelabel.agents.results import InboxListing
+from bluelabel.agents.step_options import InboxOptions as InboxOptions
 from bluelabel.agents.text import stage_text_stream
 from bluelabel.errors import AgentInputError, IngestError, NoLongerInInbox
 from bluelabel.locations import Root, check_location, inside
@@ -57,30 +57,6 @@ _NOT_REGULAR = {
     stat.S_IFCHR: "a character device",
     stat.S_IFBLK: "a block device",
 }
-
-
-class InboxOptions(StepOptions):
-    """Options of the inbox agent (step ``config``)."""
-
-    inbox: str | None = option(
-        None,
-        "Folder or URL to list; default [bluelabel] inbox. Any other must lie under "
-        "[bluelabel] allowed_roots (a URL under a root configured as a URL).",
-        per_run=True,
-    )
-    max_files: int = option(
-        500,
-        "Most files per batch, oldest first; the rest wait for the next run. One mapped task "
-        "ingests each, so never more than Airflow's [core] max_map_length.",
-        minimum=1,
-        ceiling="max_map_length",
-    )
-    settle_seconds: float = option(
-        0.0, "Leave files changed more recently than this (still being copied).", minimum=0
-    )
-    skip_known: bool = option(
-        True, "File documents whose content is already stored under processed/ at once."
-    )
 
 
 class Inbox:

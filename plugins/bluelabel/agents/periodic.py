@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from bluelabel.agents.digest import SummaryOptions, summarize_records
+from bluelabel.agents.digest import summarize_records
 from bluelabel.agents.inputs import AgentContext, AgentInput
-from bluelabel.agents.options import option
 from bluelabel.agents.results import PeriodicDigestResult
+from bluelabel.agents.step_options import OUTBOX_FORMATS as OUTBOX_FORMATS
+from bluelabel.agents.step_options import PeriodicOptions as PeriodicOptions
 from bluelabel.errors import AgentInputError
 from bluelabel.locations import check_location
 from bluelabel.render.digest import (
@@ -39,30 +40,7 @@ from bluelabel.runstats import (
 from bluelabel.store import DocumentRecord, write_file
 from bluelabel.timeparse import TimeParseError, parse_time
 
-OUTBOX_FORMATS = ("markdown", "html", "json")
 _SUFFIX = {"markdown": "md", "html": "html", "json": "json"}
-
-
-class PeriodicOptions(SummaryOptions):
-    """Options of the periodic digest agent (step ``config``)."""
-
-    since: str = option("7d", "Start of the period: an age (7d, 24h) or an ISO time.", per_run=True)
-    until: str | None = option(None, "End of the period (default: now).", per_run=True)
-    limit: int = option(
-        50,
-        "Documents shown with summaries (the newest); every one is counted.",
-        minimum=1,
-        per_run=True,
-    )
-    key_points: int = option(3, "Key points per document.", minimum=0, maximum=20)
-    outbox: str | None = option(
-        None,
-        "Folder or URL for the files; default [bluelabel] outbox. Any other must lie under "
-        "[bluelabel] allowed_roots (a URL under a root configured as a URL).",
-        per_run=True,
-    )
-    formats: list[str] = option(list(OUTBOX_FORMATS), "Files to publish: markdown, html, json.")
-    title: str = option("Bluelabel periodic digest", "The digest's title.", per_run=True)
 
 
 def _period(opts: PeriodicOptions) -> tuple[datetime, datetime]:

@@ -11,6 +11,7 @@ canonical name (``ingestion_agent``) before anything else sees them.
 from __future__ import annotations
 
 import difflib
+import importlib
 from collections.abc import Callable, Mapping
 from functools import cache
 from importlib.metadata import entry_points
@@ -122,9 +123,25 @@ def agent_factory(name: str) -> AgentFactory:
     return factory
 
 
+#: Where the built-in agents' option models live: a workflow is checked without importing
+#: the agents (the summariser, the renderers, the mail parser).
+_BUILTIN_OPTIONS = {
+    "ingestion_agent": ("bluelabel.agents.ingest.options", "IngestOptions"),
+    "digest_agent": ("bluelabel.agents.step_options", "DigestOptions"),
+    "inbox_agent": ("bluelabel.agents.step_options", "InboxOptions"),
+    "periodic_digest_agent": ("bluelabel.agents.step_options", "PeriodicOptions"),
+    "email_agent": ("bluelabel.agents.step_options", "EmailOptions"),
+}
+
+
 def agent_options(name: str) -> type[Any] | None:
-    """The options dataclass the agent declares, or None (its config is not checked)."""
-    options = getattr(agent_factory(name), "options", None)
+    """The options model the agent declares, or None (its config is not checked)."""
+    canonical = canonical_name(name)
+    if canonical not in _registered and canonical in _BUILTIN_OPTIONS:
+        module, attribute = _BUILTIN_OPTIONS[canonical]
+        options = getattr(importlib.import_module(module), attribute)
+    else:
+        options = getattr(agent_factory(name), "options", None)
     return options if isinstance(options, type) else None
 
 

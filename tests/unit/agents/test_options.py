@@ -128,3 +128,12 @@ def test_the_boolean_parser_refuses_anything_else(text: str) -> None:
     with pytest.raises(ValueError):
         parse_bool(text)
     assert parse_bool("", empty=False) is False
+
+
+def test_each_builtin_agents_options_are_the_ones_it_runs_with() -> None:
+    """``agent_options`` finds a built-in agent's model without importing the agent (a
+    workflow check stays light); it is the very class the agent declares."""
+    from bluelabel.agents.registry import BUILTIN_AGENTS, agent_factory, agent_options
+
+    for name in BUILTIN_AGENTS:
+        assert agent_options(name) is agent_factory(name).options, name

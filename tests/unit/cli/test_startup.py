@@ -98,7 +98,7 @@ def test_the_local_store_commands_never_import_airflow(tmp_path: Path) -> None:
 
 def test_validate_and_config_cost_a_small_multiple_of_a_bare_interpreter() -> None:
     """The issue's target: within 2.5x of ``python -c "import yaml, jsonschema, pendulum"``
-    (importing Airflow made them ~35x). Best of three runs each."""
+    (importing Airflow made them ~13x in CPU, ~35x in wall time). Best of three runs each."""
     env = dict(os.environ)
     bluelabel = str(Path(sys.executable).parent / "bluelabel")
     bare = _best_cpu([sys.executable, "-c", "import yaml, jsonschema, pendulum"], env)
@@ -106,4 +106,4 @@ def test_validate_and_config_cost_a_small_multiple_of_a_bare_interpreter() -> No
     config = _best_cpu([bluelabel, "config"], env)
     assert validate < 1.0 and config < 1.0, (validate, config)  # well under a second
     assert config < 2.5 * bare, (config, bare)
-    assert validate < 3.0 * bare, (validate, bare)
+    assert validate < 2.5 * bare, (validate, bare)

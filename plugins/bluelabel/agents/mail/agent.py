@@ -30,52 +30,10 @@ from bluelabel.agents.mail.mailbox import (
     search_criteria,
 )
 from bluelabel.agents.mail.message import MailLimits
-from bluelabel.agents.options import StepOptions, option
 from bluelabel.agents.results import MailboxResult
+from bluelabel.agents.step_options import EmailOptions as EmailOptions
 from bluelabel.errors import AgentInputError, BluelabelError, LimitExceeded
 from bluelabel.timeparse import TimeParseError, parse_time
-
-
-class EmailOptions(StepOptions):
-    """Options of the email agent (step ``config``)."""
-
-    imap_conn_id: str = option("imap_default", "Airflow connection of type imap to read.")
-    folder: str = option("INBOX", "Mailbox folder to read.", per_run=True)
-    search: str = option(
-        "unseen",
-        'Which messages: unseen, all, or IMAP search keys (FROM "x@example.org" UNSEEN).',
-        per_run=True,
-    )
-    since: str | None = option(
-        None, "Only messages received since then: an ISO time or an age like 7d.", per_run=True
-    )
-    processed_folder: str | None = option(
-        None, "Move each message read here (made if missing); empty: mark it seen instead."
-    )
-    quarantine_folder: str | None = option(
-        None,
-        "Move each message that cannot be read here (made if missing); default "
-        "[bluelabel] email_quarantine_folder; empty: flag it $BluelabelFailed where it is.",
-    )
-    max_messages: int | None = option(
-        None,
-        "Most messages a run reads (oldest first); default [bluelabel] email_max_messages.",
-        minimum=1,
-        ceiling="email_max_messages",
-    )
-    max_attachment_bytes: int | None = option(
-        None,
-        "Largest attachment ingested; default [bluelabel] email_max_attachment_bytes.",
-        minimum=1,
-        ceiling="email_max_attachment_bytes",
-    )
-    max_attachments: int | None = option(
-        None,
-        "Most attachments ingested per message; default [bluelabel] email_max_attachments.",
-        minimum=0,
-        ceiling="email_max_attachments",
-    )
-    tags: list[str] = option([], "Tags to record with every document.", per_run=True)
 
 
 class EmailAgent:
