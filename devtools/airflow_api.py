@@ -73,9 +73,29 @@ class Api:
             timeout=timeout,
             interval=1,
             what=f"{dag_id}: runs finished",
-            details=lambda: str(states),
+            details=lambda: self._unfinished(dag_id, states),
         )
         return states
+
+    def _unfinished(self, dag_id: str, states: dict[str, str]) -> str:
+        """The runs' states, and each unfinished run's unfinished tasks: state, try, worker."""
+        lines = [str(states)]
+        for run_id, state in states.items():
+            if state in FINISHED:
+                continue
+            try:
+                tasks = self.task_instances(dag_id, run_id)
+            except (OSError, urllib.error.URLError) as exc:  # the details must not hide the timeout
+                lines.append(f"{run_id}: task instances unavailable ({exc})")
+                continue
+            for t in tasks:
+                if t.get("state") not in ("success", "skipped"):
+                    lines.append(
+                        f"{run_id} {t.get('task_id')}[{t.get('map_index')}]: {t.get('state')}"
+                        f" try {t.get('try_number')} on {t.get('hostname') or '-'}"
+                        f" queued {t.get('queued_when')} started {t.get('start_date')}"
+                    )
+        return "\n".join(lines)
 
     def wait_for_run(
         self,
