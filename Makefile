@@ -52,9 +52,10 @@ lock:
 	uv pip compile pyproject.toml --extra test --extra dev --extra fuzz --python-version 3.11 -q -o constraints.txt
 
 # Everything, as CI runs it: two xdist workers (each with its own Airflow home); the tests of
-# one service (the cluster, the API server with the browser, Dovecot) share a worker.
+# one service (the cluster, the API server with the browser, Dovecot) share a worker. The 25
+# slowest tests are listed at the end (where the time goes, in every CI log).
 test: install
-	$(PY) -m pytest -q -n 2 --dist loadgroup
+	$(PY) -m pytest -q -n 2 --dist loadgroup --durations=25
 
 # The inner loop: no cluster, browser, IMAP server or slow test (under 5 minutes here).
 check: install
