@@ -214,6 +214,6 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "--repair", action="store_true", help="move damaged files aside, mend the catalog"
     )
     c.set_defaults(func=cmd_store_check)
-    from bluelabel.cli import catalog
+    from bluelabel.cli.catalog import add_store_parsers
 
-    catalog.add_store_parsers(store_sub)
+    add_store_parsers(store_sub)

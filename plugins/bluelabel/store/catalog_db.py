@@ -21,7 +21,10 @@ from bluelabel.errors import StoreError
 HEAD = "0001"
 SQLITE_NAME = "catalog.sqlite3"
 
+#: A process's engines, the most recently used last; past :data:`MAX_ENGINES` (a process that
+#: opens many stores: tests, tools) the least recently used one is closed.
 _engines: dict[str, Any] = {}
+MAX_ENGINES = 8
 _engines_lock = threading.Lock()
 _migrated: set[str] = set()
 
@@ -112,6 +115,12 @@ def engine_for(url: str) -> Any:
 
                 engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=20)
             _engines[url] = engine
+            while len(_engines) > MAX_ENGINES:
+                oldest = next(iter(_engines))
+                _engines.pop(oldest).dispose()
+                _migrated.discard(oldest)
+        else:
+            _engines[url] = _engines.pop(url)  # most recently used
         if url not in _migrated:
             migrate(engine)
             _migrated.add(url)
