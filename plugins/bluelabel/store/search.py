@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -66,11 +66,8 @@ class Page:
     hits: list[Hit]
     total: int
     indexed: int  # documents in the catalog (PostgreSQL: its estimate, past 100,000)
-
-    @property
-    def more(self) -> bool:
-        """``total`` is a lower bound: more documents match (PostgreSQL, past TOTAL_CAP)."""
-        return self.total > TOTAL_CAP
+    #: ``total`` is a lower bound: more documents match (PostgreSQL, past :data:`TOTAL_CAP`)
+    more: bool = False
 
 
 def _filters(
@@ -130,6 +127,40 @@ def search(
     count: bool = True,
 ) -> Page:
     """A page of matching documents (``count=False``: no totals, for digests)."""
+    page = _search(
+        catalog,
+        q=q,
+        content_type=content_type,
+        tags=tags,
+        source=source,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+        dag_ids=dag_ids,
+        count=count,
+    )
+    filtered = any((content_type, tags, source, since, until)) or dag_ids is not None
+    counted = filtered or bool(_TOKEN.search(q or ""))  # not: all documents, ``indexed``
+    if catalog.dialect == "postgresql" and count and counted and page.total > TOTAL_CAP:
+        return replace(page, total=TOTAL_CAP, more=True)
+    return page
+
+
+def _search(
+    catalog: Catalog,
+    *,
+    q: str | None,
+    content_type: str | None,
+    tags: Sequence[str],
+    source: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int | None,
+    offset: int,
+    dag_ids: frozenset[str] | None,
+    count: bool,
+) -> Page:
     where, args = _filters(
         catalog.dialect,
         content_type=content_type,

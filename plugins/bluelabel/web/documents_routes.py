@@ -71,6 +71,9 @@ class DocumentItem(BaseModel):
 class DocumentList(BaseModel):
     items: list[DocumentItem]
     total: int
+    more: bool = False
+    """``total`` is a lower bound: more documents match (the PostgreSQL catalog counts a
+    broad query's matches up to 2,000)."""
     offset: int
     limit: int
     indexed: int
@@ -180,7 +183,12 @@ def _documents(*, limit: int, offset: int, **criteria: Any) -> DocumentList:
         for h in page.hits
     ]
     return DocumentList(
-        items=items, total=page.total, offset=offset, limit=limit, indexed=page.indexed
+        items=items,
+        total=page.total,
+        more=page.more,
+        offset=offset,
+        limit=limit,
+        indexed=page.indexed,
     )
 
 

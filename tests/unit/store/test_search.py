@@ -193,3 +193,20 @@ def test_title_matches_rank_first_and_broad_words_list_newest_first(
         "Coastline",
         "Lighthouse keeping",
     ]
+
+
+def test_postgresql_counts_a_broad_query_up_to_the_cap(
+    store: KnowledgeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bluelabel.store import search as search_module
+
+    for n in range(4):
+        add(store, f"Every note mentions the harbour, this is note {n}. " * 3, minutes=n)
+    monkeypatch.setattr(search_module, "TOTAL_CAP", 2)
+    page = Index(store).search(q="harbour")
+    assert len(page.hits) == 4
+    if store.catalog.dialect == "postgresql":
+        assert (page.total, page.more) == (2, True)  # "2+": counting all costs, tells nothing
+    else:
+        assert (page.total, page.more) == (4, False)
+    assert Index(store).search().total == 4 and not Index(store).search().more
