@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
+from bluelabel.errors import StoreError
 from bluelabel.store.catalog_db import SQLITE_NAME, catalog_url, engine_for
 from bluelabel.store.records import DocumentRecord, RunRef
 from bluelabel.store.search_text import opening, sortable_utc
@@ -54,13 +55,32 @@ class Catalog:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[Any]:
-        with self.engine.connect().execution_options(write=True) as conn, conn.begin():
+        with (
+            self._errors(),
+            self.engine.connect().execution_options(write=True) as conn,
+            conn.begin(),
+        ):
             yield conn
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Any]:
-        with self.engine.connect() as conn, conn.begin():
+        with self._errors(), self.engine.connect() as conn, conn.begin():
             yield conn
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """A database that cannot be reached (down, refusing, locked too long) is one
+        :class:`StoreError` line, transient: a retry may find it back."""
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            yield
+        except OperationalError as exc:
+            where = self.engine.url.render_as_string(hide_password=True)
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise StoreError(
+                f"cannot reach the knowledge store's catalog {where}: {reason}", permanent=False
+            ) from None
 
     # ------------------------------------------------------------------ writing
     def add(self, record: DocumentRecord, text: str, summary: str | None = None) -> bool:

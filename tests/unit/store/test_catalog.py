@@ -108,3 +108,16 @@ def test_catalog_conn_id_names_the_database(
     finally:
         monkeypatch.delenv("AIRFLOW__BLUELABEL__CATALOG_CONN_ID")
         reset_settings()
+
+
+def test_an_unreachable_catalog_is_one_transient_line(tmp_path: Path) -> None:
+    from bluelabel.store.catalog import Catalog
+
+    catalog = Catalog.__new__(Catalog)  # no first use: the server is gone from the start
+    from sqlalchemy import create_engine
+
+    catalog.engine = create_engine("postgresql+psycopg2://nobody:secret@127.0.0.1:9/none")
+    catalog.dialect, catalog.url = "postgresql", "x"
+    with pytest.raises(StoreError, match="cannot reach the knowledge store's catalog") as caught:
+        catalog.count()
+    assert caught.value.permanent is False and "secret" not in str(caught.value)
