@@ -84,14 +84,30 @@ def catalog_url(store_root: Any, is_local: bool, conn_id: str) -> str:
 def _sqlite_engine(url: str) -> Any:
     from sqlalchemy import create_engine, event
 
-    Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+    path = Path(url[len("sqlite:///") :])
+    with contextlib.suppress(OSError):  # a read-only store: said by the first write
+        path.parent.mkdir(parents=True, exist_ok=True)
+    # A store on a read-only file system is still read (digests, search): WAL would need to
+    # write its shared-memory file, so the catalog is opened as immutable instead.
+    read_only = path.exists() and not os.access(path.parent, os.W_OK)
+    if read_only:
+        import sqlite3
+
+        engine = create_engine(
+            "sqlite://",
+            creator=lambda: sqlite3.connect(
+                f"file:{path}?immutable=1", uri=True, check_same_thread=False
+            ),
+        )
+    else:
+        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi: Any, _record: Any) -> None:
         dbapi.isolation_level = None  # transactions begin where we say, as we say
-        dbapi.execute("PRAGMA journal_mode = WAL")
-        dbapi.execute("PRAGMA synchronous = NORMAL")
+        if not read_only:
+            dbapi.execute("PRAGMA journal_mode = WAL")
+            dbapi.execute("PRAGMA synchronous = NORMAL")
         dbapi.execute("PRAGMA busy_timeout = 60000")
 
     @event.listens_for(engine, "begin")
