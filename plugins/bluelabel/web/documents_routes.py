@@ -146,7 +146,7 @@ async def list_documents(
 ) -> DocumentList:
     """Documents matching the words and filters: by relevance with words, else newest first."""
     dag_ids = await anyio.to_thread.run_sync(visible_dags, user)
-    search = functools.partial(
+    query = functools.partial(
         _documents,
         q=q,
         content_type=type,
@@ -158,7 +158,7 @@ async def list_documents(
         limit=limit,
         offset=offset,
     )
-    return await anyio.to_thread.run_sync(search, limiter=SEARCH_SLOTS)
+    return await anyio.to_thread.run_sync(query, limiter=SEARCH_SLOTS)
 
 
 def _documents(*, limit: int, offset: int, **criteria: Any) -> DocumentList:
