@@ -146,6 +146,14 @@ class Airflow:
         return counts
 
 
+def stored_documents(home: Path) -> int:
+    """Documents in the store's catalog (SQLite beside the store)."""
+    import sqlite3
+
+    with sqlite3.connect(home / "store" / "catalog.sqlite3") as db:
+        return int(db.execute("SELECT count(*) FROM bluelabel_documents").fetchone()[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--documents", type=int, default=200, help="files in the batch")
@@ -175,7 +183,7 @@ def main() -> None:
         quarantine = sorted(
             p.name for p in (inbox / "quarantine").iterdir() if not p.name.endswith(".reason.txt")
         )
-        stored = len(list((home / "store" / "index").iterdir()))
+        stored = stored_documents(home)
         print(
             f"run 1: {run['state']} in {seconds:.1f} s for {args.documents} files "
             f"-> {args.documents / seconds * 60:.0f} documents/minute; mapped task states "
@@ -190,7 +198,7 @@ def main() -> None:
         print(
             f"run 2 (nothing new): {run2['state']} in {seconds2:.1f} s, mapped "
             f"{airflow.mapped_states(run2['dag_run_id'])}, store documents "
-            f"{len(list((home / 'store' / 'index').iterdir()))}"
+            f"{stored_documents(home)}"
         )
         for name in processed[:20]:
             shutil.copy(inbox / "processed" / name, inbox / f"again-{name}")
@@ -198,7 +206,7 @@ def main() -> None:
         print(
             f"run 3 (20 files dropped again): {run3['state']} in {seconds3:.1f} s, mapped "
             f"{airflow.mapped_states(run3['dag_run_id'])}, store documents "
-            f"{len(list((home / 'store' / 'index').iterdir()))}"
+            f"{stored_documents(home)}"
         )
     finally:
         airflow.stop()

@@ -1,7 +1,7 @@
 """Document search over 10,000 stored documents, through a real `airflow api-server`:
 ``GET /bluelabel/api/documents`` for one client and for 20 concurrent clients (ApacheBench,
 keep-alive), for words, a prefix, filters, a deep page and the plain newest-first list; plus
-how long the API server takes to index the store the first time, and one query in-process.
+one query in-process (the store's SQLite catalog; benchmarks/catalog_scale.py: PostgreSQL).
 
 Usage: python benchmarks/search.py [--documents 10000] [--requests 1000]
 Everything lives in a temporary Airflow home (SQLite metadata DB: search does not use it
@@ -89,16 +89,13 @@ def main() -> None:
         subprocess.run([airflow, "db", "migrate"], env=ENV, check=True, capture_output=True)
 
         from bluelabel.store import KnowledgeStore
-        from bluelabel.web.search_index import SearchIndex
+        from bluelabel.store.search import search
 
-        index = SearchIndex(KnowledgeStore(HOME / "store"), HOME / "bench-index.sqlite3")
-        started = time.perf_counter()
-        index.sync()
-        print(f"index built in-process: {time.perf_counter() - started:.1f} s")
+        catalog = KnowledgeStore(HOME / "store", catalog=None).catalog
         timings = []
         for _ in range(50):
             t = time.perf_counter()
-            index.search(q="glacier report", limit=25)
+            search(catalog, q="glacier report", limit=25)
             timings.append((time.perf_counter() - t) * 1000)
         timings.sort()
         print(

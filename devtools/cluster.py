@@ -140,6 +140,17 @@ class Cluster:
         return f"{self.settings.postgres}/{self.settings.database}"
 
     @property
+    def catalog_database(self) -> str:
+        """The knowledge store's catalog: its own database on the same server."""
+        return f"{self.settings.database}_catalog"
+
+    @property
+    def catalog_uri(self) -> str:
+        """The catalog as an Airflow connection URI (``AIRFLOW_CONN_BLUELABEL_CATALOG``)."""
+        server = self.settings.postgres.replace("postgresql+psycopg2://", "postgresql://", 1)
+        return f"{server}/{self.catalog_database}"
+
+    @property
     def broker_url(self) -> str:
         return f"{self.settings.redis}/{self.settings.redis_db}"
 
@@ -171,6 +182,10 @@ class Cluster:
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.logs / "airflow"),
             "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
             "AIRFLOW__BLUELABEL__STORE": str(self.store),
+            # tasks, the CLI and the API server share the catalog on PostgreSQL (an S3 store
+            # needs it; the local one uses it too, as a deployment would)
+            "AIRFLOW_CONN_BLUELABEL_CATALOG": self.catalog_uri,
+            "AIRFLOW__BLUELABEL__CATALOG_CONN_ID": "bluelabel_catalog",
             "AIRFLOW__BLUELABEL__INBOX": str(self.inbox / "batch"),
             "AIRFLOW__BLUELABEL__ALLOWED_ROOTS": str(self.inbox),
             "AIRFLOW__BLUELABEL__OUTBOX": str(home / "outbox"),
@@ -253,15 +268,17 @@ class Cluster:
 
         with _admin_cursor(self.settings.postgres) as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{self.settings.database}" WITH (FORCE)')
+            cur.execute(f'DROP DATABASE IF EXISTS "{self.catalog_database}" WITH (FORCE)')
         redis.Redis.from_url(self.broker_url).flushdb()
         (self.settings.home / "migrated").unlink(missing_ok=True)
 
     def _prepare(self) -> None:
         """The database (created if missing), its schema and the admin user, once."""
         with _admin_cursor(self.settings.postgres) as cur:
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.settings.database,))
-            if cur.fetchone() is None:
-                cur.execute(f'CREATE DATABASE "{self.settings.database}"')
+            for database in (self.settings.database, self.catalog_database):
+                cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
+                if cur.fetchone() is None:
+                    cur.execute(f'CREATE DATABASE "{database}"')
         stamp = self.settings.home / "migrated"
         if stamp.exists() and stamp.read_text() == self.database_url:
             return

@@ -44,6 +44,20 @@ def config_secret(path: str) -> str | None:
     return value
 
 
+def connection_uri(conn_id: str) -> str:
+    """The connection as a URI: through the Task SDK in a task, else Airflow's secrets
+    backends and metadata DB (the API server, the CLI)."""
+    try:
+        from airflow.sdk import BaseHook
+
+        uri: str = BaseHook.get_connection(conn_id).get_uri()
+        return uri
+    except Exception:  # no task context here: ask Airflow's own lookup
+        from airflow.models.connection import Connection
+
+        return str(Connection.get_connection_from_secrets(conn_id).get_uri())
+
+
 def install(*, configuration: bool = True) -> None:
     """Plug Airflow into every port not already filled (a test's own stays).
 
@@ -54,5 +68,6 @@ def install(*, configuration: bool = True) -> None:
     PORTS.llm_agent = PORTS.llm_agent or llm_agent
     PORTS.imap_login = PORTS.imap_login or imap_login
     PORTS.config_secret = PORTS.config_secret or config_secret
+    PORTS.connection_uri = PORTS.connection_uri or connection_uri
     if configuration:
         PORTS.airflow_option = PORTS.airflow_option or airflow_option

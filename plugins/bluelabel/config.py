@@ -48,6 +48,7 @@ class Settings:
 
     airflow_home: Path
     store: str
+    catalog_conn_id: str
     inbox: str
     outbox: str
     #: local folders (resolved) and roots configured as URLs (``s3://bucket/inbox``)
@@ -70,7 +71,6 @@ class Settings:
     url_total_timeout: float
     max_redirects: int
     metrics_cache_seconds: float
-    search_sync_seconds: float
     progress_poll_seconds: float
     measure_all_tasks: bool
     auth_cache_seconds: float

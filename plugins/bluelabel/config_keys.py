@@ -59,6 +59,16 @@ SETTINGS: tuple[Setting, ...] = (
         "s3://my-bucket/bluelabel/store",
     ),
     Setting(
+        "catalog_conn_id",
+        "string",
+        "",
+        "Airflow connection (PostgreSQL) of the knowledge store's catalog, the SQL table of its "
+        "documents every reader queries (tasks, CLI and API servers must all reach it). Empty: "
+        "an embedded SQLite catalog beside a local store (catalog.sqlite3); a store on an "
+        "object store needs a connection.",
+        "bluelabel_catalog",
+    ),
+    Setting(
         "inbox",
         "string",
         f"{HOME_PLACEHOLDER}/bluelabel/inbox",
@@ -213,13 +223,6 @@ SETTINGS: tuple[Setting, ...] = (
         "5",
         "How long the metrics API shares computed aggregates between readers.",
         minimum=0,
-    ),
-    Setting(
-        "search_sync_seconds",
-        "float",
-        "2",
-        "How often the API server's document search index picks up new documents.",
-        minimum=0.1,
     ),
     Setting(
         "progress_poll_seconds",

@@ -36,6 +36,9 @@ class Ports:
     #: ``secret path -> str | None``: a configuration value from Airflow's secrets backend
     #: (``AIRFLOW__SECTION__KEY_SECRET`` of a sensitive key): Airflow is imported for it
     config_secret: Callable[[str], str | None] | None = None
+    #: ``conn_id -> URI``: an Airflow connection (the catalog's database) as a URI, looked up
+    #: the way this process's Airflow looks connections up
+    connection_uri: Callable[[str], str] | None = None
 
 
 PORTS = Ports()
@@ -46,6 +49,8 @@ _NEEDS = {
     "imap_login": "a mailbox is read through an Airflow connection of type imap",
     "config_secret": "a configuration value named by a _SECRET variant is in Airflow's "
     "secrets backend",
+    "connection_uri": "the catalog's connection ([bluelabel] catalog_conn_id) is looked up "
+    "through Airflow (or set AIRFLOW_CONN_<ID> to its URI)",
 }
 
 

@@ -5,6 +5,7 @@ Airflow's ObjectStoragePath and an Airflow connection; a Celery task writes, the
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -85,12 +86,17 @@ def test_batch_inbox_and_digest_outbox_on_s3(cluster: RunningCluster) -> None:
 
 
 def test_an_empty_store_on_s3_lists_nothing(
-    s3_endpoint: str, monkeypatch: pytest.MonkeyPatch
+    s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """An S3 prefix with no objects is an empty store (listing it is NotADirectoryError)."""
+    """An S3 prefix with no objects is an empty store (listing it is NotADirectoryError); a
+    store on S3 has no catalog of its own: without a connection, one line says what to set."""
+    from bluelabel.errors import StoreError
     from bluelabel.store import KnowledgeStore
 
     monkeypatch.setenv(f"AIRFLOW_CONN_{S3_CONN_ID.upper()}", json.dumps(s3_connection(s3_endpoint)))
-    store = KnowledgeStore(f"s3://{S3_CONN_ID}@{S3_BUCKET}/empty-store")
+    location = f"s3://{S3_CONN_ID}@{S3_BUCKET}/empty-store"
+    with pytest.raises(StoreError, match=r"set \[bluelabel\] catalog_conn_id"):
+        KnowledgeStore(location).query()
+    store = KnowledgeStore(location, catalog=f"sqlite:///{tmp_path}/catalog.sqlite3")
     assert store.query() == []
     assert store.runs() == []

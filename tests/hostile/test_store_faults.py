@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bluelabel.store import KnowledgeStore
 from devtools.measure import bluelabel
 from devtools.samples import build_pdf, sample_pages
 from devtools.waiting import wait_until
@@ -34,22 +35,22 @@ def _fill(store: Path, tmp_path: Path, count: int = 3) -> list[str]:
 def test_damaged_entries_are_skipped_named_and_repaired(tmp_path: Path) -> None:
     store = tmp_path / "store"
     ids = _fill(store, tmp_path)
-    index = sorted((store / "index").iterdir())
-    index[0].write_text(index[0].read_text()[:20])  # a truncated index entry
+    KnowledgeStore(store).catalog.remove(ids[0])  # an ingest that died after its record
     record = store / "objects" / ids[1][:2] / f"{ids[1]}.json"
     record.write_text("[1, 2, 3]")  # an object file holding a list
     digest = bluelabel("digest", "--store", str(store))
     assert digest.code == 0, digest.lines
-    warnings = [line for line in digest.lines if "skipped damaged store entry" in line]
-    assert any(str(index[0]) in w for w in warnings) and all("Traceback" not in w for w in warnings)
     assert digest.stdout.startswith("# Bluelabel digest")  # stdout holds the digest alone
-    assert "_2 documents, generated" in digest.stdout  # those still indexed are digested
+    assert "_2 documents, generated" in digest.stdout  # those in the catalog are digested
 
     check = bluelabel("store", "check", "--store", str(store))
     assert check.code == 1
     assert any(
         f"{record}: damaged record: a record must be a JSON object" in x
         for x in check.stdout.splitlines()
+    )
+    assert any(
+        f"{ids[0]}.json: document missing from the catalog" in x for x in check.stdout.splitlines()
     )
     assert check.stdout.splitlines()[-1].endswith("run with --repair to mend them")
 
@@ -58,6 +59,7 @@ def test_damaged_entries_are_skipped_named_and_repaired(tmp_path: Path) -> None:
     again = bluelabel("store", "check", "--store", str(store))
     assert again.code == 0 and again.stdout.splitlines()[-1] == "no problems found"
     assert list((store / "damaged").rglob(f"{ids[1]}.json"))  # set aside, not deleted
+    assert {r.content_id for r in KnowledgeStore(store).query()} == {ids[0], ids[2]}
 
 
 def _mount_tmpfs(path: Path, options: str) -> bool:
@@ -130,5 +132,5 @@ def test_a_killed_ingest_leaves_no_worker_and_its_staging_is_swept(tmp_path: Pat
     note.write_text("The next ingest into the same store sweeps what the killed one left.")
     assert bluelabel("ingest", str(note), "--store", str(store)).code == 0
     assert staging_files(store) == []  # ... until the next ingest sweeps it
-    (entry,) = (store / "index").iterdir()  # only the note: nothing half-stored
-    assert json.loads(entry.read_text())["title"] == "next"
+    (entry,) = KnowledgeStore(store).query()  # only the note: nothing half-stored
+    assert entry.title == "next"

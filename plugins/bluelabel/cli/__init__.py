@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import bluelabel
 from bluelabel import airflow_ports
-from bluelabel.cli import documents, examples, report, workflows
+from bluelabel.cli import catalog, documents, examples, report, workflows
 from bluelabel.errors import BluelabelError
 from bluelabel.timeparse import TimeParseError
 
@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     workflows.add_parsers(sub)
     examples.add_parsers(sub)
     documents.add_parsers(sub)
+    catalog.add_parsers(sub)
     report.add_parsers(sub)
     return parser
 

@@ -72,6 +72,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from bluelabel.agents.inputs import TaskType
     from bluelabel.store import KnowledgeStore
 
+    if os.path.isdir(args.source):
+        from bluelabel.cli.catalog import ingest_folder
+
+        return ingest_folder(args, Path(args.source))
     settings = get_settings()
     task_type, content, source = _content(args.source, args.type, settings.max_text_bytes)
     config: dict[str, object] = {}
@@ -156,11 +160,11 @@ def cmd_store_check(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     store_help = "knowledge store folder or URL (default: [bluelabel] store)"
-    p = sub.add_parser("ingest", help="ingest a document, URL or text; print the result as JSON")
+    p = sub.add_parser("ingest", help="ingest a document, URL, text or every file below a folder")
     p.add_argument(
         "source",
-        help="a PDF, text, HTML, DOCX or EML file, an http(s) URL, - for stdin (text with "
-        "--type text)",
+        help="a PDF, text, HTML, DOCX or EML file, a folder (every such file below it), an "
+        "http(s) URL, - for stdin (text with --type text)",
     )
     p.add_argument(
         "--type",
@@ -202,7 +206,14 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
     p = sub.add_parser("store", help="the knowledge store itself")
     store_sub = p.add_subparsers(dest="store_command", required=True)
-    c = store_sub.add_parser("check", help="report damaged entries; --repair mends them")
+    c = store_sub.add_parser(
+        "check", help="report damaged entries and catalog rows out of step; --repair mends them"
+    )
     c.add_argument("--store", help=store_help)
-    c.add_argument("--repair", action="store_true", help="move damaged files aside, re-index")
+    c.add_argument(
+        "--repair", action="store_true", help="move damaged files aside, mend the catalog"
+    )
     c.set_defaults(func=cmd_store_check)
+    from bluelabel.cli.catalog import add_store_parsers
+
+    add_store_parsers(store_sub)

@@ -1,23 +1,30 @@
 """``bluelabel store check [--repair]``: find what is damaged in a store, and mend it.
 
-Checked: every document record (valid JSON of the right shape, its text present), every index
-entry (valid, pointing at a stored record), records missing from the index, cached summaries,
-run records, and staging files of ingests that are gone. Repair never deletes a document's
-data: damaged files are moved to ``damaged/<time>/`` (keeping their path), index entries are
-re-made from the records, dangling index entries and cache files are removed (both are
-derived), stale staging files are removed.
+Checked: every document record (valid JSON of the right shape, its text present), the catalog
+against the records (a record without its row: an ingest that died between the two; a row
+without its record), cached summaries, run records, and staging files of ingests that are
+gone. Repair never deletes a document's data: damaged files are moved to ``damaged/<time>/``
+(keeping their path), missing catalog rows are added from the records, rows of documents that
+are not stored and damaged cache files are removed (both are derived), stale staging files
+are removed, and so is the ``index/`` folder of a store written before the catalog.
+
+``bluelabel store reindex`` (:func:`reindex`) rebuilds the whole catalog from the blobs.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
+from bluelabel.errors import StoreError
+from bluelabel.store.catalog import MAX_TEXT_CHARS
 from bluelabel.store.knowledge import KnowledgeStore, stale_staging
-from bluelabel.store.paths import StorePath, write_atomic
-from bluelabel.store.records import DamagedEntry, DocumentRecord, dumps
+from bluelabel.store.paths import StorePath
+from bluelabel.store.records import DamagedEntry, DocumentRecord, RunRef
 
 
 @dataclass
@@ -31,7 +38,7 @@ class Finding:
 class StoreReport:
     location: str
     documents: int = 0
-    index_entries: int = 0
+    catalog_rows: int = 0
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -41,7 +48,7 @@ class StoreReport:
     def lines(self) -> list[str]:
         out = [
             f"store {self.location}: {self.documents} document(s), "
-            f"{self.index_entries} index entr{'y' if self.index_entries == 1 else 'ies'}"
+            f"{self.catalog_rows} in the catalog"
         ]
         for f in self.findings:
             out.append(f"{f.path}: {f.problem}" + (f" -> {f.action}" if f.action else ""))
@@ -82,7 +89,7 @@ def check_store(store: KnowledgeStore, *, repair: bool = False) -> StoreReport:
             path.unlink()
         report.findings.append(Finding(str(path), problem, action if repair else ""))
 
-    records: dict[str, DocumentRecord] = {}
+    stored: set[str] = set()
     for path in _files(root / "objects", ".json"):
         content_id = path.name[:-5]
         try:
@@ -96,33 +103,48 @@ def check_store(store: KnowledgeStore, *, repair: bool = False) -> StoreReport:
         if not store.text_path(content_id).exists():
             set_aside(path, "record without its text (.txt missing)")
             continue
-        records[content_id] = record
-    report.documents = len(records)
+        stored.add(content_id)
+    report.documents = len(stored)
 
-    indexed: set[str] = set()
-    index = root / "index"
-    for name in store.index_names():
-        path = index / name
-        content_id = name[:-5].split("-", 1)[-1]
-        try:
-            DocumentRecord.from_json(path.read_text(encoding="utf-8"))
-        except (DamagedEntry, UnicodeDecodeError) as exc:
-            remove(path, f"damaged index entry: {exc}", "removed (re-made from the record)")
+    catalog = store.catalog
+    for content_id in catalog.ids():
+        if content_id in stored:
+            stored.discard(content_id)  # what is left: records without a row
+            report.catalog_rows += 1
             continue
-        if content_id not in records:
-            remove(path, "index entry of a document that is not stored", "removed")
-            continue
-        indexed.add(content_id)
-        report.index_entries += 1
-    for content_id, record in sorted(records.items()):
-        if content_id not in indexed:
-            entry = index / record.index_name()
-            if repair:
-                write_atomic(entry, dumps(record.to_dict()))
-                report.index_entries += 1
-            report.findings.append(
-                Finding(str(entry), "document missing from the index", "re-made" if repair else "")
+        if repair:
+            catalog.remove(content_id)
+        report.findings.append(
+            Finding(
+                f"catalog row {content_id}",
+                "catalog row of a document that is not stored",
+                "removed" if repair else "",
             )
+        )
+    for content_id in sorted(stored):
+        if repair:
+            _add(store, content_id)
+            report.catalog_rows += 1
+        report.findings.append(
+            Finding(
+                str(store.record_path(content_id)),
+                "document missing from the catalog",
+                "added" if repair else "",
+            )
+        )
+    legacy = root / "index"
+    if legacy.exists():
+        if repair:
+            for path in legacy.iterdir():
+                path.unlink()
+            legacy.rmdir()
+        report.findings.append(
+            Finding(
+                str(legacy),
+                "index folder of the store before its catalog (unused)",
+                "removed" if repair else "",
+            )
+        )
 
     for path in _files(root / "summaries", ".json"):
         try:
@@ -143,3 +165,72 @@ def check_store(store: KnowledgeStore, *, repair: bool = False) -> StoreReport:
         for path in stale_staging(root / "tmp"):
             remove(path, "staging file of an ingest that is gone", "removed")
     return report
+
+
+def _add(store: KnowledgeStore, content_id: str) -> None:
+    record = store.get(content_id)
+    if record is not None:
+        store.catalog.add(record, store.read_text(content_id, max_chars=MAX_TEXT_CHARS))
+        notes = store.provenance_notes(content_id)
+        store.catalog.note_ingests([(content_id, _run(note), note.get("at")) for note in notes])
+
+
+def _run(note: dict[str, Any]) -> RunRef:
+    return RunRef(
+        dag_id=str(note.get("dag_id")),
+        run_id=str(note.get("run_id")),
+        task_id=str(note.get("task_id")),
+        map_index=int(note.get("map_index", -1)),
+        try_number=int(note.get("try_number", 1)),
+    )
+
+
+def _records(store: KnowledgeStore) -> Iterator[DocumentRecord]:
+    """Every valid record of the store, as the listing goes (nothing gathered first)."""
+    try:
+        paths = store.root.joinpath("objects").rglob("*.json")
+        for path in paths:
+            try:
+                record = DocumentRecord.from_json(path.read_text(encoding="utf-8"))
+            except (DamagedEntry, UnicodeDecodeError, OSError) as exc:
+                store._problem(path, str(exc))
+                continue
+            if record.content_id == path.name[:-5]:
+                yield record
+    except FileNotFoundError:
+        return
+
+
+def reindex(store: KnowledgeStore, *, batch: int = 500) -> tuple[int, int, int]:
+    """Rebuild the catalog from the blobs, ``batch`` documents per transaction (bounded
+    memory: nothing is gathered but one batch). (documents seen, rows added, rows removed)."""
+    catalog = store.catalog
+    seen = added = removed = 0
+    pending: list[tuple[DocumentRecord, str, str | None]] = []
+    notes: list[tuple[str, RunRef, str | None]] = []
+
+    def flush() -> None:
+        nonlocal added
+        added += catalog.add_many(pending)
+        catalog.note_ingests(notes)
+        pending.clear()
+        notes.clear()
+
+    for record in _records(store):
+        seen += 1
+        try:
+            text = store.read_text(record.content_id, max_chars=MAX_TEXT_CHARS)
+        except StoreError as exc:
+            store._problem(store.record_path(record.content_id), str(exc))
+            continue
+        pending.append((record, text, None))
+        for note in store.provenance_notes(record.content_id):
+            notes.append((record.content_id, _run(note), note.get("at")))
+        if len(pending) >= batch:
+            flush()
+    flush()
+    for content_id in catalog.ids():
+        if not store.record_path(content_id).exists():
+            catalog.remove(content_id)
+            removed += 1
+    return seen, added, removed

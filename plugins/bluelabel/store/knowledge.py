@@ -4,17 +4,18 @@ Layout below the root (a local folder, or any ``ObjectStoragePath`` URL such as 
 
     objects/<id[:2]>/<id>.txt     the extracted text, UTF-8
     objects/<id[:2]>/<id>.json    the document record (the commit point of a document)
-    index/<time>-<id>.json        a small copy of the record, named so that names sort by time
     provenance/<id[:2]>/<id>/<time>-<n>.json   each Airflow task try that ingested it
     summaries/<id[:2]>/<id>-<key>.json   cached summaries
     digests/<name>                rendered digests
     runs/<YYYYMMDD>/<time>-<dag>-<task>-<n>.json   the metrics of each Bluelabel task try
     tmp/.staging-<host>-<pid>-*   unfinished work of a live ingest; swept once its process is gone
 
-Queries list ``index/`` (names only), filter by the time in the name, and read just the entries
-they return, so a digest of the latest 10 never reads every document. A damaged entry (a
-truncated file, a record of the wrong shape) is skipped with a warning naming it, in
-:attr:`KnowledgeStore.problems`; ``bluelabel store check --repair`` mends the store.
+Readers query the store's catalog (:mod:`bluelabel.store.catalog`, SQL: PostgreSQL or an
+embedded SQLite file), never a listing: :meth:`KnowledgeStore.put` writes a document's catalog
+row right after its record, so a document is found once it is committed; a crash between the
+two leaves a record without a row, which ``bluelabel store check --repair`` (or ``store
+reindex``) adds. A damaged record (a truncated file, a record of the wrong shape) is skipped
+with a warning naming it, in :attr:`KnowledgeStore.problems`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bluelabel.errors import StoreError
+from bluelabel.store.catalog import MAX_TEXT_CHARS, Catalog, catalog_url
 from bluelabel.store.paths import (
     STORAGE_ERRNOS,
     StorePath,
@@ -47,6 +49,7 @@ from bluelabel.store.records import (
     dumps,
     index_time,
 )
+from bluelabel.store.search import search
 
 log = logging.getLogger(__name__)
 STAGING_PREFIX = ".staging-"
@@ -100,13 +103,31 @@ def stale_staging(directory: Path, *, now: float | None = None) -> list[Path]:
 class KnowledgeStore:
     """Content-addressed document store. Safe for concurrent writers of the same document."""
 
-    def __init__(self, location: str | os.PathLike[str] | StorePath) -> None:
+    def __init__(
+        self, location: str | os.PathLike[str] | StorePath, *, catalog: str | None = None
+    ) -> None:
+        """``catalog``: the catalog's SQLAlchemy URL (default: ``[bluelabel] catalog_conn_id``,
+        or SQLite beside a local store)."""
         self.root = storage_path(location)
         self.is_local = isinstance(self.root, Path)
         self.location = str(self.root)
         #: damaged entries met while reading, one line each (naming the file)
         self.problems: list[str] = []
         self._swept = False
+        self._catalog_url = catalog
+        self._catalog: Catalog | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        """The store's catalog, opened (and migrated) on first use."""
+        if self._catalog is None:
+            url = self._catalog_url
+            if url is None:
+                from bluelabel.config import get_settings
+
+                url = catalog_url(self.root, self.is_local, get_settings().catalog_conn_id)
+            self._catalog = Catalog(url)
+        return self._catalog
 
     def __repr__(self) -> str:
         return f"KnowledgeStore({self.location!r})"
@@ -181,24 +202,26 @@ class KnowledgeStore:
         try:
             existing = self.get(record.content_id)
             if existing is not None:
-                self._ensure_indexed(existing)
+                if not self.catalog.has(existing.content_id):  # a crash after the record
+                    self.catalog.add(
+                        existing, self.read_text(existing.content_id, max_chars=MAX_TEXT_CHARS)
+                    )
                 return existing
             target = self.text_path(record.content_id)
             if isinstance(text, Path):
+                with text.open("r", encoding="utf-8", errors="replace") as handle:
+                    searchable = handle.read(MAX_TEXT_CHARS)
                 self._move_in(text, target)
             else:
+                searchable = text[:MAX_TEXT_CHARS]
                 write_atomic(target, text.encode("utf-8"))
-            # The record is the commit point; the index entry is derived and re-made if lost.
+            # The record is the commit point; the catalog row follows in the same step (and
+            # store check --repair adds it if this process dies in between).
             write_atomic(self.record_path(record.content_id), dumps(record.to_dict()))
-            self._ensure_indexed(record)
         except OSError as exc:
             raise storage_error(self.location, exc) from None
+        self.catalog.add(record, searchable)
         return record
-
-    def _ensure_indexed(self, record: DocumentRecord) -> None:
-        entry = self.root / "index" / record.index_name()
-        if not entry.exists():
-            write_atomic(entry, dumps(record.to_dict()))
 
     def note_ingest(self, content_id: str, run: RunRef) -> None:
         """Remember that an Airflow task try ingested (or found) this document."""
@@ -217,9 +240,14 @@ class KnowledgeStore:
             write_atomic(folder / name, dumps(entry))
         except OSError as exc:
             raise storage_error(self.location, exc) from None
+        self.catalog.note_ingest(content_id, run, entry["at"])
 
     def provenance(self, content_id: str) -> list[dict[str, Any]]:
-        """Each task try that ingested the document, oldest first."""
+        """Each task try that ingested the document, oldest first (from the catalog)."""
+        return self.catalog.provenance(content_id)
+
+    def provenance_notes(self, content_id: str) -> list[dict[str, Any]]:
+        """The provenance notes kept beside the document (what the catalog is rebuilt from)."""
         folder = self.root / "provenance" / content_id[:2] / content_id
         try:
             names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".json"))
@@ -264,16 +292,6 @@ class KnowledgeStore:
                 "run bluelabel store check --repair"
             ) from exc
 
-    def index_names(self) -> list[str]:
-        """Index entry names, newest first."""
-        index = self.root / "index"
-        try:
-            return sorted(
-                (p.name for p in index.iterdir() if p.name.endswith(".json")), reverse=True
-            )
-        except _MISSING_FOLDER:
-            return []
-
     def query(
         self,
         *,
@@ -284,40 +302,19 @@ class KnowledgeStore:
         source_contains: str | None = None,
         content_type: str | None = None,
     ) -> list[DocumentRecord]:
-        """Newest first. Reads index entry names, then only the entries it returns
-        (plus those rejected by ``tags``/``source_contains``/``content_type`` filters)."""
-        index = self.root / "index"
-        found: list[DocumentRecord] = []
-        seen: set[str] = set()
-        for name in self.index_names():
-            stamp = index_time(name)
-            if stamp is None or "-" not in name:
-                continue
-            if until is not None and stamp > until:
-                continue
-            if since is not None and stamp < since:
-                break  # names are sorted by time: everything after is older
-            content_id = name[:-5].split("-", 1)[1]
-            if content_id in seen:
-                continue
-            seen.add(content_id)
-            try:
-                record = DocumentRecord.from_json((index / name).read_text("utf-8"))
-            except (DamagedEntry, UnicodeDecodeError) as exc:
-                self._problem(index / name, str(exc))
-                continue
-            except FileNotFoundError:
-                continue  # removed by a repair while we looked
-            if tags and not set(tags) <= set(record.tags):
-                continue
-            if source_contains and source_contains not in record.source:
-                continue
-            if content_type and record.content_type != content_type:
-                continue
-            found.append(record)
-            if limit is not None and len(found) >= limit:
-                break
-        return found
+        """Newest first, from the catalog (:func:`bluelabel.store.search.search`: the same
+        filters as the API's and ``bluelabel search``'s)."""
+        page = search(
+            self.catalog,
+            limit=limit,
+            since=since,
+            until=until,
+            tags=tags,
+            source=source_contains,
+            content_type=content_type,
+            count=False,
+        )
+        return [hit.record for hit in page.hits]
 
     def write_digest(self, name: str, text: str) -> str:
         """Publish a rendered digest as ``digests/<name>``; return where it is."""

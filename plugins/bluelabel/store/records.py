@@ -79,10 +79,6 @@ class DocumentRecord:
     def ingested(self) -> datetime:
         return datetime.fromisoformat(self.ingested_at)
 
-    def index_name(self) -> str:
-        stamp = self.ingested.astimezone(timezone.utc).strftime(INDEX_TIME_FORMAT)
-        return f"{stamp}-{self.content_id}.json"
-
 
 _REQUIRED: dict[str, tuple[type, ...]] = {
     "content_id": (str,),

@@ -1,9 +1,9 @@
 """``/api/documents`` (search and filters over the knowledge store), one document, its facets.
 
-Answers come from the API server's :class:`~bluelabel.web.search_index.SearchIndex`, which a
-background thread keeps up to date with the store (every
-``[bluelabel] search_sync_seconds``, default 2): new documents are searchable within
-that time plus their indexing.
+Answers come from the store's catalog through :mod:`bluelabel.store.search`, the same search
+as ``bluelabel search`` and the digests': a document is found the moment its ingest commits,
+and no API server lists the store. A user sees the documents ingested by runs of DAGs they
+may read; documents ingested outside Airflow (the CLI) only if they may read every DAG.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import functools
 import logging
 import os
 import threading
-import time
 from datetime import datetime
 from typing import Any
 
@@ -23,50 +22,31 @@ from pydantic import BaseModel
 from bluelabel.config import get_settings
 from bluelabel.errors import StoreError
 from bluelabel.store import DocumentRecord, KnowledgeStore
+from bluelabel.store.search import facets, search
 from bluelabel.timeparse import TimeParseError, parse_time
-from bluelabel.web.deps import CachedUserDep, WebsiteAccess, readable_dag_ids
-from bluelabel.web.search_index import SearchIndex
+from bluelabel.web.deps import CachedUserDep, WebsiteAccess, readable_dag_ids, reads_every_dag
 
 log = logging.getLogger(__name__)
 router = APIRouter(dependencies=[WebsiteAccess])
 
-SYNC_SECONDS = get_settings().search_sync_seconds
-#: The first request of a process waits this long for the first sync, then gets what is there.
-FIRST_SYNC_WAIT_SECONDS = 10.0
-
-_indexes: dict[str, tuple[SearchIndex, threading.Event]] = {}
-_indexes_lock = threading.Lock()
+_stores: dict[str, KnowledgeStore] = {}
+_stores_lock = threading.Lock()
 
 
-def _keep_in_sync(index: SearchIndex, first: threading.Event) -> None:
-    while True:
-        try:
-            added = index.sync()
-            if added:
-                log.info("bluelabel: indexed %d new document(s) of %s", added, index.store)
-        except Exception:  # a broken entry must not stop the index for every other document
-            log.exception("bluelabel: syncing the search index of %s failed", index.store)
-        first.set()
-        time.sleep(SYNC_SECONDS)
-
-
-def search_index() -> SearchIndex:
-    """This process's index of the configured store, kept in sync by one daemon thread."""
+def knowledge_store() -> KnowledgeStore:
+    """The configured store, one per process (its catalog's connection pool is shared)."""
     location = get_settings().store
-    with _indexes_lock:
-        entry = _indexes.get(location)
-        if entry is None:
-            index = SearchIndex(KnowledgeStore(location))
-            entry = (index, threading.Event())
-            _indexes[location] = entry
-            threading.Thread(
-                target=_keep_in_sync,
-                args=entry,
-                name="bluelabel-search-sync",
-                daemon=True,
-            ).start()
-    entry[1].wait(FIRST_SYNC_WAIT_SECONDS)
-    return entry[0]
+    with _stores_lock:
+        store = _stores.get(location)
+        if store is None:
+            store = _stores[location] = KnowledgeStore(location)
+    return store
+
+
+def visible_dags(user: Any) -> frozenset[str] | None:
+    """The DAGs whose documents ``user`` sees; ``None``: every document (they read every DAG,
+    so the documents ingested outside Airflow too)."""
+    return None if reads_every_dag(user) else readable_dag_ids(user)
 
 
 class Segment(BaseModel):
@@ -85,15 +65,19 @@ class DocumentItem(BaseModel):
     content_length: int
     summary: str
     snippet: list[Segment]
+    score: float
 
 
 class DocumentList(BaseModel):
     items: list[DocumentItem]
     total: int
+    more: bool = False
+    """``total`` is a lower bound: more documents match (the PostgreSQL catalog counts a
+    broad query's matches up to 2,000)."""
     offset: int
     limit: int
     indexed: int
-    """Documents in the search index (the store's documents, up to the last sync)."""
+    """Documents in the catalog (all of the store's, whoever may see them)."""
 
 
 class Facets(BaseModel):
@@ -150,6 +134,7 @@ SEARCH_SLOTS = anyio.CapacityLimiter(max(1, min(4, os.cpu_count() or 1)))
 
 @router.get("/api/documents")
 async def list_documents(
+    user: CachedUserDep,
     q: str | None = Query(None, max_length=500, description="words; all must match"),
     type: str | None = Query(None, max_length=40),
     tag: str | None = Query(None, max_length=200),
@@ -160,22 +145,27 @@ async def list_documents(
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> DocumentList:
     """Documents matching the words and filters: by relevance with words, else newest first."""
-    search = functools.partial(
+    dag_ids = await anyio.to_thread.run_sync(visible_dags, user)
+    query = functools.partial(
         _documents,
         q=q,
         content_type=type,
-        tag=tag,
+        tags=[tag] if tag else [],
+        dag_ids=dag_ids,
         source=source,
         since=_time(since, "since"),
         until=_time(until, "until"),
         limit=limit,
         offset=offset,
     )
-    return await anyio.to_thread.run_sync(search, limiter=SEARCH_SLOTS)
+    return await anyio.to_thread.run_sync(query, limiter=SEARCH_SLOTS)
 
 
 def _documents(*, limit: int, offset: int, **criteria: Any) -> DocumentList:
-    page = search_index().search(limit=limit, offset=offset, **criteria)
+    try:
+        page = search(knowledge_store().catalog, limit=limit, offset=offset, **criteria)
+    except StoreError as exc:
+        raise HTTPException(500, str(exc)) from None
     items = [
         DocumentItem(
             content_id=h.record.content_id,
@@ -188,18 +178,25 @@ def _documents(*, limit: int, offset: int, **criteria: Any) -> DocumentList:
             content_length=h.record.content_length,
             summary=h.summary,
             snippet=[Segment(text=t, match=m) for t, m in h.snippet],
+            score=h.score,
         )
         for h in page.hits
     ]
     return DocumentList(
-        items=items, total=page.total, offset=offset, limit=limit, indexed=page.indexed
+        items=items,
+        total=page.total,
+        more=page.more,
+        offset=offset,
+        limit=limit,
+        indexed=page.indexed,
     )
 
 
 @router.get("/api/documents/facets")
-def document_facets() -> Facets:
-    """How many documents there are of each type and tag (the choices of the filters)."""
-    return Facets(**search_index().facets())
+def document_facets(user: CachedUserDep) -> Facets:
+    """How many documents (of those the user sees) there are of each type and tag (the
+    choices of the filters)."""
+    return Facets(**facets(knowledge_store().catalog, visible_dags(user)))
 
 
 #: Characters of the text shown on the document page.
@@ -215,21 +212,25 @@ def get_document(content_id: str, user: CachedUserDep) -> DocumentDetail:
 
     if not content_id.replace("-", "").replace("_", "").isalnum() or len(content_id) > 200:
         raise HTTPException(422, f"not a content id: {content_id[:80]!r}")
-    index = search_index()
-    store = index.store
+    store = knowledge_store()
+    dag_ids = visible_dags(user)
     try:
+        ingests = store.provenance(content_id)
         record = store.get(content_id)
     except StoreError as exc:
         raise HTTPException(500, str(exc)) from None
-    if record is None:
+    if record is None or (
+        dag_ids is not None and not any(i.get("dag_id") in dag_ids for i in ingests)
+    ):  # a document one may not see is one that is not there: its id tells nothing
         raise HTTPException(404, f"document {content_id} is not in the knowledge store")
+    catalog = store.catalog
     try:
         summary = summarize_record(record, store, SummaryOptions(), ExtractiveSummarizer())
-        if summary.get("summary") and summary["summary"] != index.summary_of(content_id):
-            index.set_summary(content_id, summary["summary"])  # the list shows it from now on
+        if summary.get("summary") and summary["summary"] != catalog.summary_of(content_id):
+            catalog.set_summary(content_id, summary["summary"])  # the list shows it from now on
     except (StoreError, OSError) as exc:  # e.g. a read-only store: no cache, but a summary
         log.warning("bluelabel: summary of %s not cached: %s", content_id, exc)
-        summary = {"summary": index.summary_of(content_id) or "", "key_points": []}
+        summary = {"summary": catalog.summary_of(content_id) or "", "key_points": []}
     try:
         with store.text_path(content_id).open("r", encoding="utf-8") as handle:
             preview = handle.read(TEXT_PREVIEW_CHARS)
@@ -251,14 +252,10 @@ def get_document(content_id: str, user: CachedUserDep) -> DocumentDetail:
         summary=summary.get("summary") or summary.get("note") or "",
         key_points=list(summary.get("key_points") or []),
         keywords=list(summary.get("keywords") or []),
-        ingests=_ingests(store, content_id, readable_dag_ids(user)),
+        ingests=[
+            Ingest(**{k: v for k, v in entry.items() if k in Ingest.model_fields})
+            for entry in ingests
+            if dag_ids is None or entry.get("dag_id") in dag_ids
+        ],
         text_preview=preview,
     )
-
-
-def _ingests(store: KnowledgeStore, content_id: str, readable: frozenset[str]) -> list[Ingest]:
-    return [
-        Ingest(**{k: v for k, v in entry.items() if k in Ingest.model_fields})
-        for entry in store.provenance(content_id)
-        if entry.get("dag_id") in readable
-    ]

@@ -169,3 +169,44 @@ def test_digests_whose_owner_is_not_known_are_only_for_who_may_read_every_dag(
     page = f"{base}/bluelabel/api/digests/store/{stored['name']}"
     assert http_get(page, admin)[0] == 200
     assert http_get(page, reader_token)[0] == 404
+
+
+def test_a_user_limited_to_one_dag_sees_only_the_documents_its_runs_ingested(
+    api_server: tuple[str, str], reader_token: str, documents: dict[str, str], progress_run: Any
+) -> None:
+    """Documents follow the DAGs of the runs that ingested them (the catalog's provenance);
+    those ingested outside Airflow (the fixture's, like the CLI's) need every DAG."""
+    from bluelabel.config import get_settings
+    from bluelabel.store import KnowledgeStore
+    from bluelabel.store.records import RunRef
+
+    base, admin = api_server
+    assert progress_run.dag_id == READER_DAG  # the reader's DAG exists: they may read it
+    store = KnowledgeStore(get_settings().store)
+    mine, other = documents["Glacier survey"], documents["Orchard pruning"]
+    store.note_ingest(mine, RunRef(READER_DAG, "manual__documents", "ingest"))
+    store.note_ingest(other, RunRef("some_other_dag", "manual__documents", "ingest"))
+
+    def listed(token: str, **query: Any) -> set[str]:
+        url = f"{base}/bluelabel/api/documents?{urllib.parse.urlencode({**query, 'limit': 100})}"
+        status, _, body = http_get(url, token)
+        assert status == 200, body
+        return {item["content_id"] for item in json.loads(body)["items"]}
+
+    # the API caches what a user may read for a few seconds (asked before the DAG existed:
+    # nothing); the session's other runs of READER_DAG may add their documents
+    seen = eventually(lambda: listed(reader_token), lambda found: mine in found)
+    assert mine in seen and other not in seen and documents["Violin making"] not in seen
+    assert all(
+        READER_DAG in {p["dag_id"] for p in store.provenance(content_id)} for content_id in seen
+    )
+    assert listed(reader_token, q="glacier moraine") == {mine}
+    assert listed(reader_token, q="orchard") == set()
+    assert set(documents.values()) <= listed(admin)
+    status, _, body = http_get(f"{base}/bluelabel/api/documents/facets", reader_token)
+    assert status == 200 and sum(json.loads(body)["types"].values()) == len(seen)
+    detail = f"{base}/bluelabel/api/documents/"
+    assert http_get(detail + mine, reader_token)[0] == 200
+    for hidden in (other, documents["Violin making"]):  # another DAG's; the CLI's
+        assert http_get(detail + hidden, reader_token)[0] == 404
+        assert http_get(detail + hidden, admin)[0] == 200

@@ -10,6 +10,9 @@ import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
+from bluelabel.errors import StoreError
 from bluelabel.store import DocumentRecord, KnowledgeStore
 from devtools.samples import build_pdf, sample_pages
 from devtools.waiting import wait_until
@@ -42,7 +45,7 @@ def test_second_put_keeps_the_first(store: KnowledgeStore) -> None:
     first = store.put(record("c" * 32, NOW), "first")
     again = store.put(record("c" * 32, NOW + timedelta(days=1)), "second")
     assert again == first and store.read_text("c" * 32) == "first"
-    assert len(list((Path(store.location) / "index").iterdir())) == 1
+    assert store.catalog.count() == 1
 
 
 def test_query_newest_first_with_time_window_and_filters(store: KnowledgeStore) -> None:
@@ -60,21 +63,17 @@ def test_query_newest_first_with_time_window_and_filters(store: KnowledgeStore) 
     ].content_id.endswith("2")
 
 
-def test_query_reads_only_the_entries_it_returns(store: KnowledgeStore) -> None:
+def test_query_reads_only_the_catalog(store: KnowledgeStore) -> None:
     for day in range(20):
         store.put(record(f"{day:032d}", NOW + timedelta(days=day)), "x")
-    index = Path(store.location) / "index"
-    newest = sorted(index.iterdir())[-3:]
-    for entry in sorted(index.iterdir())[:-3]:
-        entry.write_text("{ not json")  # reading any of these would raise
-    assert len(store.query(limit=3)) == 3
-    assert {p.name for p in newest} == {p.name for p in sorted(index.iterdir())[-3:]}
+    for path in (Path(store.location) / "objects").rglob("*.json"):
+        path.write_text("{ not json")  # reading any record would raise
+    assert [r.content_id[-2:] for r in store.query(limit=3)] == ["19", "18", "17"]
 
 
-def test_lost_index_entry_is_restored_on_next_put(store: KnowledgeStore) -> None:
+def test_lost_catalog_row_is_restored_on_next_put(store: KnowledgeStore) -> None:
     store.put(record("d" * 32, NOW), "text")
-    for entry in (Path(store.location) / "index").iterdir():
-        entry.unlink()
+    store.catalog.remove("d" * 32)  # a crash between the record and its row
     assert store.query() == []
     store.put(record("d" * 32, NOW), "text")
     assert [r.content_id for r in store.query()] == ["d" * 32]
@@ -84,7 +83,10 @@ def test_object_storage_path_store(tmp_path: Path) -> None:
     # The non-local code path, through Airflow's ObjectStoragePath (file:// needs no service).
     from airflow.sdk import ObjectStoragePath
 
-    store = KnowledgeStore(ObjectStoragePath(f"file://{tmp_path}/remote-store"))
+    remote = ObjectStoragePath(f"file://{tmp_path}/remote-store")
+    with pytest.raises(StoreError, match="set \\[bluelabel\\] catalog_conn_id"):
+        KnowledgeStore(remote).query()
+    store = KnowledgeStore(remote, catalog=f"sqlite:///{tmp_path}/catalog.sqlite3")
     assert not store.is_local
     store.put(record("e" * 32, NOW), "remote text")
     assert store.read_text("e" * 32) == "remote text"

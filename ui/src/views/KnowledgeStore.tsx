@@ -24,7 +24,7 @@ type DocumentItem = {
   summary: string;
   snippet: Segment[];
 };
-type DocumentList = { items: DocumentItem[]; total: number; offset: number; limit: number; indexed: number };
+type DocumentList = { items: DocumentItem[]; total: number; more?: boolean; offset: number; limit: number; indexed: number };
 type Facets = { types: Record<string, number>; tags: Record<string, number> };
 type Ingest = { dag_id: string; run_id: string; task_id: string; map_index: number; at: string | null };
 type DocumentDetail = DocumentItem & {
@@ -219,7 +219,7 @@ const DocumentSearch = () => {
           </Table.Root>
           <HStack mt={3} justify="space-between">
             <Text fontSize="sm" color="fg.muted" data-testid="result-count">
-              {count(first)}–{count(last)} of {count(data.total)} documents
+              {count(first)}–{count(last)} of {count(data.total)}{data.more ? "+" : ""} documents
             </Text>
             <HStack>
               <Button size="xs" variant="outline" disabled={page === 0} onClick={() => update({ page: String(page - 1) })}>

@@ -1,4 +1,4 @@
-"""Words and text on their way into the search index and back: user words as an FTS5
+"""Words and text on their way into the catalog's full-text index and back: user words as an FTS5
 query and as a literal LIKE pattern, a document's opening, snippets as marked segments, times
 as sortable text."""
 
@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 #: Markers FTS5 puts around matches in a snippet (control characters: never in the text).
 MARK_START, MARK_END = "\x02", "\x03"
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-#: Until a document's page computes its real summary (``SearchIndex.set_summary``), the
+#: Until a document's page computes its real summary (``Catalog.set_summary``), the
 #: result list shows its opening, up to this many characters, cut at a sentence end.
 OPENING_CHARS = 320
 

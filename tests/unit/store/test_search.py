@@ -1,15 +1,20 @@
-"""The API server's search index: words, filters, paging, incremental sync from ``index/``."""
+"""The one search (:mod:`bluelabel.store.search`) on both catalogs: words, filters, paging,
+permissions, and a document found the moment it is stored."""
 
 from __future__ import annotations
 
 import hashlib
-import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bluelabel.store import DocumentRecord, KnowledgeStore
-from bluelabel.web.search_index import MAX_TEXT_CHARS, SearchIndex
-from bluelabel.web.search_text import match_expression
+from bluelabel.store.catalog import MAX_TEXT_CHARS
+from bluelabel.store.records import RunRef
+from bluelabel.store.search import Page, facets, search
+from bluelabel.store.search_text import match_expression
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
 
@@ -29,18 +34,28 @@ def add(store: KnowledgeStore, text: str, *, minutes: int = 0, **fields: object)
     return content_id
 
 
-def titles(index: SearchIndex, **query: object) -> list[str]:
-    return [h.record.title or "" for h in index.search(**query).hits]  # type: ignore[arg-type]
+class Index:
+    """The search of one store's catalog, as the tests ask it."""
+
+    def __init__(self, store: KnowledgeStore) -> None:
+        self.store = store
+
+    def search(self, *, tag: str | None = None, **query: Any) -> Page:
+        return search(self.store.catalog, tags=[tag] if tag else [], **query)
+
+    def facets(self) -> dict[str, dict[str, int]]:
+        return facets(self.store.catalog)
 
 
-def test_words_match_title_summary_and_text_with_stemming_and_prefix(
-    store: KnowledgeStore, tmp_path: Path
-) -> None:
+def titles(index: Index, **query: Any) -> list[str]:
+    return [h.record.title or "" for h in index.search(**query).hits]
+
+
+def test_words_match_title_summary_and_text_with_stemming_and_prefix(store: KnowledgeStore) -> None:
     add(store, "Airflow schedules workflows every night. " * 5, title="Scheduling notes")
     add(store, "Kubernetes pods restart when probes fail. " * 5, title="Cluster care")
     add(store, "The inbox takes PDF files and plain text. " * 5, title="Batch ingestion")
-    index = SearchIndex(store, tmp_path / "index.sqlite3")
-    assert index.sync() == 3
+    index = Index(store)
     assert titles(index, q="scheduled") == ["Scheduling notes"]  # stemmed
     assert titles(index, q="kuber") == ["Cluster care"]  # the last word is a prefix
     assert titles(index, q="pdf plain") == ["Batch ingestion"]  # every word must match
@@ -50,17 +65,16 @@ def test_words_match_title_summary_and_text_with_stemming_and_prefix(
     assert any(match and "probes" in text for text, match in page.hits[0].snippet)
 
 
-def test_hostile_words_are_never_fts_syntax(store: KnowledgeStore, tmp_path: Path) -> None:
+def test_hostile_words_are_never_fts_syntax(store: KnowledgeStore) -> None:
     add(store, "quoted words and NEAR operators in plain text. " * 3, title="Syntax")
-    index = SearchIndex(store, tmp_path / "index.sqlite3")
-    index.sync()
+    index = Index(store)
     for words in ('"', "NEAR(", "a OR", "title:x", "*", "')--", "-x ^y"):
-        index.search(q=words)  # no sqlite3.OperationalError
+        index.search(q=words)  # no syntax error of either database
     assert match_expression('title: "NEAR" x*') == '"title" "NEAR" "x"*'
     assert match_expression("  ,.;  ") is None
 
 
-def test_filters_and_newest_first_paging(store: KnowledgeStore, tmp_path: Path) -> None:
+def test_filters_and_newest_first_paging(store: KnowledgeStore) -> None:
     for n in range(30):
         add(
             store,
@@ -71,8 +85,7 @@ def test_filters_and_newest_first_paging(store: KnowledgeStore, tmp_path: Path) 
             tags=["even"] if n % 2 == 0 else ["odd"],
             source=f"https://example.org/{'news' if n < 10 else 'blog'}/{n}",
         )
-    index = SearchIndex(store, tmp_path / "index.sqlite3")
-    index.sync()
+    index = Index(store)
     first = index.search(limit=10)
     assert first.total == 30 and [h.record.title for h in first.hits][:2] == ["Doc 29", "Doc 28"]
     second = index.search(limit=10, offset=10)
@@ -91,7 +104,7 @@ def test_filters_and_newest_first_paging(store: KnowledgeStore, tmp_path: Path) 
 
 
 def test_source_filter_is_a_literal_case_insensitive_substring(
-    store: KnowledgeStore, tmp_path: Path
+    store: KnowledgeStore,
 ) -> None:
     sources = {
         "percent": "https://example.org/reports/100%",
@@ -102,8 +115,7 @@ def test_source_filter_is_a_literal_case_insensitive_substring(
     }
     for n, (title, source) in enumerate(sources.items()):
         add(store, f"text {n}", minutes=n, title=title, source=source)
-    index = SearchIndex(store, tmp_path / "index.sqlite3")
-    index.sync()
+    index = Index(store)
     assert titles(index, source="100%") == ["percent"]
     assert titles(index, source="a_b") == ["underscore"]
     assert titles(index, source="inbox\\scan") == ["backslash"]
@@ -113,50 +125,57 @@ def test_source_filter_is_a_literal_case_insensitive_substring(
     assert titles(index, source="ample.org/a") == ["letter", "underscore"]  # parts of words
 
 
-def test_sync_is_incremental_and_forgets_removed_documents(
-    store: KnowledgeStore, tmp_path: Path
-) -> None:
-    index = SearchIndex(store, tmp_path / "index.sqlite3")
-    assert index.sync() == 0  # an empty store
+def test_a_document_is_found_once_stored_and_reindex_rebuilds(store: KnowledgeStore) -> None:
+    from bluelabel.store.check import reindex
+
+    index = Index(store)
+    assert index.search().total == 0  # an empty store
     first = add(store, "first document text here. " * 3, title="First")
-    assert index.sync() == 1 and index.sync() == 0
+    assert titles(index, q="first") == ["First"]  # no sync: the put wrote the row
     add(store, "second document text here. " * 3, title="Second", minutes=1)
-    assert index.sync() == 1
     assert titles(index) == ["Second", "First"]
-    # A repair removes the first document's entry: it leaves the index at the next sync.
-    for entry in (Path(store.location) / "index").glob(f"*{first}.json"):
-        entry.unlink()
-    index.sync()
+    # A row whose record is gone, a record without its row: reindex mends both.
+    store.catalog.remove(first)
+    (Path(store.location) / "objects" / first[:2] / f"{first}.json").rename(
+        Path(store.location) / "set-aside.json"
+    )
+    third = add(store, "third document text here. " * 3, title="Third", minutes=2)
+    store.catalog.remove(third)
     assert titles(index) == ["Second"]
-    # The index is derived data: a new file rebuilds it from the store.
-    rebuilt = SearchIndex(store, tmp_path / "other.sqlite3")
-    assert rebuilt.sync() == 1
+    assert reindex(store, batch=1) == (2, 1, 0)
+    assert titles(index) == ["Third", "Second"]
 
 
-def test_long_text_is_searchable_up_to_the_cap(store: KnowledgeStore, tmp_path: Path) -> None:
+def test_only_runs_of_readable_dags_show_a_document(store: KnowledgeStore) -> None:
+    cli = add(store, "ingested from a shell. " * 3, title="From the CLI")
+    mine = add(store, "ingested by my dag. " * 3, title="Mine", minutes=1)
+    both = add(store, "ingested by both dags. " * 3, title="Both", minutes=2)
+    store.note_ingest(mine, RunRef("mine", "run-1", "ingest"))
+    store.note_ingest(both, RunRef("mine", "run-2", "ingest", try_number=2))
+    store.note_ingest(both, RunRef("other", "run-1", "ingest"))
+    index = Index(store)
+    assert titles(index, dag_ids=None) == ["Both", "Mine", "From the CLI"]  # every DAG
+    assert titles(index, dag_ids=frozenset({"mine"})) == ["Both", "Mine"]
+    assert titles(index, q="ingested", dag_ids=frozenset({"other"})) == ["Both"]
+    assert titles(index, dag_ids=frozenset()) == []
+    assert facets(store.catalog, frozenset({"other"}))["types"] == {"text": 1}
+    assert [p["dag_id"] for p in store.provenance(both)] == ["mine", "other"]
+    assert store.provenance(cli) == []
+
+
+def test_long_text_is_searchable_up_to_the_cap(store: KnowledgeStore) -> None:
     filler = "lorem ipsum dolor sit amet. " * (MAX_TEXT_CHARS // 28 + 10)
     add(store, "openingword starts it. " + filler + " closingword ends it.", title="Long")
-    index = SearchIndex(store, tmp_path / "index.sqlite3")
-    index.sync()
+    index = Index(store)
     assert titles(index, q="openingword") == ["Long"]
     assert titles(index, q="closingword") == []  # beyond MAX_TEXT_CHARS
 
 
-def test_an_entry_whose_record_is_gone_is_skipped(store: KnowledgeStore, tmp_path: Path) -> None:
-    gone = add(store, "this one loses its record. " * 3, title="Gone")
-    add(store, "this one is fine. " * 3, title="Fine", minutes=1)
-    shutil.rmtree(Path(store.location) / "objects" / gone[:2])
-    index = SearchIndex(store, tmp_path / "index.sqlite3")
-    assert index.sync() == 1
-    assert titles(index) == ["Fine"]
-
-
 def test_title_matches_rank_first_and_broad_words_list_newest_first(
-    store: KnowledgeStore, tmp_path: Path, monkeypatch: object
+    store: KnowledgeStore, monkeypatch: object
 ) -> None:
-    import pytest
 
-    from bluelabel.web import search_index
+    from bluelabel.store import search as search_module
 
     body = "Quays, cranes and tugboats fill this harbour text. " * 20
     add(store, body + "A lighthouse, once.", title="Harbour notes")
@@ -164,14 +183,30 @@ def test_title_matches_rank_first_and_broad_words_list_newest_first(
     add(store, body + "Another lighthouse mention.", title="Coastline", minutes=2)
     for n in range(6):  # documents without the word: it is rare, as words people search are
         add(store, f"Filler document {n} about tides and moorings. " * 3, minutes=3 + n)
-    index = SearchIndex(store, tmp_path / "index.sqlite3")
-    index.sync()
+    index = Index(store)
     assert titles(index, q="lighthouse")[0] == "Lighthouse keeping"
     assert isinstance(monkeypatch, pytest.MonkeyPatch)
-    monkeypatch.setattr(search_index, "RANKED_MATCHES", 1)
+    monkeypatch.setattr(search_module, "RANKED_MATCHES", 1)
     assert titles(index, q="lighthouse") == ["Coastline", "Lighthouse keeping", "Harbour notes"]
     page = index.search(q="lighthouse", content_type="text", limit=2)
     assert page.total == 3 and [h.record.title for h in page.hits] == [
         "Coastline",
         "Lighthouse keeping",
     ]
+
+
+def test_postgresql_counts_a_broad_query_up_to_the_cap(
+    store: KnowledgeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bluelabel.store import search as search_module
+
+    for n in range(4):
+        add(store, f"Every note mentions the harbour, this is note {n}. " * 3, minutes=n)
+    monkeypatch.setattr(search_module, "TOTAL_CAP", 2)
+    page = Index(store).search(q="harbour")
+    assert len(page.hits) == 4
+    if store.catalog.dialect == "postgresql":
+        assert (page.total, page.more) == (2, True)  # "2+": counting all costs, tells nothing
+    else:
+        assert (page.total, page.more) == (4, False)
+    assert Index(store).search().total == 4 and not Index(store).search().more

@@ -1,0 +1,322 @@
+"""The knowledge store's catalog: one SQL row per document, the table every reader queries.
+
+Blobs (text, records, provenance notes, digests) stay in the store's folder or object store;
+the catalog holds what readers filter, sort and search on, so nobody lists ``objects/``:
+
+* ``bluelabel_documents``: id, title, type, source, tags, ingested time, pages, length, summary,
+  the record as JSON, and the full-text index of the dialect (``search`` tsvector + GIN and
+  the ``body`` for snippets on PostgreSQL; the FTS5 table ``bluelabel_documents_fts`` on
+  SQLite);
+* ``bluelabel_tags``: one row per tag of a document (the tag filter);
+* ``bluelabel_provenance``: each Airflow task try that ingested a document (permissions).
+
+Where: ``[bluelabel] catalog_conn_id`` names an Airflow connection (PostgreSQL), read from
+``AIRFLOW_CONN_<ID>`` without importing Airflow when it is set there, else through Airflow's
+lookup; empty, an embedded SQLite file ``catalog.sqlite3`` beside a local store (WAL). The
+schema is created and migrated on first use by Alembic (``store/migrations``, version table
+``bluelabel_alembic_version``), under a lock so concurrent first users migrate once.
+
+The catalog is derived data: ``bluelabel store reindex`` rebuilds it from the blobs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+from bluelabel.errors import StoreError
+from bluelabel.store.catalog_db import SQLITE_NAME, catalog_url, engine_for
+from bluelabel.store.records import DocumentRecord, RunRef
+from bluelabel.store.search_text import opening, sortable_utc
+
+#: Text beyond this many characters of a document is not searchable (it bounds the index:
+#: a 2,561-page PDF has 4.4 M characters). Titles, summaries and sources always are.
+MAX_TEXT_CHARS = 1_000_000
+#: PostgreSQL's tsvector holds at most 1 MB of lexemes: its body is cut shorter.
+PG_TEXT_CHARS = 200_000
+__all__ = ["MAX_TEXT_CHARS", "SQLITE_NAME", "Catalog", "catalog_url"]
+
+
+class Catalog:
+    """The catalog of one store: writes (idempotent upserts) and the lookups of one document.
+
+    Searching and listing are :mod:`bluelabel.store.search`'s."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = engine_for(url)
+        self.dialect: str = self.engine.dialect.name
+
+    def __repr__(self) -> str:
+        return f"Catalog({self.engine.url!r})"
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Any]:
+        with (
+            self._errors(),
+            self.engine.connect().execution_options(write=True) as conn,
+            conn.begin(),
+        ):
+            yield conn
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Any]:
+        with self._errors(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """A database that cannot be reached (down, refusing, locked too long) is one
+        :class:`StoreError` line, transient: a retry may find it back."""
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            yield
+        except OperationalError as exc:
+            where = self.engine.url.render_as_string(hide_password=True)
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise StoreError(
+                f"cannot reach the knowledge store's catalog {where}: {reason}", permanent=False
+            ) from None
+
+    # ------------------------------------------------------------------ writing
+    def add(self, record: DocumentRecord, text: str, summary: str | None = None) -> bool:
+        """Upsert one document; True if this call added it (False: it was there)."""
+        return self.add_many([(record, text, summary)]) == 1
+
+    def add_many(self, items: Iterable[tuple[DocumentRecord, str, str | None]]) -> int:
+        """Upsert documents in one transaction; how many were new."""
+        from sqlalchemy import text as sql
+
+        added = 0
+        with self.writing() as conn:
+            for record, body, summary in items:
+                row = {
+                    "content_id": record.content_id,
+                    "title": record.title,
+                    "content_type": record.content_type,
+                    "source": record.source,
+                    "tags": json.dumps(record.tags, ensure_ascii=False),
+                    "ingested_at": sortable_utc(record.ingested_at),
+                    "pages": record.page_count,
+                    "length": record.content_length,
+                    "summary": summary if summary is not None else opening(body),
+                    "record": json.dumps(record.to_dict(), ensure_ascii=False),
+                }
+                if self.dialect == "postgresql":
+                    row["body"] = body[:PG_TEXT_CHARS].replace("\x00", "")
+                    inserted = conn.execute(sql(_PG_INSERT), row).first()
+                else:
+                    inserted = conn.execute(sql(_SQLITE_INSERT), row).first()
+                    if inserted is not None:
+                        conn.execute(
+                            sql(
+                                "INSERT INTO bluelabel_documents_fts (rowid, title, summary, "
+                                "text) VALUES (:doc, :title, :summary, :body)"
+                            ),
+                            {
+                                "doc": inserted[0],
+                                "title": f"{record.title or ''} {record.source}",
+                                "summary": row["summary"],
+                                "body": body[:MAX_TEXT_CHARS],
+                            },
+                        )
+                if inserted is None:
+                    continue
+                added += 1
+                for tag in sorted(set(record.tags)):
+                    conn.execute(
+                        sql(
+                            "INSERT INTO bluelabel_tags (tag, content_id) VALUES (:t, :c) "
+                            "ON CONFLICT DO NOTHING"
+                        ),
+                        {"t": str(tag)[:200], "c": record.content_id},
+                    )
+        return added
+
+    def note_ingest(self, content_id: str, run: RunRef, at: str | None = None) -> None:
+        self.note_ingests([(content_id, run, at)])
+
+    def note_ingests(self, entries: Iterable[tuple[str, RunRef, str | None]]) -> None:
+        from sqlalchemy import text as sql
+
+        now = datetime.now(timezone.utc).isoformat()
+        rows = [
+            {
+                "c": content_id,
+                "d": run.dag_id,
+                "r": run.run_id,
+                "t": run.task_id,
+                "m": run.map_index,
+                "n": run.try_number,
+                "at": sortable_utc(at or now),
+            }
+            for content_id, run, at in entries
+        ]
+        if not rows:
+            return
+        with self.writing() as conn:
+            conn.execute(
+                sql(
+                    "INSERT INTO bluelabel_provenance (content_id, dag_id, run_id, task_id, "
+                    "map_index, try_number, ingested_at) VALUES (:c, :d, :r, :t, :m, :n, :at) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                rows,
+            )
+
+    def set_summary(self, content_id: str, summary: str) -> None:
+        """Replace the opening shown for a document by its real summary (searchable too)."""
+        from sqlalchemy import text as sql
+
+        with self.writing() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(
+                    sql(
+                        "UPDATE bluelabel_documents SET summary = :s, search = "
+                        f"{_PG_VECTOR} WHERE content_id = :c"
+                    ),
+                    {"s": summary, "c": content_id},
+                )
+                return
+            row = conn.execute(
+                sql("SELECT doc, title, source FROM bluelabel_documents WHERE content_id = :c"),
+                {"c": content_id},
+            ).first()
+            if row is None:
+                return
+            doc, title, source = row
+            body = conn.execute(
+                sql("SELECT text FROM bluelabel_documents_fts WHERE rowid = :d"), {"d": doc}
+            ).first()
+            conn.execute(
+                sql("UPDATE bluelabel_documents SET summary = :s WHERE content_id = :c"),
+                {"s": summary, "c": content_id},
+            )
+            conn.execute(sql("DELETE FROM bluelabel_documents_fts WHERE rowid = :d"), {"d": doc})
+            conn.execute(
+                sql(
+                    "INSERT INTO bluelabel_documents_fts (rowid, title, summary, text) "
+                    "VALUES (:d, :t, :s, :b)"
+                ),
+                {
+                    "d": doc,
+                    "t": f"{title or ''} {source}",
+                    "s": summary,
+                    "b": body[0] if body else "",
+                },
+            )
+
+    def remove(self, content_id: str) -> None:
+        from sqlalchemy import text as sql
+
+        with self.writing() as conn:
+            if self.dialect != "postgresql":
+                conn.execute(
+                    sql(
+                        "DELETE FROM bluelabel_documents_fts WHERE rowid = "
+                        "(SELECT doc FROM bluelabel_documents WHERE content_id = :c)"
+                    ),
+                    {"c": content_id},
+                )
+            for table in ("bluelabel_tags", "bluelabel_documents"):
+                conn.execute(sql(f"DELETE FROM {table} WHERE content_id = :c"), {"c": content_id})
+
+    # ------------------------------------------------------------------ reading
+    def has(self, content_id: str) -> bool:
+        from sqlalchemy import text as sql
+
+        with self.reading() as conn:
+            row = conn.execute(
+                sql("SELECT 1 FROM bluelabel_documents WHERE content_id = :c"), {"c": content_id}
+            ).first()
+        return row is not None
+
+    def summary_of(self, content_id: str) -> str | None:
+        from sqlalchemy import text as sql
+
+        with self.reading() as conn:
+            row = conn.execute(
+                sql("SELECT summary FROM bluelabel_documents WHERE content_id = :c"),
+                {"c": content_id},
+            ).first()
+        return None if row is None else str(row[0])
+
+    def provenance(self, content_id: str) -> list[dict[str, Any]]:
+        """Each task try that ingested the document, oldest first."""
+        from sqlalchemy import text as sql
+
+        with self.reading() as conn:
+            rows = conn.execute(
+                sql(
+                    "SELECT dag_id, run_id, task_id, map_index, try_number, ingested_at "
+                    "FROM bluelabel_provenance WHERE content_id = :c ORDER BY ingested_at"
+                ),
+                {"c": content_id},
+            ).all()
+        keys = ("dag_id", "run_id", "task_id", "map_index", "try_number", "at")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def count(self) -> int:
+        from sqlalchemy import text as sql
+
+        with self.reading() as conn:
+            return int(conn.execute(sql("SELECT count(*) FROM bluelabel_documents")).scalar_one())
+
+    def ids(self, batch: int = 10_000) -> Iterator[str]:
+        """Every document id, in id order, read in batches (bounded memory)."""
+        from sqlalchemy import text as sql
+
+        after = ""
+        while True:
+            with self.reading() as conn:
+                found = [
+                    row[0]
+                    for row in conn.execute(
+                        sql(
+                            "SELECT content_id FROM bluelabel_documents WHERE content_id > :a "
+                            "ORDER BY content_id LIMIT :n"
+                        ),
+                        {"a": after, "n": batch},
+                    )
+                ]
+            yield from found
+            if len(found) < batch:
+                return
+            after = found[-1]
+
+
+_FIELDS = [
+    "content_id",
+    "title",
+    "content_type",
+    "source",
+    "tags",
+    "ingested_at",
+    "pages",
+    "length",
+    "summary",
+    "record",
+]
+_COLUMNS = ", ".join(_FIELDS)
+_VALUES = ", ".join(f":{name}" for name in _FIELDS)
+_SQLITE_INSERT = (
+    f"INSERT INTO bluelabel_documents ({_COLUMNS}, doc) VALUES ({_VALUES}, "
+    "(SELECT coalesce(max(doc), 0) + 1 FROM bluelabel_documents)) "
+    "ON CONFLICT (content_id) DO NOTHING RETURNING doc"
+)
+_PG_VECTOR = (
+    "setweight(to_tsvector('english', coalesce(title, '') || ' ' || source), 'A') || "
+    "setweight(to_tsvector('english', summary), 'B') || "
+    "setweight(to_tsvector('english', coalesce(body, '')), 'D')"
+)
+_PG_INSERT = (
+    f"INSERT INTO bluelabel_documents ({_COLUMNS}, body, search) VALUES ({_VALUES}, :body, "
+    "setweight(to_tsvector('english', coalesce(:title, '') || ' ' || :source), 'A') || "
+    "setweight(to_tsvector('english', :summary), 'B') || "
+    "setweight(to_tsvector('english', :body), 'D')) "
+    "ON CONFLICT (content_id) DO NOTHING RETURNING content_id"
+)

@@ -1,0 +1,68 @@
+"""``bluelabel ingest DIR``, ``bluelabel search`` and ``bluelabel store reindex``, run as a
+user runs them, against the store's SQLite catalog."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bluelabel.store import KnowledgeStore
+from bluelabel.store.search import search
+from tests.unit.cli.test_commands import run
+
+
+def _folder(tmp_path: Path) -> Path:
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "glacier.txt").write_text("The glacier retreated; surveyors mapped the moraine.")
+    (docs / "sub" / "harbour.html").write_text(
+        "<html><title>Harbour</title><body>Cranes unload ships near the glacier.</body></html>"
+    )
+    (docs / "sub" / "tides.md").write_text("Spring tides follow the full moon.")
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.7 not really")
+    (docs / "notes.bin").write_bytes(b"\x00\x01")  # not a supported file: not tried
+    (docs / ".hidden.txt").write_text("a hidden file is skipped")
+    return docs
+
+
+def test_ingest_a_folder_search_it_and_reindex(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    ingest = run("ingest", str(_folder(tmp_path)), "--store", str(store), "--tag", "demo")
+    assert ingest.returncode == 1  # one file failed
+    failures = [line for line in ingest.stderr.splitlines() if "ingest failed" in line]
+    assert len(failures) == 1 and "broken.pdf" in failures[0], ingest.stderr
+    assert ingest.stdout.strip().startswith("ingested 3 of 4 file(s)"), ingest.stdout
+
+    found = run("search", "glacier", "--store", str(store), "--format", "json")
+    assert found.returncode == 0, found.stderr
+    items = json.loads(found.stdout)
+    assert {i["title"] for i in items} == {"Harbour", "glacier"}
+    assert all(set(i) >= {"content_id", "title", "snippet", "score"} for i in items)
+    same = search(KnowledgeStore(store).catalog, q="glacier")  # what the API answers
+    assert [i["content_id"] for i in items] == [h.record.content_id for h in same.hits]
+    html = json.loads(
+        run("search", "glacier", "--type", "html", "--store", str(store), "--format", "json").stdout
+    )
+    assert [i["title"] for i in html] == ["Harbour"]
+    assert (
+        json.loads(
+            run(
+                "search", "tides", "--tag", "other", "--store", str(store), "--format", "json"
+            ).stdout
+        )
+        == []
+    )
+    text = run("search", "tides", "--tag", "demo", "--store", str(store))
+    assert "tides" in text.stdout and text.returncode == 0
+
+    (store / "catalog.sqlite3").unlink()  # a store from before the catalog: rebuilt
+    for extra in store.glob("catalog.sqlite3*"):
+        extra.unlink()
+    reindex = run("store", "reindex", "--store", str(store))
+    assert reindex.returncode == 0 and "3 document(s) read; 3 catalog row(s) added" in (
+        reindex.stdout
+    ), reindex.stdout + reindex.stderr
+    check = run("store", "check", "--store", str(store))
+    assert check.returncode == 0 and check.stdout.splitlines()[-1] == "no problems found"
+    again = json.loads(run("search", "glacier", "--store", str(store), "--format", "json").stdout)
+    assert again == items

@@ -1,0 +1,123 @@
+"""The catalog: one row per document however many ingests race, where it lives, its schema."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from bluelabel.config import reset_settings
+from bluelabel.errors import StoreError
+from bluelabel.store import DocumentRecord, KnowledgeStore
+from bluelabel.store.catalog_db import HEAD, catalog_url, connection_url
+from bluelabel.store.search import search
+
+TEXT = "Twenty ingests of one file race to store it; the catalog keeps one row. " * 20
+
+
+def _record() -> DocumentRecord:
+    return DocumentRecord(
+        content_id="f" * 32,
+        content_type="text",
+        source="/inbox/race.txt",
+        title="Race",
+        content_length=len(TEXT),
+        ingested_at=datetime.now(timezone.utc).isoformat(),
+        tags=["race"],
+    )
+
+
+def _put(location: str, url: str | None) -> None:
+    KnowledgeStore(location, catalog=url).put(_record(), TEXT)
+
+
+def _rows(store: KnowledgeStore) -> tuple[int, int, int]:
+    page = search(store.catalog, q="ingests race")
+    tags = search(store.catalog, tags=["race"]).total
+    return store.catalog.count(), page.total, tags
+
+
+def test_twenty_threads_storing_one_file_leave_one_row(store: KnowledgeStore) -> None:
+    barrier = threading.Barrier(20)
+
+    def put() -> None:
+        barrier.wait()
+        KnowledgeStore(store.location, catalog=store.catalog.url).put(_record(), TEXT)
+
+    threads = [threading.Thread(target=put) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert _rows(store) == (1, 1, 1)
+
+
+def test_twenty_processes_storing_one_file_leave_one_row(store: KnowledgeStore) -> None:
+    spawn = multiprocessing.get_context("spawn")  # fresh interpreters: first use migrates too
+    processes = [
+        spawn.Process(target=_put, args=(store.location, store.catalog.url)) for _ in range(20)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(120)
+    assert [p.exitcode for p in processes] == [0] * 20
+    assert _rows(store) == (1, 1, 1)
+
+
+def test_the_schema_is_at_the_newest_migration(store: KnowledgeStore) -> None:
+    from sqlalchemy import text
+
+    with store.catalog.reading() as conn:
+        version = conn.execute(text("SELECT version_num FROM bluelabel_alembic_version")).one()
+    assert version == (HEAD,)
+
+
+def test_where_the_catalog_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert catalog_url(tmp_path, True, "") == f"sqlite:///{tmp_path}/catalog.sqlite3"
+    with pytest.raises(StoreError, match=r"set \[bluelabel\] catalog_conn_id to a PostgreSQL"):
+        catalog_url("s3://bucket/store", False, "")
+    monkeypatch.setenv("AIRFLOW_CONN_BLUELABEL_CATALOG", "postgres://u:p@db.example:5433/cat")
+    assert connection_url("bluelabel_catalog") == "postgresql+psycopg2://u:p@db.example:5433/cat"
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_JSON_CAT", '{"conn_type": "postgres", "host": "h", "schema": "d"}'
+    )
+    assert connection_url("json_cat") == "postgresql+psycopg2://h/d"
+    monkeypatch.setenv("AIRFLOW_CONN_MYSQL_CAT", "mysql://u@h/d")
+    with pytest.raises(StoreError, match="not PostgreSQL"):
+        connection_url("mysql_cat")
+
+
+def test_catalog_conn_id_names_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.unit.store.conftest import empty_pg_catalog
+
+    url = empty_pg_catalog()
+    monkeypatch.setenv("AIRFLOW_CONN_BLUELABEL_CATALOG", url.replace("+psycopg2", ""))
+    monkeypatch.setenv("AIRFLOW__BLUELABEL__CATALOG_CONN_ID", "bluelabel_catalog")
+    reset_settings()
+    try:
+        store = KnowledgeStore(tmp_path / "store")
+        store.put(_record(), TEXT)
+        assert store.catalog.dialect == "postgresql" and store.catalog.count() == 1
+        assert not (tmp_path / "store" / "catalog.sqlite3").exists()
+    finally:
+        monkeypatch.delenv("AIRFLOW__BLUELABEL__CATALOG_CONN_ID")
+        reset_settings()
+
+
+def test_an_unreachable_catalog_is_one_transient_line(tmp_path: Path) -> None:
+    from bluelabel.store.catalog import Catalog
+
+    catalog = Catalog.__new__(Catalog)  # no first use: the server is gone from the start
+    from sqlalchemy import create_engine
+
+    catalog.engine = create_engine("postgresql+psycopg2://nobody:secret@127.0.0.1:9/none")
+    catalog.dialect, catalog.url = "postgresql", "x"
+    with pytest.raises(StoreError, match="cannot reach the knowledge store's catalog") as caught:
+        catalog.count()
+    assert caught.value.permanent is False and "secret" not in str(caught.value)
