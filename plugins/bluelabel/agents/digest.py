@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import PurePosixPath
 from typing import Any, ClassVar, Protocol
 
 from bluelabel.agents.ingest.documents import FALLBACK_TITLES
@@ -214,6 +215,36 @@ def publish(
         return {}
 
 
+def record_owner(
+    context: AgentContext,
+    paths: Mapping[str, str],
+    warnings: list[str],
+    *,
+    kind: str = "digest",
+    covered_dag_ids: Iterable[str] = (),
+    unattributed: bool = False,
+) -> None:
+    """Record in the catalog who made the digest published at ``paths`` (its run: ``None``
+    outside Airflow) and what it covers, which decides who may list and open it; if that
+    fails, only users who may read every DAG see it, and a warning says so."""
+    if not paths:
+        return
+    name = PurePosixPath(next(iter(paths.values()))).name.rsplit(".", 1)[0]
+    try:
+        context.store.catalog.add_digest(
+            name,
+            kind=kind,
+            run=context.run,
+            covered_dag_ids=covered_dag_ids,
+            unattributed=unattributed,
+        )
+    except StoreError as exc:
+        warnings.append(
+            f"who made the digest was not recorded, so only users who may read every DAG "
+            f"see it: {exc}"
+        )
+
+
 def _ids_from(results: Iterable[Mapping[str, Any]], *, new_only: bool = False) -> list[str]:
     """Content ids in upstream results; ``new_only``: leave out documents stored before."""
     ids: list[str] = []
@@ -271,6 +302,7 @@ class DigestAgent:
         rendered: dict[str, str] = {f: render_digest(items, f, **kwargs) for f in FORMATS}  # type: ignore[arg-type]
         text = rendered[opts.format]
         paths = publish(store, rendered, opts.format, warnings)
+        record_owner(context, paths, warnings)
         return DigestResult(
             digest=text,
             format=opts.format,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from bluelabel.agents.digest import summarize_records
+from bluelabel.agents.digest import record_owner, summarize_records
 from bluelabel.agents.inputs import AgentContext, AgentInput
 from bluelabel.agents.results import PeriodicDigestResult
 from bluelabel.agents.step_options import OUTBOX_FORMATS as OUTBOX_FORMATS
@@ -217,6 +217,17 @@ class PeriodicDigestAgent:
         paths = {}
         for fmt in dict.fromkeys(opts.formats):
             paths[fmt] = write_file(str(outbox), f"{stem}.{_SUFFIX[fmt]}", rendered[fmt]())
+        # Who may read it: every DAG whose runs (the workflows table) or documents it shows.
+        dags, unattributed = store.catalog.dags_of(r.content_id for r in records)
+        dags |= {str(e["dag_id"]) for e in ledger if e.get("dag_id")}
+        record_owner(
+            context,
+            paths,
+            warnings,
+            kind="periodic",
+            covered_dag_ids=dags,
+            unattributed=unattributed,
+        )
         return PeriodicDigestResult(
             digest=markdown,
             format="markdown",

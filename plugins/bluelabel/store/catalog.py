@@ -8,7 +8,8 @@ the catalog holds what readers filter, sort and search on, so nobody lists ``obj
   the ``body`` for snippets on PostgreSQL; the FTS5 table ``bluelabel_documents_fts`` on
   SQLite);
 * ``bluelabel_tags``: one row per tag of a document (the tag filter);
-* ``bluelabel_provenance``: each Airflow task try that ingested a document (permissions).
+* ``bluelabel_provenance``: each Airflow task try that ingested a document (permissions);
+* ``bluelabel_digests``: who made each published digest and what it covers (permissions).
 
 Where: ``[bluelabel] catalog_conn_id`` names an Airflow connection (PostgreSQL), read from
 ``AIRFLOW_CONN_<ID>`` without importing Airflow when it is set there, else through Airflow's
@@ -225,7 +226,84 @@ class Catalog:
             for table in ("bluelabel_tags", "bluelabel_documents"):
                 conn.execute(sql(f"DELETE FROM {table} WHERE content_id = :c"), {"c": content_id})
 
+    def add_digest(
+        self,
+        name: str,
+        *,
+        kind: str,
+        run: RunRef | None,
+        covered_dag_ids: Iterable[str] = (),
+        unattributed: bool = False,
+    ) -> None:
+        """Remember who made the digest published as ``name`` (its files' shared stem) and
+        what it covers: the digest routes show it to whom those DAGs' permissions allow."""
+        from sqlalchemy import text as sql
+
+        row = {
+            "n": name,
+            "k": kind,
+            "d": run.dag_id if run else None,
+            "r": run.run_id if run else None,
+            "c": json.dumps(sorted(set(covered_dag_ids))),
+            "u": bool(unattributed),
+            "at": sortable_utc(datetime.now(timezone.utc).isoformat()),
+        }
+        with self.writing() as conn:
+            conn.execute(
+                sql(
+                    "INSERT INTO bluelabel_digests (name, kind, dag_id, run_id, covered_dag_ids,"
+                    " unattributed, created_at) VALUES (:n, :k, :d, :r, :c, :u, :at) "
+                    "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, dag_id = "
+                    "excluded.dag_id, run_id = excluded.run_id, covered_dag_ids = "
+                    "excluded.covered_dag_ids, unattributed = excluded.unattributed, "
+                    "created_at = excluded.created_at"
+                ),
+                row,
+            )
+
     # ------------------------------------------------------------------ reading
+    def digest(self, name: str) -> dict[str, Any] | None:
+        """Who made the digest ``name`` and what it covers; ``None`` if not recorded."""
+        from sqlalchemy import text as sql
+
+        with self.reading() as conn:
+            row = conn.execute(
+                sql(
+                    "SELECT kind, dag_id, run_id, covered_dag_ids, unattributed "
+                    "FROM bluelabel_digests WHERE name = :n"
+                ),
+                {"n": name},
+            ).first()
+        if row is None:
+            return None
+        kind, dag_id, run_id, covered, unattributed = row
+        return {
+            "kind": str(kind),
+            "dag_id": dag_id,
+            "run_id": run_id,
+            "covered_dag_ids": frozenset(json.loads(covered or "[]")),
+            "unattributed": bool(unattributed),
+        }
+
+    def dags_of(self, content_ids: Iterable[str], batch: int = 500) -> tuple[set[str], bool]:
+        """The DAGs whose runs ingested these documents, and whether any of them was
+        ingested by no Airflow run (the CLI's): what a digest showing them covers."""
+        from sqlalchemy import bindparam
+        from sqlalchemy import text as sql
+
+        ids = list(dict.fromkeys(content_ids))
+        dags: set[str] = set()
+        attributed: set[str] = set()
+        query = sql(
+            "SELECT content_id, dag_id FROM bluelabel_provenance WHERE content_id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True))
+        with self.reading() as conn:
+            for start in range(0, len(ids), batch):
+                for content_id, dag_id in conn.execute(query, {"ids": ids[start : start + batch]}):
+                    attributed.add(content_id)
+                    dags.add(str(dag_id))
+        return dags, len(attributed) < len(ids)
+
     def has(self, content_id: str) -> bool:
         from sqlalchemy import text as sql
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +23,9 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from bluelabel.config import get_settings
+from bluelabel.errors import StoreError
 from bluelabel.locations import is_allowed, parse_root
-from bluelabel.store import storage_path
+from bluelabel.store import KnowledgeStore, storage_path
 from bluelabel.web.deps import (
     CachedUserDep,
     DagAccessEntity,
@@ -34,6 +36,7 @@ from bluelabel.web.deps import (
     requires_access_dag,
 )
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 
 #: Digest pages may style themselves and show inline images; nothing else (no scripts).
@@ -289,10 +292,23 @@ class DigestInfo:
 
 
 def digest_owner(name: str) -> DigestInfo | None:
-    """The owner of the digest whose file stem is ``name``; ``None`` while unknown. Until the
-    knowledge store's catalog records digests (its ``digests`` table), none is known, and
-    only users who may read every DAG see digests here."""
-    return None
+    """Who made the digest whose file stem is ``name`` and what it covers, from the catalog's
+    ``bluelabel_digests`` table (the digest agents record it when they publish); ``None``
+    when it is not recorded (a digest of an older version, a catalog that could not be
+    written): only users who may read every DAG see those."""
+    try:
+        row = KnowledgeStore(get_settings().store).catalog.digest(name)
+    except StoreError:
+        log.warning("bluelabel: the catalog could not say who made digest %s", name)
+        return None
+    if row is None:
+        return None
+    return DigestInfo(
+        kind=row["kind"],
+        dag_id=row["dag_id"],
+        covered_dag_ids=row["covered_dag_ids"],
+        unattributed=row["unattributed"],
+    )
 
 
 def may_read(info: DigestInfo | None, user: Any) -> bool:

@@ -154,21 +154,52 @@ def test_progress_streams_are_capped_per_user_and_given_back(
     asyncio.run(scenario())
 
 
-def test_digests_whose_owner_is_not_known_are_only_for_who_may_read_every_dag(
+def test_digests_follow_the_dags_of_the_runs_that_made_them(
     api_server: tuple[str, str], reader_token: str, progress_run: Any
 ) -> None:
-    """Until the catalog records who made each digest file, a user limited to some DAGs sees
-    none of them (the leak was every DAG's digests); whoever may read every DAG sees all."""
+    """The catalog records who made each digest: a run's digest is for who may read its DAG;
+    a periodic digest for who may read every DAG it covers and no document from outside
+    Airflow; one made outside Airflow, or whose maker is not recorded, for who may read every
+    DAG (the leak was every DAG's digests in the list and by name)."""
+    from bluelabel.config import get_settings
+    from bluelabel.store import KnowledgeStore
+    from bluelabel.store.records import RunRef
+
     base, admin = api_server
-    status, _, body = http_get(f"{base}/bluelabel/api/digests", admin)
-    assert status == 200
-    files = json.loads(body)
-    stored = next(f for f in files if f["folder"] == "store" and f["name"].endswith(".html"))
-    status, _, body = http_get(f"{base}/bluelabel/api/digests", reader_token)
-    assert status == 200 and json.loads(body) == []
-    page = f"{base}/bluelabel/api/digests/store/{stored['name']}"
-    assert http_get(page, admin)[0] == 200
-    assert http_get(page, reader_token)[0] == 404
+    assert progress_run.dag_id == READER_DAG  # the reader's DAG exists: they may read it
+    store = KnowledgeStore(get_settings().store)
+    mine, other = RunRef(READER_DAG, "manual__digests", "digest"), RunRef("x_dag", "r", "t")
+    made = {  # stem -> (who, what it covers, whether the reader may read it)
+        "29990101T000001-reader0run": ("digest", mine, (), False, True),
+        "29990101T000002-other0run0": ("digest", other, (), False, False),
+        "29990101T000003-cli0000000": ("digest", None, (), False, False),
+        "29990101T000004-periodic01": ("periodic", mine, (READER_DAG,), False, True),
+        "29990101T000005-periodic02": ("periodic", mine, (READER_DAG, "x_dag"), False, False),
+        "29990101T000006-periodic03": ("periodic", mine, (READER_DAG,), True, False),
+        "29990101T000007-unknown000": None,
+    }
+    for stem, owner in made.items():
+        store.write_digest(f"{stem}.html", f"<p>{stem}</p>")
+        if owner is not None:
+            kind, run, covered, unattributed, _ = owner
+            store.catalog.add_digest(
+                stem, kind=kind, run=run, covered_dag_ids=covered, unattributed=unattributed
+            )
+    readable = {stem for stem, owner in made.items() if owner is not None and owner[-1]}
+
+    def listed(token: str) -> set[str]:
+        status, _, body = http_get(f"{base}/bluelabel/api/digests", token)
+        assert status == 200, body
+        return {f["name"].rsplit(".", 1)[0] for f in json.loads(body) if f["folder"] == "store"}
+
+    # the API caches what a user may read for a few seconds (asked before the DAG existed)
+    seen = eventually(lambda: listed(reader_token), lambda found: readable <= found)
+    assert seen & set(made) == readable
+    assert set(made) <= listed(admin)
+    for stem in made:
+        page = f"{base}/bluelabel/api/digests/store/{stem}.html"
+        assert http_get(page, admin)[0] == 200
+        assert http_get(page, reader_token)[0] == (200 if stem in readable else 404), stem
 
 
 def test_a_user_limited_to_one_dag_sees_only_the_documents_its_runs_ingested(

@@ -112,3 +112,54 @@ def test_periodic_digest_bad_period(context: AgentContext, tmp_path: Path) -> No
             AgentInput(config={"since": "1d", "until": "2d", "outbox": str(tmp_path)}),
             context,
         )
+
+
+def test_the_catalog_records_who_made_a_digest_and_which_dags_it_covers(
+    context: AgentContext, tmp_path: Path
+) -> None:
+    """Who may read a published digest (the digest routes' rule) comes from this record: a
+    run's digest names its DAG; a periodic digest every DAG whose runs or documents it shows,
+    and whether it shows a document no Airflow run ingested."""
+    from dataclasses import replace
+
+    from bluelabel.store.records import RunRef
+
+    ingest = get_agent("ingestion")
+    ids = []
+    for n in range(2):
+        result = ingest.run(
+            AgentInput(task_type="text", source=f"f{n}.txt", content={"text": SAMPLE_PARAGRAPHS[n]}),
+            context,
+        )
+        ids.append(result.content_id)
+    context.store.note_ingest(ids[0], RunRef("dag_a", "r1", "ingest"))
+    now = datetime.now(timezone.utc) - timedelta(seconds=5)
+    context.store.record_run(record("dag_b", "r2", "ingest", "success", now, 100))
+    periodic = replace(context, run=RunRef("weekly", "scheduled__1", "digest"))
+
+    result = run_agent(
+        "periodic_digest", AgentInput(config={"since": "1d", "outbox": str(tmp_path)}), periodic
+    )
+    stem = Path(result["paths"]["markdown"]).name.rsplit(".", 1)[0]
+    owner = context.store.catalog.digest(stem)
+    assert owner is not None and owner["kind"] == "periodic" and owner["dag_id"] == "weekly"
+    assert owner["covered_dag_ids"] == {"dag_a", "dag_b"}
+    assert owner["unattributed"]  # ids[1] came from no Airflow run
+
+    context.store.note_ingest(ids[1], RunRef("dag_a", "r3", "ingest"))
+    result = run_agent(
+        "periodic_digest", AgentInput(config={"since": "1d", "outbox": str(tmp_path)}), periodic
+    )
+    owner = context.store.catalog.digest(Path(result["paths"]["json"]).name.rsplit(".", 1)[0])
+    assert owner is not None and not owner["unattributed"]
+
+    digest = run_agent(
+        "digest",
+        AgentInput(config={"content_ids": ids}),
+        replace(context, run=RunRef("pdf_dag", "manual__1", "digest")),
+    )
+    made = context.store.catalog.digest(Path(digest["digest_path"]).name.rsplit(".", 1)[0])
+    assert made is not None and (made["kind"], made["dag_id"]) == ("digest", "pdf_dag")
+    cli = run_agent("digest", AgentInput(config={"content_ids": ids}), context)
+    made = context.store.catalog.digest(Path(cli["digest_path"]).name.rsplit(".", 1)[0])
+    assert made is not None and made["dag_id"] is None  # outside Airflow: every DAG
