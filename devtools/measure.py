@@ -25,7 +25,8 @@ except SystemExit as exc:
 seconds = time.monotonic() - started
 own = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")][0] / 1024
 kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-cpu = sum(u.ru_utime + u.ru_stime for u in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+usage = map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+cpu = sum(u.ru_utime + u.ru_stime for u in usage)
 figures = {"code": code, "seconds": seconds, "cpu_seconds": cpu, "own_mb": own, "kids_mb": kids}
 sys.stderr.write("\\n@@" + json.dumps(figures) + "\\n")
 """

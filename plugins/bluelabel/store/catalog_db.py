@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import threading
@@ -68,10 +69,22 @@ def _uri_of_json(data: dict[str, Any]) -> str:
     return f"postgresql://{auth}{data.get('host', '')}{port}/{data.get('schema', '')}"
 
 
+def store_schema(store_root: Any) -> str:
+    """The PostgreSQL schema of a store's catalog in a shared database: one per store (a run
+    may name another store than the configured one, e.g. on S3, and its documents must not be
+    found in the configured store's catalog), named after the store's location."""
+    return "bluelabel_" + hashlib.sha256(str(store_root).encode()).hexdigest()[:16]
+
+
 def catalog_url(store_root: Any, is_local: bool, conn_id: str) -> str:
-    """Where the catalog of a store is: the connection's database, or SQLite beside it."""
+    """Where the catalog of a store is: the store's own schema (:func:`store_schema`) of the
+    connection's database, or SQLite beside it."""
     if conn_id:
-        return connection_url(conn_id)
+        url = connection_url(conn_id)
+        if not url.startswith("postgresql"):
+            return url
+        schema = store_schema(store_root)
+        return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
     if not is_local:
         raise StoreError(
             f"the knowledge store {store_root} is not a local folder, so its catalog cannot be "
@@ -168,6 +181,18 @@ def _migration_lock(engine: Any, conn: Any) -> Iterator[None]:
         yield
 
 
+def _schema_of(url: Any) -> str | None:
+    """The schema a PostgreSQL URL's ``options=-csearch_path=...`` names, if any."""
+    options = str(url.query.get("options", "")) if url.get_backend_name() == "postgresql" else ""
+    prefix = "-csearch_path="
+    if not options.startswith(prefix):
+        return None
+    schema = options[len(prefix) :]
+    if not schema.replace("_", "").isalnum():
+        raise StoreError(f"catalog schema {schema!r}: letters, digits and _ only")
+    return schema
+
+
 def migrate(engine: Any) -> None:
     """Bring the schema to :data:`HEAD` with Alembic (nothing to do: one small query)."""
     try:
@@ -180,6 +205,9 @@ def migrate(engine: Any) -> None:
         from alembic.config import Config
 
         with engine.connect() as conn, _migration_lock(engine, conn):
+            schema = _schema_of(engine.url)
+            if schema:  # the store's own schema (search_path), made before its tables
+                conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
             conn.commit()
             config = Config()
             config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))

@@ -128,7 +128,9 @@ def test_the_catalog_records_who_made_a_digest_and_which_dags_it_covers(
     ids = []
     for n in range(2):
         result = ingest.run(
-            AgentInput(task_type="text", source=f"f{n}.txt", content={"text": SAMPLE_PARAGRAPHS[n]}),
+            AgentInput(
+                task_type="text", source=f"f{n}.txt", content={"text": SAMPLE_PARAGRAPHS[n]}
+            ),
             context,
         )
         ids.append(result.content_id)

@@ -40,8 +40,12 @@ def empty_pg_catalog() -> str:
 
     url = pg_url()
     with Catalog(url).writing() as conn:  # migrated; emptied for this test
-        conn.execute(text("TRUNCATE bluelabel_documents, bluelabel_tags, bluelabel_provenance, "
-            "bluelabel_digests"))
+        conn.execute(
+            text(
+                "TRUNCATE bluelabel_documents, bluelabel_tags, bluelabel_provenance, "
+                "bluelabel_digests"
+            )
+        )
     return url
 
 

@@ -12,7 +12,7 @@ import pytest
 from bluelabel.config import reset_settings
 from bluelabel.errors import StoreError
 from bluelabel.store import DocumentRecord, KnowledgeStore
-from bluelabel.store.catalog_db import HEAD, catalog_url, connection_url
+from bluelabel.store.catalog_db import HEAD, catalog_url, connection_url, store_schema
 from bluelabel.store.search import search
 
 TEXT = "Twenty ingests of one file race to store it; the catalog keeps one row. " * 20
@@ -105,6 +105,14 @@ def test_catalog_conn_id_names_the_database(
         store.put(_record(), TEXT)
         assert store.catalog.dialect == "postgresql" and store.catalog.count() == 1
         assert not (tmp_path / "store" / "catalog.sqlite3").exists()
+        # another store (a run may name one, e.g. on S3) has its own schema of that database:
+        # the configured store's documents are not found in it (they have no text there)
+        other = KnowledgeStore(tmp_path / "other")
+        assert other.catalog.count() == 0 and other.query() == []
+        other.put(_record(), TEXT)
+        assert other.catalog.count() == 1 and store.catalog.count() == 1
+        assert store_schema(tmp_path / "store") in store.catalog.url
+        assert store_schema(tmp_path / "other") in other.catalog.url
     finally:
         monkeypatch.delenv("AIRFLOW__BLUELABEL__CATALOG_CONN_ID")
         reset_settings()
