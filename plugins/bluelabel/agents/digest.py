@@ -230,7 +230,8 @@ def _ids_from(results: Iterable[Mapping[str, Any]], *, new_only: bool = False) -
 
 
 def _failed_from(results: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """What upstream steps could not read (a mailbox run's ``failed`` messages)."""
+    """What upstream steps could not read and said so in their result (a mailbox run's
+    ``failed`` messages); their failed tries come in ``AgentContext.upstream_failed``."""
     return [
         {str(k): str(v) for k, v in entry.items()}
         for result in results
@@ -252,7 +253,11 @@ class DigestAgent:
         sections, warnings = parse_sections(opts.sections)
         store = context.store
         records = self._select(request, opts, context)
-        failed = _failed_from(context.upstream) if opts.content_ids is None else []
+        failed = (
+            [*_failed_from(context.upstream), *map(dict, context.upstream_failed)]
+            if opts.content_ids is None
+            else []
+        )
         if not records and opts.skip_if_empty and not failed:
             raise NothingToDigest("no new documents to digest")
         summaries = summarize_records(records, store, opts)
@@ -282,6 +287,7 @@ class DigestAgent:
             summarizer=summaries.summarizer,
             warnings=warnings,
             paths=paths,
+            failed=failed,
         )
 
     def _select(

@@ -112,10 +112,17 @@ def gist_table_rows(items: Sequence[DigestItem]) -> list[str]:
     return rows
 
 
+def failure_line(entry: Mapping[str, Any]) -> str:
+    """One thing a run could not read: its source (a file, a URL) and why, on one line."""
+    reason = " ".join(str(entry.get("reason", "")).split())
+    source = " ".join(str(entry.get("source") or "").split())
+    return f"{source}: {reason}" if source else reason
+
+
 def failed_section(failed: Sequence[Mapping[str, Any]]) -> Section:
-    """What upstream steps could not read (a mailbox's poison messages), one line each."""
-    lines = tuple(" ".join(str(entry.get("reason", "")).split()) for entry in failed)
-    return Section("Could not be read", (Bullets(lines),), 2)
+    """What upstream steps could not read (files that failed or were quarantined, a mailbox's
+    poison messages), one line each."""
+    return Section("Could not be read", (Bullets(tuple(map(failure_line, failed))),), 2)
 
 
 def digest_page(
