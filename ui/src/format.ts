@@ -7,6 +7,9 @@ const oneDecimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1, 
 export const count = (value: number | null | undefined): string =>
   value === null || value === undefined ? "–" : integer.format(value);
 
+/** "1 document", "2 documents": a count with its noun ("s" added unless ``many`` is given). */
+export const plural = (value: number, one: string, many = `${one}s`): string => `${count(value)} ${value === 1 ? one : many}`;
+
 /** A duration in milliseconds, in the unit a person reads it in. */
 export const duration = (ms: number | null | undefined): string => {
   if (ms === null || ms === undefined) return "–";

@@ -20,6 +20,17 @@ document.fonts.ready.then(() => requestAnimationFrame(() => requestAnimationFram
 """
 
 
+#: The colour an element's text is drawn in, as [r, g, b] (the theme gives oklch()).
+RGB_OF_TEXT = """
+const canvas = document.createElement("canvas");
+canvas.width = canvas.height = 1;
+const paint = canvas.getContext("2d");
+paint.fillStyle = getComputedStyle(arguments[0]).color;
+paint.fillRect(0, 0, 1, 1);
+return Array.from(paint.getImageData(0, 0, 1, 1).data.slice(0, 3));
+"""
+
+
 def shot(browser: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     browser.set_script_timeout(10)
@@ -152,8 +163,50 @@ def test_run_tabs_digest_metrics_progress(
     click_text(browser, "Progress", "a")
     progress = wait_for(browser, "[data-testid=progress-table]", "count_pages")
     assert "40 / 40 pages" in progress.text and "done" in progress.text
-    wait_for(browser, "[data-testid=progress-live]", "Live")
+    badge = wait_for(browser, "[data-testid=progress-live]", "success")  # finished: not "Live"
+    assert "Live" not in badge.text
     shot(browser, "run-progress")
+
+
+def test_failures_in_plain_sight_on_the_digest_and_progress_tabs(
+    browser: Any, api_server: tuple[str, str], batch_runs: dict[str, Any]
+) -> None:
+    """A batch with a failed and a quarantined file: the Digest tab lists both with their
+    reasons; the Progress tab shows the failed task red with its reason, mapped tasks by their
+    file, and the batch's count; a run in which every file failed says what failed."""
+    from selenium.webdriver.common.by import By
+
+    base, _ = api_server
+    log_in(browser, base)
+    browser.get(run_url(base, batch_runs["mixed"]))
+    click_text(browser, "Digest", "a")
+    frame = wait_for(browser, "[data-testid=digest-frame]")
+    browser.switch_to.frame(frame)
+    body = browser.find_element(By.TAG_NAME, "body").text
+    browser.switch_to.default_content()
+    assert "Could not be read" in body and "1 document, 2 could not be read" in body
+    assert "broken.pdf: " in body and "slides.pptx: unsupported file type" in body
+    shot(browser, "run-digest-failures")
+
+    click_text(browser, "Progress", "a")
+    failed = wait_for(browser, "[data-testid=progress-table] tr[data-state=failed]")
+    assert "ingest · broken.pdf" in failed.text and "failed" in failed.text
+    reason = failed.find_element(By.CSS_SELECTOR, "[data-testid=failure-reason]")
+    assert reason.text and "see its log" not in reason.text
+    red, green, _ = browser.execute_script(RGB_OF_TEXT, reason)
+    assert red > 150 and green < 100, (red, green)  # drawn red
+    assert "1 / 1" not in failed.text or "done" not in failed.text
+    batch = wait_for(browser, "[data-testid=batch-progress]", "2 of 2 documents done")
+    assert "1 failed" in batch.text
+    wait_for(browser, "[data-testid=progress-table]", "ingest · field-note.txt")
+    shot(browser, "run-progress-failures")
+
+    browser.get(run_url(base, batch_runs["all_failed"]))
+    click_text(browser, "Progress", "a")
+    failed = wait_for(browser, "[data-testid=progress-table] tr[data-state=failed]", "only.pdf")
+    assert "No task of this run" not in browser.find_element(By.TAG_NAME, "body").text
+    wait_for(browser, "[data-testid=progress-live]", "failed")
+    shot(browser, "run-progress-all-failed")
 
 
 def test_task_instance_tabs_and_the_open_digest_link(
