@@ -272,6 +272,7 @@ class DigestAgent:
             "generated_at": generated_at,
             "sections": sections,
             "failed": failed,
+            "run": run_of(context),
         }
         rendered: dict[str, str] = {f: render_digest(items, f, **kwargs) for f in FORMATS}  # type: ignore[arg-type]
         text = rendered[opts.format]
@@ -346,6 +347,16 @@ class DigestAgent:
             gist=gist_of(title, data),
             metadata={k: v for k, v in meta.items() if k in ("author", "language", "created_at")},
         )
+
+
+def run_of(context: AgentContext) -> dict[str, str] | None:
+    """The task that makes the digest (kept in its JSON), ``None`` outside Airflow."""
+    ref = context.run
+    return (
+        None
+        if ref is None
+        else {"dag_id": ref.dag_id, "run_id": ref.run_id, "task_id": ref.task_id}
+    )
 
 
 def _time(value: str | None, name: str) -> datetime | None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from bluelabel.agents.digest import summarize_records
+from bluelabel.agents.digest import run_of, summarize_records
 from bluelabel.agents.inputs import AgentContext, AgentInput
 from bluelabel.agents.results import PeriodicDigestResult
 from bluelabel.agents.step_options import OUTBOX_FORMATS as OUTBOX_FORMATS
@@ -208,6 +208,7 @@ class PeriodicDigestAgent:
                 items,
                 title=opts.title,
                 generated_at=generated,
+                **({"run": run_of(context)} if context.run else {}),
                 period=period,
                 document_count=len(records),
                 overview=overview,

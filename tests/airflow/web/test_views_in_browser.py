@@ -82,7 +82,7 @@ def test_knowledge_store_search_document_and_digests(
 
     search = browser.find_element(By.CSS_SELECTOR, "[data-testid=search]")
     search.send_keys("glacier moraine")
-    wait_for(browser, "[data-testid=result-count]", "of 1 documents")
+    wait_for(browser, "[data-testid=result-count]", "1 document")
     rows = browser.find_elements(By.CSS_SELECTOR, "[data-testid=documents-table] tbody tr")
     assert len(rows) == 1 and "Glacier survey" in rows[0].text
     marked = {m.text.lower() for m in rows[0].find_elements(By.CSS_SELECTOR, "mark")}
@@ -102,8 +102,21 @@ def test_knowledge_store_search_document_and_digests(
     shot(browser, "knowledge-store-document")
 
     click_text(browser, "Digests", "button")
-    digests = wait_for(browser, "[data-testid=digests-table]", ".html")
-    digests.find_element(By.PARTIAL_LINK_TEXT, ".html").click()
+    digests = wait_for(browser, "[data-testid=digests-table]", "progress_view_test")
+    shot(browser, "knowledge-store-digests")
+    row = next(
+        r
+        for r in digests.find_elements(By.CSS_SELECTOR, "tbody tr")
+        if f"progress_view_test / {progress_run.run_id}" in r.text
+    )
+    assert "Bluelabel digest" in row.text and "Workflow digest" in row.text  # not a file name
+    assert not any(f".{suffix}" in row.text for suffix in ("html", "md", "json"))
+    cells = row.find_elements(By.CSS_SELECTOR, "td")
+    assert cells[1].text[:4].isdigit() and cells[3].text.startswith("1")  # date, documents
+    downloads = row.find_elements(By.CSS_SELECTOR, "a[download]")
+    assert [a.get_attribute("data-format") for a in downloads] == ["md", "html", "json"]
+    assert all("download=true" in a.get_attribute("href") for a in downloads)
+    row.find_element(By.LINK_TEXT, "Bluelabel digest").click()
     frame = wait_for(browser, "[data-testid=digest-frame]")
     browser.switch_to.frame(frame)
     assert "Bluelabel digest" in browser.find_element(By.TAG_NAME, "h1").text
@@ -151,6 +164,13 @@ def test_run_tabs_digest_metrics_progress(
     browser.switch_to.frame(frame)
     assert "Progress views show pages done" in browser.find_element(By.TAG_NAME, "body").text
     browser.switch_to.default_content()
+    links = wait_for(browser, "[data-testid=digest-downloads]", "Markdown")
+    hrefs = {
+        a.get_attribute("data-format"): a.get_attribute("href")
+        for a in links.find_elements(By.CSS_SELECTOR, "a[download]")
+    }
+    assert sorted(hrefs) == ["html", "json", "md"]
+    assert all(h.split("?")[0].endswith("/digest") and f"format={f}" in h for f, h in hrefs.items())
     shot(browser, "run-digest")
 
     click_text(browser, "Metrics", "a")

@@ -3,10 +3,11 @@ import { useEffect, useState } from "react";
 import { Link as RouterLink, useNavigate, useSearchParams } from "react-router-dom";
 
 import { apiUrl, getJson } from "../api";
-import { bytes, contentType, count, dateTime, metadataLabel, metadataValue } from "../format";
+import { bytes, contentType, count, dateTime, metadataLabel, metadataValue, plural } from "../format";
 import { Empty, Loading, Problem, Section } from "../parts";
 import { useFetch } from "../useFetch";
 import { DigestFrame } from "./DigestFrame";
+import { Downloads } from "./RunDigest";
 
 const ROOT = "/plugin/knowledge-store";
 const PAGE_SIZE = 25;
@@ -37,7 +38,22 @@ type DocumentDetail = DocumentItem & {
   ingests: Ingest[];
   text_preview: string;
 };
-type DigestFile = { folder: string; name: string; format: string; bytes: number | null };
+type DigestFile = {
+  folder: string;
+  name: string;
+  format: string;
+  bytes: number | null;
+  files: Record<string, string>;
+  title: string | null;
+  generated_at: string | null;
+  dag_id: string | null;
+  run_id: string | null;
+  task_id: string | null;
+  documents: number | null;
+  failed: number;
+};
+/** The API's download ``format`` -> the file format it names. */
+const FILE_FORMAT: Record<string, string> = { md: "markdown", html: "html", json: "json" };
 
 /** The nav view: documents (search, filters, pages), one document, the digests. */
 export const KnowledgeStore = ({ rest }: { rest: string }) => {
@@ -219,7 +235,7 @@ const DocumentSearch = () => {
           </Table.Root>
           <HStack mt={3} justify="space-between">
             <Text fontSize="sm" color="fg.muted" data-testid="result-count">
-              {count(first)}–{count(last)} of {count(data.total)} documents
+              {data.total === 1 && first === 1 ? "1 document" : `${count(first)}–${count(last)} of ${plural(data.total, "document")}`}
             </Text>
             <HStack>
               <Button size="xs" variant="outline" disabled={page === 0} onClick={() => update({ page: String(page - 1) })}>
@@ -315,6 +331,9 @@ const DocumentPage = ({ contentId }: { contentId: string }) => {
   );
 };
 
+const digestFileUrl = (folder: string, name: string, download = false) =>
+  apiUrl(`digests/${folder}/${encodeURIComponent(name)}`, { download: download ? "true" : undefined });
+
 const DigestList = () => {
   const url = apiUrl("digests");
   const digests = useFetch(url, (signal) => getJson<DigestFile[]>(url, signal));
@@ -325,20 +344,43 @@ const DigestList = () => {
     <Table.Root size="sm" data-testid="digests-table">
       <Table.Header>
         <Table.Row>
-          {["Digest", "Where", "Format", "Size"].map((h) => <Table.ColumnHeader key={h}>{h}</Table.ColumnHeader>)}
+          {["Digest", "Generated", "Run", "Documents", "Download"].map((h) => <Table.ColumnHeader key={h}>{h}</Table.ColumnHeader>)}
         </Table.Row>
       </Table.Header>
       <Table.Body>
         {digests.data.map((d) => (
-          <Table.Row key={`${d.folder}/${d.name}`}>
+          <Table.Row key={`${d.folder}/${d.name}`} data-digest={d.name}>
             <Table.Cell>
-              <Link asChild colorPalette="brand">
-                <RouterLink to={`${ROOT}/digests/${d.folder}/${encodeURIComponent(d.name)}`}>{d.name}</RouterLink>
+              <Link asChild colorPalette="brand" fontWeight="medium">
+                <RouterLink to={`${ROOT}/digests/${d.folder}/${encodeURIComponent(d.name)}`}>{d.title ?? d.name}</RouterLink>
               </Link>
+              <Text fontSize="xs" color="fg.muted">
+                {d.folder === "outbox" ? "Periodic digest (outbox)" : "Workflow digest (store)"}
+              </Text>
             </Table.Cell>
-            <Table.Cell>{d.folder === "outbox" ? "Outbox (periodic digests)" : "Store (workflow digests)"}</Table.Cell>
-            <Table.Cell>{d.format}</Table.Cell>
-            <Table.Cell>{bytes(d.bytes)}</Table.Cell>
+            <Table.Cell whiteSpace="nowrap">{dateTime(d.generated_at)}</Table.Cell>
+            <Table.Cell>
+              {d.dag_id && d.run_id ? (
+                <Link asChild colorPalette="brand" fontSize="sm">
+                  <RouterLink to={`/dags/${encodeURIComponent(d.dag_id)}/runs/${encodeURIComponent(d.run_id)}`}>
+                    {d.dag_id} / {d.run_id}
+                  </RouterLink>
+                </Link>
+              ) : (
+                <Text color="fg.muted" fontSize="sm">outside Airflow</Text>
+              )}
+            </Table.Cell>
+            <Table.Cell whiteSpace="nowrap">
+              {d.documents === null ? "–" : count(d.documents)}
+              {d.failed > 0 && (
+                <Text as="span" color="fg.error">{` · ${count(d.failed)} could not be read`}</Text>
+              )}
+            </Table.Cell>
+            <Table.Cell>
+              <Downloads
+                href={(format) => (d.files[FILE_FORMAT[format] ?? ""] ? digestFileUrl(d.folder, d.files[FILE_FORMAT[format] ?? ""] ?? "", true) : null)}
+              />
+            </Table.Cell>
           </Table.Row>
         ))}
       </Table.Body>
@@ -351,7 +393,13 @@ const DigestPage = ({ folder, name }: { folder: string; name: string }) => (
     <Link asChild fontSize="sm" colorPalette="brand" mb={2}>
       <RouterLink to={`${ROOT}/digests`}>← All digests</RouterLink>
     </Link>
-    <Text fontWeight="semibold" mb={2}>{name}</Text>
-    <DigestFrame url={apiUrl(`digests/${folder}/${encodeURIComponent(name)}`)} title={name} missing="Digest not found" />
+    <HStack justify="space-between" mb={2} wrap="wrap">
+      <Text fontWeight="semibold">{name}</Text>
+      <Downloads
+        href={(format) => digestFileUrl(folder, name.replace(/\.(md|html|json)$/u, `.${format}`), true)}
+        testId="digest-downloads"
+      />
+    </HStack>
+    <DigestFrame url={digestFileUrl(folder, name)} title={name} missing="Digest not found" />
   </Box>
 );
