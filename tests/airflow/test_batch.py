@@ -160,6 +160,7 @@ def test_a_relative_inbox_in_the_form_resolves_against_the_folder_the_form_names
     assert get_settings().trigger_root == inbox.resolve()
     help_text = dags["batch_ingestion"].params.get_param("inbox").description
     assert f"Relative paths resolve against {inbox.resolve()}." in help_text
+    assert "[bluelabel] inbox. Files must lie under" in help_text  # one sentence after another
     folder = inbox / "relative-batch"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()

@@ -72,6 +72,7 @@ def test_knowledge_store_search_document_and_digests(
     browser: Any, api_server: tuple[str, str], documents: dict[str, str], progress_run: Any
 ) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
 
     base, _ = api_server
     log_in(browser, base)
@@ -89,6 +90,15 @@ def test_knowledge_store_search_document_and_digests(
     assert {"glacier", "moraine"} <= marked
     shot(browser, "knowledge-store-search")
 
+    # date filters are typed and shown as ISO days, whatever the browser's locale
+    since = browser.find_element(By.CSS_SELECTOR, "[aria-label='Ingested from']")
+    assert since.get_attribute("placeholder") == "YYYY-MM-DD"
+    since.send_keys("2999-01-01")
+    wait_for(browser, "[data-testid=empty]", "No document matches")
+    assert "from=2999-01-01" in browser.current_url
+    since.send_keys(Keys.BACKSPACE * 10)
+    rows = wait_for(browser, "[data-testid=documents-table]", "Glacier survey")
+    rows = browser.find_elements(By.CSS_SELECTOR, "[data-testid=documents-table] tbody tr")
     rows[0].find_element(By.LINK_TEXT, "Glacier survey").click()
     page = wait_for(browser, "[data-testid=document-page]", "Summary")
     assert "glacier retreated" in page.find_element(By.CSS_SELECTOR, "[data-testid=summary]").text
@@ -98,6 +108,7 @@ def test_knowledge_store_search_document_and_digests(
     page = wait_for(browser, "[data-testid=document-page]", "Ada Writer")
     metadata = page.find_element(By.CSS_SELECTOR, "[data-testid=metadata]").text
     assert "Author" in metadata and "Pages" in metadata and "page_count" not in metadata
+    assert "PDF backend" in metadata and "Pdf backend" not in metadata
     assert page.find_elements(By.CSS_SELECTOR, "[data-testid=key-points] li")
     shot(browser, "knowledge-store-document")
 

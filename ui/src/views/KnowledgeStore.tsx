@@ -3,7 +3,7 @@ import { useEffect, useState } from "react";
 import { Link as RouterLink, useNavigate, useSearchParams } from "react-router-dom";
 
 import { apiUrl, getJson } from "../api";
-import { bytes, contentType, count, dateTime, metadataLabel, metadataValue, plural } from "../format";
+import { bytes, contentType, count, dateTime, isoDay, metadataLabel, metadataValue, plural } from "../format";
 import { Empty, Loading, Problem, Section } from "../parts";
 import { useFetch } from "../useFetch";
 import { DigestFrame } from "./DigestFrame";
@@ -109,6 +109,33 @@ const useDebounced = (value: string, ms: number): string => {
   return settled;
 };
 
+/** A day filter typed as YYYY-MM-DD (the ISO form every date here is shown in, whatever the
+ * browser's locale would make of a date picker); applied once it is a whole day, or empty. */
+const DayInput = ({ label, value, onChange }: { label: string; value: string; onChange: (day: string) => void }) => {
+  const [text, setText] = useState(value);
+  useEffect(() => setText(value), [value]);
+  const valid = text === "" || isoDay(text) !== null;
+  return (
+    <Input
+      aria-label={label}
+      aria-invalid={!valid}
+      data-testid={label}
+      inputMode="numeric"
+      maxLength={10}
+      onChange={(e) => {
+        const typed = e.currentTarget.value;
+        setText(typed);
+        if (typed.trim() === "") onChange("");
+        else if (isoDay(typed)) onChange(isoDay(typed) ?? "");
+      }}
+      placeholder="YYYY-MM-DD"
+      size="sm"
+      value={text}
+      width="130px"
+    />
+  );
+};
+
 const DocumentSearch = () => {
   const [params, setParams] = useSearchParams();
   const [words, setWords] = useState(params.get("q") ?? "");
@@ -190,9 +217,9 @@ const DocumentSearch = () => {
           onKeyDown={(e) => e.key === "Enter" && update({ source: e.currentTarget.value })} />
         <HStack gap={1}>
           <Text fontSize="sm" color="fg.muted">From</Text>
-          <Input aria-label="Ingested from" type="date" size="sm" width="150px" value={filter("from")} onChange={(e) => update({ from: e.currentTarget.value })} />
+          <DayInput label="Ingested from" value={filter("from")} onChange={(day) => update({ from: day })} />
           <Text fontSize="sm" color="fg.muted">to</Text>
-          <Input aria-label="Ingested until" type="date" size="sm" width="150px" value={filter("to")} onChange={(e) => update({ to: e.currentTarget.value })} />
+          <DayInput label="Ingested until" value={filter("to")} onChange={(day) => update({ to: day })} />
         </HStack>
       </Flex>
       {documents.error && <Problem error={documents.error} title="Search failed" />}
