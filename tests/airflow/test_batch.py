@@ -184,6 +184,7 @@ def test_periodic_digest_publishes_markdown_html_and_xcom(
     (folder / "report.pdf").write_bytes(
         build_pdf(sample_pages(3), metadata={"Title": "Quarterly Pipeline Review"})
     )
+    (folder / "torn.pdf").write_bytes(b"%PDF-1.7\ntorn off\n")
     run_dag(dags["batch_ingestion"], {"inbox": str(folder), "settle_seconds": 0})
     outbox = inbox / "periodic-e2e-outbox"  # a run's outbox lies under the allowed roots
     shutil.rmtree(outbox, ignore_errors=True)
@@ -206,3 +207,7 @@ def test_periodic_digest_publishes_markdown_html_and_xcom(
     assert batch["runs"] >= 1 and 0 < batch["success_rate"] <= 1 and batch["avg_run_seconds"] > 0
     assert "| batch_ingestion |" in md and "<td>batch_ingestion</td>" in page
     assert json.dumps(result)  # the XCom is plain JSON
+    # what the period's runs could not read, from the failed try's ledger record
+    torn = [f for f in result["failed"] if f["source"].endswith("periodic-e2e/torn.pdf")]
+    assert len(torn) == 1 and torn[0]["reason"] and torn[0]["dag_id"] == "batch_ingestion"
+    assert "## Could not be read" in md and "periodic-e2e/torn.pdf: " in md.replace("\\", "")

@@ -23,7 +23,7 @@ from bluelabel import airflow_ports
 from bluelabel.agents import AgentContext, AgentInput, get_agent
 from bluelabel.agents.inputs import no_progress
 from bluelabel.agents.registry import agent_options, canonical_name
-from bluelabel.agents.results import AgentResult, as_result
+from bluelabel.agents.results import AgentResult, WorkCounts, as_result
 from bluelabel.config import Settings, get_settings
 from bluelabel.errors import BluelabelError, IngestError, NothingToDigest, OutputContractError
 from bluelabel.locations import check_location
@@ -203,6 +203,7 @@ class AgentOperator(BaseOperator):
         publisher = publisher_for(context)
         source = str(context.get("bluelabel_item") or "")
         failure: BaseException | None = None
+        agent_context: AgentContext | None = None
         try:
             request = self._request(context)
             source = request.source
@@ -231,6 +232,12 @@ class AgentOperator(BaseOperator):
                 publisher.close()  # the final value, whatever the outcome
             if failure is not None:  # once the publisher's thread is done with the comms
                 report_failure(context, source or self.task_id, failure)
+                # the ledger of the store the step used: one the location policy allowed
+                if agent_context is not None:
+                    store: str | None = agent_context.store.location
+                else:
+                    store = None if self.store else str(settings.store)
+                self._measure_failure(context, started, source, failure, store)
         finished = time.perf_counter()
         measurement = StepMeasurement(
             agent=self.agent,
@@ -254,6 +261,31 @@ class AgentOperator(BaseOperator):
         if self.do_xcom_push:  # what the links read is what XCom holds: nothing, without it
             remember(context["ti"], returned)
         return returned
+
+    def _measure_failure(
+        self,
+        context: Context,
+        started: float,
+        source: str,
+        failure: BaseException,
+        store: str | None,
+    ) -> None:
+        """A failed try is measured too, with what it worked on and why it failed: its record
+        reaches the run ledger of ``store``, where the periodic digest finds the period's
+        failures."""
+        hand_over(
+            context["ti"],
+            StepMeasurement(
+                agent=self.agent,
+                input_load_ms=(time.perf_counter() - started) * 1000,
+                agent_init_ms=0.0,
+                agent_run_ms=0.0,
+                counts=WorkCounts(),
+                store=store,
+                source=source or self.task_id,
+                reason=failure_entry(source, failure)["reason"],
+            ),
+        )
 
     def _after(self, result: AgentResult, data: dict[str, Any], context: Context) -> None:
         """Say in the task log where the result a person reads is."""
