@@ -204,14 +204,17 @@ class AgentOperator(BaseOperator):
         source = str(context.get("bluelabel_item") or "")
         failure: BaseException | None = None
         agent_context: AgentContext | None = None
+        marks = [started]  # start, input loaded, agent initialised: as far as the try got
         try:
             request = self._request(context)
             source = request.source
             request = resolve_secrets(request, agent_options(self.agent), settings)
             agent_context = self._context(context, settings, publisher or no_progress)
             loaded = time.perf_counter()
+            marks.append(loaded)
             agent = get_agent(self.agent)
             initialised = time.perf_counter()
+            marks.append(initialised)
             result = as_result(agent.run(request, agent_context))
         except NothingToDigest as exc:
             raise AirflowSkipException(str(exc)) from None
@@ -237,7 +240,7 @@ class AgentOperator(BaseOperator):
                     store: str | None = agent_context.store.location
                 else:
                     store = None if self.store else str(settings.store)
-                self._measure_failure(context, started, source, failure, store)
+                self._measure_failure(context, marks, source, failure, store)
         finished = time.perf_counter()
         measurement = StepMeasurement(
             agent=self.agent,
@@ -265,21 +268,24 @@ class AgentOperator(BaseOperator):
     def _measure_failure(
         self,
         context: Context,
-        started: float,
+        marks: list[float],
         source: str,
         failure: BaseException,
         store: str | None,
     ) -> None:
         """A failed try is measured too, with what it worked on and why it failed: its record
         reaches the run ledger of ``store``, where the periodic digest finds the period's
-        failures."""
+        failures. ``marks``: when the try started, loaded its input, initialised the agent."""
+        ends = [*marks[1:], time.perf_counter()]
+        spans = [end - start for start, end in zip(marks, ends, strict=True)]
+        spans += [0.0] * (3 - len(spans))  # the steps it did not reach
         hand_over(
             context["ti"],
             StepMeasurement(
                 agent=self.agent,
-                input_load_ms=(time.perf_counter() - started) * 1000,
-                agent_init_ms=0.0,
-                agent_run_ms=0.0,
+                input_load_ms=spans[0] * 1000,
+                agent_init_ms=spans[1] * 1000,
+                agent_run_ms=spans[2] * 1000,
                 counts=WorkCounts(),
                 store=store,
                 source=source or self.task_id,
