@@ -9,7 +9,6 @@ ones (timeouts, HTTP 5xx, resets) are retried as the task's ``retries`` say.
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -25,9 +24,10 @@ from bluelabel.agents.inputs import no_progress
 from bluelabel.agents.registry import agent_options, canonical_name
 from bluelabel.agents.results import AgentResult, WorkCounts, as_result
 from bluelabel.config import Settings, get_settings
-from bluelabel.errors import BluelabelError, IngestError, NothingToDigest, OutputContractError
+from bluelabel.errors import BluelabelError, NothingToDigest, OutputContractError
 from bluelabel.locations import check_location
 from bluelabel.metrics.handoff import StepMeasurement, hand_over
+from bluelabel.operators.failures import failure_entry, report_failure, upstream_failures
 from bluelabel.operators.links import DigestLink, SourceDocumentLink, remember
 from bluelabel.operators.progress import publisher_for
 from bluelabel.operators.secrets import resolve_secrets
@@ -135,7 +135,9 @@ class AgentOperator(BaseOperator):
         if self.input_from:
             pulled = context["ti"].xcom_pull(task_ids=self.input_from)
             upstream = [r for r in (pulled if isinstance(pulled, list) else [pulled]) if r]
-            failed = self._upstream_failures(context)
+            has_dag = self.has_dag()  # type: ignore[no-untyped-call]
+            before = sorted(self.get_flat_relative_ids(upstream=True)) if has_dag else []
+            failed = upstream_failures(context["ti"], before or list(self.input_from))
         workflow_root = Path(self.root) if self.root else None
         # Paths typed into a trigger form (the input, or a location option templated from the
         # params) resolve against the trigger root, which the form names; paths written in a
@@ -166,34 +168,6 @@ class AgentOperator(BaseOperator):
                 ti.try_number,
             ),
         )
-
-    def _upstream_failures(self, context: Context) -> list[dict[str, str]]:
-        """What every step before this one could not read, in task order: the failures its
-        tries reported (:func:`report_failure`; every instance of a mapped step), and the files
-        an inbox listing quarantined before any ingest saw them."""
-        has_dag = self.has_dag()  # type: ignore[no-untyped-call]
-        before = sorted(self.get_flat_relative_ids(upstream=True)) if has_dag else []
-        ids = before or list(self.input_from)
-        ti = context["ti"]
-        failed: list[dict[str, str]] = []
-        for details in ti.xcom_pull(task_ids=ids, key="details") or []:
-            if not isinstance(details, Mapping):
-                continue
-            inbox = str(details.get("inbox") or "")
-            for entry in details.get("quarantined") or ():
-                if isinstance(entry, Mapping) and entry.get("reason"):
-                    name = str(entry.get("file") or "")
-                    failed.append(
-                        {
-                            "source": f"{inbox}/{name}" if inbox else name,
-                            "reason": str(entry["reason"]),
-                            "stage": "listing",
-                        }
-                    )
-        for entry in ti.xcom_pull(task_ids=ids, key=FAILURE_KEY) or []:
-            if isinstance(entry, Mapping) and entry.get("reason"):
-                failed.append({str(k): str(v) for k, v in entry.items()})
-        return failed
 
     # ------------------------------------------------------------------ run
     def execute(self, context: Context) -> Any:
@@ -314,32 +288,6 @@ class AgentOperator(BaseOperator):
         context["ti"].xcom_push(key="details", value=_small(details))
         self.log.info("%d item(s) to map over; details: %s", len(items), details)
         return items
-
-
-#: The XCom key under which a failed try says what it could not read, and why.
-FAILURE_KEY = "failure"
-
-
-def failure_entry(source: str, exc: BaseException) -> dict[str, str]:
-    """``{"source", "reason"}`` of a failed try: the reason in one line, without the source
-    an ingest error repeats at its start."""
-    reason = exc.reason if isinstance(exc, IngestError) else str(exc)
-    return {"source": source, "reason": " ".join(reason.split())[:1000] or type(exc).__name__}
-
-
-def report_failure(context: Context, source: str, exc: BaseException) -> None:
-    """Leave the failure in XCom (``failure``), where a digest downstream finds it; a try that
-    cannot say so still fails with its own error."""
-    ti = context["ti"]
-    entry = {
-        **failure_entry(source, exc),
-        "task_id": str(ti.task_id),
-        "map_index": str(-1 if ti.map_index is None else ti.map_index),
-    }
-    try:
-        ti.xcom_push(key=FAILURE_KEY, value=entry)
-    except Exception:  # the original error matters more than this note of it
-        logging.getLogger(__name__).exception("could not record the failure of %s", ti.task_id)
 
 
 def _small(result: dict[str, Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel
 
-from bluelabel.operators.agent import FAILURE_KEY
+from bluelabel.operators.failures import FAILURE_KEY
 from bluelabel.web.deps import DagAccessEntity, SessionDep, requires_access_dag
 
 router = APIRouter()
