@@ -223,7 +223,8 @@ def test_failures_in_plain_sight_on_the_digest_and_progress_tabs(
     failed = wait_for(browser, "[data-testid=progress-table] tr[data-state=failed]")
     assert "ingest · broken.pdf" in failed.text and "failed" in failed.text
     reason = failed.find_element(By.CSS_SELECTOR, "[data-testid=failure-reason]")
-    assert reason.text and "see its log" not in reason.text
+    reason_text = reason.text
+    assert reason_text and "see its log" not in reason_text
     red, green, _ = browser.execute_script(RGB_OF_TEXT, reason)
     assert red > 150 and green < 100, (red, green)  # drawn red
     assert "1 / 1" not in failed.text or "done" not in failed.text
@@ -231,6 +232,12 @@ def test_failures_in_plain_sight_on_the_digest_and_progress_tabs(
     assert "1 failed" in batch.text
     wait_for(browser, "[data-testid=progress-table]", "ingest · field-note.txt")
     shot(browser, "run-progress-failures")
+
+    click_text(browser, "Metrics", "a")
+    steps = wait_for(browser, "[data-testid=steps-table]", "ingest · broken.pdf")
+    assert "ingest · field-note.txt" in steps.text and "[0]" not in steps.text
+    assert steps.find_element(By.CSS_SELECTOR, "[data-testid=failure-reason]").text == reason_text
+    shot(browser, "run-metrics-failures")
 
     browser.get(run_url(base, batch_runs["all_failed"]))
     click_text(browser, "Progress", "a")

@@ -20,7 +20,7 @@ export type ProgressEvent = {
 };
 
 /** A task instance of the run as Airflow has it (``/api/runs/{dag}/{run}/tasks``). */
-type TaskState = {
+export type TaskState = {
   task_id: string;
   map_index: number;
   label: string | null;
@@ -28,8 +28,8 @@ type TaskState = {
   try_number: number;
   reason: string | null;
 };
-type MappedCount = { task_id: string; total: number; done: number; failed: number };
-type RunTasks = { state: string; finished: boolean; tasks: TaskState[]; mapped: MappedCount[] };
+export type MappedCount = { task_id: string; total: number; done: number; failed: number };
+export type RunTasks = { state: string; finished: boolean; tasks: TaskState[]; mapped: MappedCount[] };
 
 const UNITS: Record<string, string> = { extract: "pages", pages: "pages", documents: "documents", batch: "documents", urls: "URLs" };
 const FAILED = new Set(["failed", "up_for_retry"]);
