@@ -60,6 +60,12 @@ def _schedule(workflow: Workflow) -> Any:
     return [Asset(uri) for uri in value] if isinstance(value, list) else value
 
 
+def _sentence(text: str) -> str:
+    """``text`` ending as a sentence does, so that another can follow it."""
+    text = text.rstrip()
+    return text if not text or text[-1] in ".!?" else f"{text}."
+
+
 def _where_files_may_be(settings: Settings) -> str:
     roots = ", ".join(str(r) for r in settings.location_roots)
     if not roots:
@@ -107,9 +113,9 @@ def _params(workflow: Workflow, settings: Settings) -> dict[str, Param]:
             options = dict(spec)
             default = options.pop("default", None)
             if name in _PATH_PARAMS:
-                options["description"] = str(options.get("description", "")) + _where_files_may_be(
-                    settings
-                )
+                options["description"] = _sentence(
+                    str(options.get("description", ""))
+                ) + _where_files_may_be(settings)
             if name in secrets:
                 options["description"] = (
                     str(options.get("description", ""))

@@ -56,6 +56,24 @@ def xcom(dag_run: object, task_id: str, key: str = "return_value") -> object:
         return None if row is None else XComModel.deserialize_value(row)
 
 
+def xcoms(dag_run: object, task_id: str, key: str = "return_value") -> list[Any]:
+    """Every XCom ``key`` of ``task_id`` in a finished run (each instance of a mapped task)."""
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        rows = session.scalars(
+            XComModel.get_many(
+                run_id=dag_run.run_id,  # type: ignore[attr-defined]
+                dag_ids=dag_run.dag_id,  # type: ignore[attr-defined]
+                task_ids=task_id,
+                key=key,
+                map_indexes=None,
+            )
+        ).all()
+        return [XComModel.deserialize_value(row) for row in rows]
+
+
 def task_state_value(dag_run: object, task_id: str, key: str, map_index: int = -1) -> Any:
     """A value a task kept in Airflow's task state store, read from the metadata DB."""
     from airflow.models.task_state_store import TaskStateStoreModel

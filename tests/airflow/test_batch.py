@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from devtools.samples import build_pdf, fill_inbox, sample_pages
-from tests.airflow.conftest import task_states, xcom
+from tests.airflow.conftest import task_states, xcom, xcoms
 from tests.conftest import REPO, run_dag
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
@@ -94,6 +94,19 @@ def test_batch_workflow_maps_dedups_quarantines_and_emits_the_asset(
     digest = xcom(run, "batch_digest")
     assert digest["summary_count"] == 7  # 6 documents + the page the .url file named
     assert "Batch document 0" in digest["digest"] and "Batch inbox page" in digest["digest"]
+    # every file that failed (its mapped task) or was quarantined when listed, with its reason
+    failed = {Path(f["source"]).name: f["reason"] for f in digest["failed"]}
+    assert sorted(failed) == sorted(expected)
+    assert "only http and https URLs are allowed" in failed["bad.url"]
+    assert "unsupported file type '.pptx'" in failed["slides.pptx"]
+    assert all(failed[name] and str(folder) not in failed[name] for name in broken)
+    text = digest["digest"]
+    assert "## Could not be read" in text
+    assert f"7 documents, {len(expected)} could not be read" in text
+    for name in expected:
+        assert f"{folder}/{name}: " in text.replace("\\", "")
+    page = Path(digest["paths"]["html"]).read_text()
+    assert "Could not be read" in page and "slides.pptx" in page
     assert asset_events("bluelabel://knowledge-store/") == events_before + 1
 
     # Second run: nothing new -> nothing mapped, digest skipped, no asset event.
@@ -109,6 +122,24 @@ def test_batch_workflow_maps_dedups_quarantines_and_emits_the_asset(
     assert [d["file"] for d in scan["duplicates"]] == good[:3]
     assert xcom(third, "scan_inbox") == []
     assert asset_events("bluelabel://knowledge-store/") == events_before + 1
+
+
+def test_a_batch_in_which_every_file_failed_fails_the_run(dags, inbox: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = inbox / "batch-all-failed"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    (folder / "one.pdf").write_bytes(b"%PDF-1.7\nnot really a PDF\n")
+    (folder / "two.pdf").write_bytes(b"plain text in a PDF's clothes\n")
+
+    run = run_dag(dags["batch_ingestion"], {"inbox": str(folder), "settle_seconds": 0})
+
+    assert str(run.state) == "failed"
+    assert mapped_states(run, "ingest") == {"one.pdf": "failed", "two.pdf": "failed"}
+    assert task_states(run)["batch_digest"] == "upstream_failed"
+    # each failed try left its reason where the digest and the Progress tab read it
+    reasons = xcoms(run, "ingest", key="failure")
+    assert sorted(Path(r["source"]).name for r in reasons) == ["one.pdf", "two.pdf"]
+    assert all(r["reason"] and r["task_id"] == "ingest" for r in reasons)
 
 
 def test_batch_workflow_fails_naming_a_missing_inbox(dags, inbox: Path) -> None:  # type: ignore[no-untyped-def]
@@ -129,6 +160,7 @@ def test_a_relative_inbox_in_the_form_resolves_against_the_folder_the_form_names
     assert get_settings().trigger_root == inbox.resolve()
     help_text = dags["batch_ingestion"].params.get_param("inbox").description
     assert f"Relative paths resolve against {inbox.resolve()}." in help_text
+    assert "[bluelabel] inbox. Files must lie under" in help_text  # one sentence after another
     folder = inbox / "relative-batch"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
@@ -152,6 +184,7 @@ def test_periodic_digest_publishes_markdown_html_and_xcom(
     (folder / "report.pdf").write_bytes(
         build_pdf(sample_pages(3), metadata={"Title": "Quarterly Pipeline Review"})
     )
+    (folder / "torn.pdf").write_bytes(b"%PDF-1.7\ntorn off\n")
     run_dag(dags["batch_ingestion"], {"inbox": str(folder), "settle_seconds": 0})
     outbox = inbox / "periodic-e2e-outbox"  # a run's outbox lies under the allowed roots
     shutil.rmtree(outbox, ignore_errors=True)
@@ -174,3 +207,7 @@ def test_periodic_digest_publishes_markdown_html_and_xcom(
     assert batch["runs"] >= 1 and 0 < batch["success_rate"] <= 1 and batch["avg_run_seconds"] > 0
     assert "| batch_ingestion |" in md and "<td>batch_ingestion</td>" in page
     assert json.dumps(result)  # the XCom is plain JSON
+    # what the period's runs could not read, from the failed try's ledger record
+    torn = [f for f in result["failed"] if f["source"].endswith("periodic-e2e/torn.pdf")]
+    assert len(torn) == 1 and torn[0]["reason"] and torn[0]["dag_id"] == "batch_ingestion"
+    assert "## Could not be read" in md and "periodic-e2e/torn.pdf: " in md.replace("\\", "")

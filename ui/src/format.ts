@@ -7,6 +7,9 @@ const oneDecimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1, 
 export const count = (value: number | null | undefined): string =>
   value === null || value === undefined ? "–" : integer.format(value);
 
+/** "1 document", "2 documents": a count with its noun ("s" added unless ``many`` is given). */
+export const plural = (value: number, one: string, many = `${one}s`): string => `${count(value)} ${value === 1 ? one : many}`;
+
 /** A duration in milliseconds, in the unit a person reads it in. */
 export const duration = (ms: number | null | undefined): string => {
   if (ms === null || ms === undefined) return "–";
@@ -74,9 +77,24 @@ const LABELS: Record<string, string> = {
 // PDF dates: D:20240131120000+01'00'
 const pdfDate = /^D:(\d{4})(\d{2})(\d{2})(\d{2})?(\d{2})?(\d{2})?/u;
 
+/** Words of a key that are written in capitals: "pdf_backend" -> "PDF backend". */
+const ACRONYMS = new Set(["pdf", "url", "ocr", "html", "http", "id", "imap", "docx", "uid", "dpi"]);
+
 /** A metadata key as a label: known ones by name, others "some_key" -> "Some key". */
 export const metadataLabel = (key: string): string =>
-  LABELS[key] ?? key.replaceAll(/[_-]+/gu, " ").replace(/^\w/u, (c) => c.toUpperCase());
+  LABELS[key] ??
+  key
+    .split(/[_-]+/u)
+    .filter(Boolean)
+    .map((word) => (ACRONYMS.has(word.toLowerCase()) ? word.toUpperCase() : word))
+    .join(" ")
+    .replace(/^\w/u, (c) => c.toUpperCase());
+
+/** A day as typed into a filter: "2026-12-07" (ISO, as every date here is shown), else null. */
+export const isoDay = (value: string): string | null => {
+  const day = value.trim();
+  return /^\d{4}-\d{2}-\d{2}$/u.test(day) && dayjs(day).isValid() ? day : null;
+};
 
 export const metadataValue = (key: string, value: unknown): string => {
   if (value === null || value === undefined || value === "") return "–";

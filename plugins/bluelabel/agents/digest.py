@@ -261,7 +261,8 @@ def _ids_from(results: Iterable[Mapping[str, Any]], *, new_only: bool = False) -
 
 
 def _failed_from(results: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """What upstream steps could not read (a mailbox run's ``failed`` messages)."""
+    """What upstream steps could not read and said so in their result (a mailbox run's
+    ``failed`` messages); their failed tries come in ``AgentContext.upstream_failed``."""
     return [
         {str(k): str(v) for k, v in entry.items()}
         for result in results
@@ -283,7 +284,11 @@ class DigestAgent:
         sections, warnings = parse_sections(opts.sections)
         store = context.store
         records = self._select(request, opts, context)
-        failed = _failed_from(context.upstream) if opts.content_ids is None else []
+        failed = (
+            [*_failed_from(context.upstream), *map(dict, context.upstream_failed)]
+            if opts.content_ids is None
+            else []
+        )
         if not records and opts.skip_if_empty and not failed:
             raise NothingToDigest("no new documents to digest")
         summaries = summarize_records(records, store, opts)
@@ -298,6 +303,7 @@ class DigestAgent:
             "generated_at": generated_at,
             "sections": sections,
             "failed": failed,
+            "run": run_of(context),
         }
         rendered: dict[str, str] = {f: render_digest(items, f, **kwargs) for f in FORMATS}  # type: ignore[arg-type]
         text = rendered[opts.format]
@@ -314,6 +320,7 @@ class DigestAgent:
             summarizer=summaries.summarizer,
             warnings=warnings,
             paths=paths,
+            failed=failed,
         )
 
     def _select(
@@ -372,6 +379,16 @@ class DigestAgent:
             gist=gist_of(title, data),
             metadata={k: v for k, v in meta.items() if k in ("author", "language", "created_at")},
         )
+
+
+def run_of(context: AgentContext) -> dict[str, str] | None:
+    """The task that makes the digest (kept in its JSON), ``None`` outside Airflow."""
+    ref = context.run
+    return (
+        None
+        if ref is None
+        else {"dag_id": ref.dag_id, "run_id": ref.run_id, "task_id": ref.task_id}
+    )
 
 
 def _time(value: str | None, name: str) -> datetime | None:

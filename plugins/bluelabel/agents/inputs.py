@@ -121,6 +121,8 @@ class AgentContext:
     files' owner). ``base_dir``: relative file paths resolve against it.
     ``upstream``: results of the steps this one takes its input from (fan-in order); with
     ``from_upstream`` set, an empty ``upstream`` means those steps produced nothing.
+    ``upstream_failed``: what the steps before this one could not read (a failed mapped
+    ingest, a file quarantined when the inbox was listed), ``{"source", "reason"}`` each.
     """
 
     store: KnowledgeStore
@@ -131,6 +133,7 @@ class AgentContext:
     upstream: Sequence[Mapping[str, Any]] = ()
     #: the step takes its input from upstream steps (even if they produced nothing)
     from_upstream: bool = False
+    upstream_failed: Sequence[Mapping[str, str]] = ()
     log: TaskLog = field(default_factory=lambda: logging.getLogger("bluelabel"))
     progress: ProgressSink = no_progress
     run: RunRef | None = None

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
-from bluelabel.agents.digest import record_owner, summarize_records
+from bluelabel.agents.digest import record_owner, run_of, summarize_records
 from bluelabel.agents.inputs import AgentContext, AgentInput
 from bluelabel.agents.results import PeriodicDigestResult
 from bluelabel.agents.step_options import OUTBOX_FORMATS as OUTBOX_FORMATS
@@ -23,6 +23,7 @@ from bluelabel.locations import check_location
 from bluelabel.render.digest import (
     DigestItem,
     digest_json,
+    failed_section,
     gist_table_rows,
     item_sections,
     parse_sections,
@@ -81,6 +82,30 @@ def workflow_table(ledger: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return table
 
 
+#: Agents whose failed tries a periodic digest lists (what could not be read).
+READING_AGENTS = ("ingestion_agent", "email_agent")
+
+
+def failures_in(ledger: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
+    """What the period's runs could not read: each task instance whose last try in the ledger
+    failed, with what it worked on and why (oldest first)."""
+    last: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    for entry in sorted(ledger, key=lambda e: str(e.get("finished_at", ""))):
+        if entry.get("agent") in READING_AGENTS:
+            key = tuple(str(entry.get(k, "")) for k in ("dag_id", "run_id", "task_id", "map_index"))
+            last[key] = entry  # type: ignore[index]
+    return [
+        {
+            "source": str(e.get("source") or f"{e.get('dag_id')} / {e.get('task_id')}"),
+            "reason": str(e.get("reason") or e.get("error") or "failed (see the task's log)"),
+            "dag_id": str(e.get("dag_id", "")),
+            "run_id": str(e.get("run_id", "")),
+        }
+        for e in last.values()
+        if e.get("outcome") == "failed"
+    ]
+
+
 def _overview(records: Sequence[DocumentRecord], ok: int, total: int) -> dict[str, Any]:
     return {
         "documents": len(records),
@@ -106,6 +131,7 @@ def digest_page(
     workflows: list[dict[str, Any]],
     items: list[DigestItem],
     sections: Sequence[str],
+    failed: Sequence[dict[str, str]] = (),
 ) -> Page:
     o = overview
     rate = o["ingest_success_rate"]
@@ -153,6 +179,8 @@ def digest_page(
     if items:
         blocks.append(Section("At a glance", (Bullets(tuple(gist_table_rows(items))),)))
     blocks.append(Section(f"Documents ({shown})", tuple(item_sections(items, sections, level=3))))
+    if failed:
+        blocks.append(failed_section(failed))
     return Page(
         title=title,
         subtitle=f"Period {human_time(period['since'])} to {human_time(period['until'])}; "
@@ -198,7 +226,10 @@ class PeriodicDigestAgent:
             "since": since.isoformat(timespec="seconds"),
             "until": until.isoformat(timespec="seconds"),
         }
-        page = digest_page(opts.title, generated, period, overview, workflows, items, sections)
+        failed = failures_in(ledger)
+        page = digest_page(
+            opts.title, generated, period, overview, workflows, items, sections, failed
+        )
         stem = f"digest-{since:%Y%m%d}-{until:%Y%m%dT%H%M%S}"
         markdown = render_markdown(page)
         rendered = {
@@ -208,10 +239,12 @@ class PeriodicDigestAgent:
                 items,
                 title=opts.title,
                 generated_at=generated,
+                **({"run": run_of(context)} if context.run else {}),
                 period=period,
                 document_count=len(records),
                 overview=overview,
                 workflows=workflows,
+                **({"failed": failed} if failed else {}),
             ),
         }
         paths = {}
@@ -243,4 +276,5 @@ class PeriodicDigestAgent:
             document_count=len(records),
             overview=overview,
             workflows=workflows,
+            failed=failed,
         )

@@ -214,6 +214,8 @@ class DigestResult(AgentResult):
     warnings: list[str] = field(default_factory=list)
     #: format (markdown, html, json) -> the file it was published as
     paths: dict[str, str] = field(default_factory=dict)
+    #: what the run could not read, listed in the digest: ``{"source", "reason"}`` each
+    failed: list[dict[str, str]] = field(default_factory=list)
 
     def counts(self) -> WorkCounts:
         return WorkCounts(documents=self.summary_count)

@@ -69,7 +69,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
             bad += 1
         elif not args.quiet:
             assert workflow is not None
-            print(f"ok: {path} ({workflow.dag_id}, {len(workflow.steps)} steps)", file=sys.stderr)
+            steps = len(workflow.steps)
+            print(
+                f"ok: {path} ({workflow.dag_id}, {steps} step{'s' if steps != 1 else ''})",
+                file=sys.stderr,
+            )
     if bad:
         print(f"bluelabel: {bad} of {len(files)} workflow file(s) invalid", file=sys.stderr)
     return 1 if bad else 0

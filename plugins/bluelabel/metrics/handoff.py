@@ -23,6 +23,9 @@ class StepMeasurement:
     counts: WorkCounts
     #: the knowledge store the step used (where its run ledger entry goes)
     store: str | None = None
+    #: a failed try: what it worked on and why it failed (the periodic digest lists them)
+    source: str | None = None
+    reason: str | None = None
 
     def timings(self) -> dict[str, float]:
         """The step's breakdown in milliseconds (also the result's ``timings`` in XCom)."""
@@ -36,6 +39,8 @@ class StepMeasurement:
         """The record fields: agent, timings, then ``pages``/``bytes``/``documents`` when known."""
         data: dict[str, Any] = {"agent": self.agent, **self.timings()}
         data.update({k: v for k, v in asdict(self.counts).items() if v is not None})
+        if self.reason is not None:
+            data.update(source=self.source, reason=self.reason)
         return data
 
 

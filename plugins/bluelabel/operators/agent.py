@@ -22,11 +22,12 @@ from bluelabel import airflow_ports
 from bluelabel.agents import AgentContext, AgentInput, get_agent
 from bluelabel.agents.inputs import no_progress
 from bluelabel.agents.registry import agent_options, canonical_name
-from bluelabel.agents.results import AgentResult, as_result
+from bluelabel.agents.results import AgentResult, WorkCounts, as_result
 from bluelabel.config import Settings, get_settings
 from bluelabel.errors import BluelabelError, NothingToDigest, OutputContractError
 from bluelabel.locations import check_location
 from bluelabel.metrics.handoff import StepMeasurement, hand_over
+from bluelabel.operators.failures import failure_entry, report_failure, upstream_failures
 from bluelabel.operators.links import DigestLink, SourceDocumentLink, remember
 from bluelabel.operators.progress import publisher_for
 from bluelabel.operators.secrets import resolve_secrets
@@ -130,9 +131,13 @@ class AgentOperator(BaseOperator):
 
     def _context(self, context: Context, settings: Settings, progress: Any) -> AgentContext:
         upstream: list[Mapping[str, Any]] = []
+        failed: list[dict[str, str]] = []
         if self.input_from:
             pulled = context["ti"].xcom_pull(task_ids=self.input_from)
             upstream = [r for r in (pulled if isinstance(pulled, list) else [pulled]) if r]
+            has_dag = self.has_dag()  # type: ignore[no-untyped-call]
+            before = sorted(self.get_flat_relative_ids(upstream=True)) if has_dag else []
+            failed = upstream_failures(context["ti"], before or list(self.input_from))
         workflow_root = Path(self.root) if self.root else None
         # Paths typed into a trigger form (the input, or a location option templated from the
         # params) resolve against the trigger root, which the form names; paths written in a
@@ -152,6 +157,7 @@ class AgentOperator(BaseOperator):
             allow_private_urls=settings.allow_private_urls,
             upstream=upstream,
             from_upstream=bool(self.input_from),
+            upstream_failed=failed,
             log=self.log,
             progress=progress,
             run=RunRef(
@@ -169,26 +175,46 @@ class AgentOperator(BaseOperator):
         started = time.perf_counter()
         settings = get_settings()
         publisher = publisher_for(context)
+        source = str(context.get("bluelabel_item") or "")
+        failure: BaseException | None = None
+        agent_context: AgentContext | None = None
+        marks = [started]  # start, input loaded, agent initialised: as far as the try got
         try:
-            request = resolve_secrets(self._request(context), agent_options(self.agent), settings)
+            request = self._request(context)
+            source = request.source
+            request = resolve_secrets(request, agent_options(self.agent), settings)
             agent_context = self._context(context, settings, publisher or no_progress)
             loaded = time.perf_counter()
+            marks.append(loaded)
             agent = get_agent(self.agent)
             initialised = time.perf_counter()
+            marks.append(initialised)
             result = as_result(agent.run(request, agent_context))
         except NothingToDigest as exc:
             raise AirflowSkipException(str(exc)) from None
         except BluelabelError as exc:
             # One line a person can act on; the traceback adds nothing for bad input.
             self.log.error("%s failed: %s", self.agent, exc)
+            failure = exc
             if exc.permanent:
                 raise AirflowFailException(
                     f"{exc} (not retried: the input itself is the problem)"
                 ) from None
             raise
+        except Exception as exc:  # a timeout, a bug: the digest still names what failed
+            failure = exc
+            raise
         finally:
             if publisher is not None:
                 publisher.close()  # the final value, whatever the outcome
+            if failure is not None:  # once the publisher's thread is done with the comms
+                report_failure(context, source or self.task_id, failure)
+                # the ledger of the store the step used: one the location policy allowed
+                if agent_context is not None:
+                    store: str | None = agent_context.store.location
+                else:
+                    store = None if self.store else str(settings.store)
+                self._measure_failure(context, marks, source, failure, store)
         finished = time.perf_counter()
         measurement = StepMeasurement(
             agent=self.agent,
@@ -212,6 +238,34 @@ class AgentOperator(BaseOperator):
         if self.do_xcom_push:  # what the links read is what XCom holds: nothing, without it
             remember(context["ti"], returned)
         return returned
+
+    def _measure_failure(
+        self,
+        context: Context,
+        marks: list[float],
+        source: str,
+        failure: BaseException,
+        store: str | None,
+    ) -> None:
+        """A failed try is measured too, with what it worked on and why it failed: its record
+        reaches the run ledger of ``store``, where the periodic digest finds the period's
+        failures. ``marks``: when the try started, loaded its input, initialised the agent."""
+        ends = [*marks[1:], time.perf_counter()]
+        spans = [end - start for start, end in zip(marks, ends, strict=True)]
+        spans += [0.0] * (3 - len(spans))  # the steps it did not reach
+        hand_over(
+            context["ti"],
+            StepMeasurement(
+                agent=self.agent,
+                input_load_ms=spans[0] * 1000,
+                agent_init_ms=spans[1] * 1000,
+                agent_run_ms=spans[2] * 1000,
+                counts=WorkCounts(),
+                store=store,
+                source=source or self.task_id,
+                reason=failure_entry(source, failure)["reason"],
+            ),
+        )
 
     def _after(self, result: AgentResult, data: dict[str, Any], context: Context) -> None:
         """Say in the task log where the result a person reads is."""

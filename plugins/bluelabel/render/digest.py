@@ -112,10 +112,17 @@ def gist_table_rows(items: Sequence[DigestItem]) -> list[str]:
     return rows
 
 
+def failure_line(entry: Mapping[str, Any]) -> str:
+    """One thing a run could not read: its source (a file, a URL) and why, on one line."""
+    reason = " ".join(str(entry.get("reason", "")).split())
+    source = " ".join(str(entry.get("source") or "").split())
+    return f"{source}: {reason}" if source else reason
+
+
 def failed_section(failed: Sequence[Mapping[str, Any]]) -> Section:
-    """What upstream steps could not read (a mailbox's poison messages), one line each."""
-    lines = tuple(" ".join(str(entry.get("reason", "")).split()) for entry in failed)
-    return Section("Could not be read", (Bullets(lines),), 2)
+    """What upstream steps could not read (files that failed or were quarantined, a mailbox's
+    poison messages), one line each."""
+    return Section("Could not be read", (Bullets(tuple(map(failure_line, failed))),), 2)
 
 
 def digest_page(
@@ -144,8 +151,9 @@ def digest_page(
 
 
 def digest_json(items: Sequence[DigestItem], *, title: str, generated_at: str, **extra: Any) -> str:
-    """The digest as JSON: title, generation time, ``extra`` fields (a periodic digest's period,
-    overview and workflows), the item count and every item's fields."""
+    """The digest as JSON: title, generation time, ``extra`` fields (the run that made it, a
+    periodic digest's period, overview and workflows), the item count and every item's fields
+    (last: a reader of the list needs only the head, :func:`digest_head`)."""
     return json.dumps(
         {
             "title": title,
@@ -167,12 +175,29 @@ def render_digest(
     generated_at: str,
     sections: Sequence[str] = DEFAULT_SECTIONS,
     failed: Sequence[Mapping[str, Any]] = (),
+    run: Mapping[str, str] | None = None,
 ) -> str:
-    """``failed``: what upstream steps could not read (``{"reason", ...}``), listed last."""
+    """``failed``: what upstream steps could not read (``{"reason", ...}``), listed last;
+    ``run``: the task that made the digest (``dag_id``, ``run_id``, ``task_id``), kept in the
+    JSON, where the Digests list reads it."""
     if fmt == "json":
-        extra = {"failed": [dict(f) for f in failed]} if failed else {}
+        extra: dict[str, Any] = {"run": dict(run)} if run else {}
+        if failed:
+            extra["failed"] = [dict(f) for f in failed]
         return digest_json(items, title=title, generated_at=generated_at, **extra)
     page = digest_page(
         items, title=title, generated_at=generated_at, sections=sections, failed=failed
     )
     return render_html(page) if fmt == "html" else render_markdown(page)
+
+
+def digest_head(text: str) -> dict[str, Any] | None:
+    """The fields before ``items`` of a JSON digest (:func:`digest_json`), from the beginning
+    of its text: what a list of digests shows without reading every summary. ``None`` when
+    ``text`` does not hold them."""
+    cut = text.find('\n  "items": ')
+    try:
+        head = json.loads(text[:cut].rstrip().rstrip(",") + "\n}" if cut > 0 else text)
+    except ValueError:
+        return None
+    return head if isinstance(head, dict) else None

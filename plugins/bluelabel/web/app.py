@@ -2,7 +2,8 @@
 
 Routes by concept: ``metrics_routes`` (aggregates, one run's steps, the report),
 ``documents_routes`` (knowledge-store search), ``digest_routes`` (digests as HTML),
-``progress_routes`` (Server-Sent Events). ``static/`` holds the UI bundle (``react_apps``).
+``progress_routes`` (Server-Sent Events), ``run_tasks_routes`` (a run's task states, why
+each failed). ``static/`` holds the UI bundle (``react_apps``).
 Every route depends on Airflow's authentication (``deps``): 401 without a token; a browser
 asking for a page is sent to Airflow's login instead. The OpenAPI document is served at
 ``/openapi.json`` behind the same authentication.
@@ -21,7 +22,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bluelabel import __version__, airflow_ports
 from bluelabel.timeparse import TimeParseError
-from bluelabel.web import digest_routes, documents_routes, metrics_routes, progress_routes
+from bluelabel.web import (
+    digest_routes,
+    documents_routes,
+    metrics_routes,
+    progress_routes,
+    run_tasks_routes,
+)
 from bluelabel.web.deps import WebsiteAccess
 from bluelabel.web.react_apps import STATIC_DIR, ui_path
 
@@ -36,7 +43,7 @@ app = FastAPI(
     redoc_url=None,
     openapi_url=None,  # served below, behind authentication
 )
-for _module in (metrics_routes, documents_routes, digest_routes, progress_routes):
+for _module in (metrics_routes, documents_routes, digest_routes, progress_routes, run_tasks_routes):
     app.include_router(_module.router)
 
 

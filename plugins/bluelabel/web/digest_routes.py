@@ -9,14 +9,11 @@ file it can read.
 
 from __future__ import annotations
 
-import html
 import json
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
@@ -25,6 +22,7 @@ from pydantic import BaseModel
 from bluelabel.config import get_settings
 from bluelabel.errors import StoreError
 from bluelabel.locations import is_allowed, parse_root
+from bluelabel.render.digest import FORMAT_SUFFIX, digest_head
 from bluelabel.store import KnowledgeStore, storage_path
 from bluelabel.web.deps import (
     CachedUserDep,
@@ -35,15 +33,11 @@ from bluelabel.web.deps import (
     reads_every_dag,
     requires_access_dag,
 )
+from bluelabel.web.digest_pages import DIGEST_HEADERS, DOWNLOADS, as_html, attachment
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
-#: Digest pages may style themselves and show inline images; nothing else (no scripts).
-DIGEST_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
-    "X-Content-Type-Options": "nosniff",
-}
 #: A digest file larger than this is not served (the renderer's files are far smaller).
 MAX_DIGEST_BYTES = 20 * 1024 * 1024
 _SUFFIX_FORMAT = {".html": "html", ".md": "markdown", ".json": "json"}
@@ -81,20 +75,6 @@ def _read(location: str) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def as_html(text: str, fmt: str, title: str) -> str:
-    """A digest file as a page: HTML as it is; markdown and JSON as preformatted text (until
-    every digest result carries its renderer's ``html_path``)."""
-    if fmt == "html":
-        return text
-    return (
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        "<style>body{font:15px/1.5 system-ui,sans-serif;margin:1.5rem;color:#1f2937}"
-        "pre{white-space:pre-wrap;word-wrap:break-word}"
-        "@media (prefers-color-scheme:dark){body{background:#111827;color:#e5e7eb}}</style>"
-        f"</head><body><pre>{html.escape(text)}</pre></body></html>"
-    )
-
-
 def _page(text: str, fmt: str, title: str) -> HTMLResponse:
     return HTMLResponse(as_html(text, fmt, title), headers=DIGEST_HEADERS)
 
@@ -109,14 +89,6 @@ class RunDigest(BaseModel):
     location: str
     files: dict[str, str] = {}
     """Format (``markdown``, ``html``, ``json``) -> its file: the downloads this digest offers."""
-
-
-#: ``format`` query values of the download, -> (file format, media type, suffix)
-DOWNLOADS = {
-    "md": ("markdown", "text/markdown; charset=utf-8", "md"),
-    "html": ("html", "text/html; charset=utf-8", "html"),
-    "json": ("json", "application/json", "json"),
-}
 
 
 def _files(value: dict[str, Any]) -> dict[str, str]:
@@ -262,19 +234,26 @@ def _servable(location: str, task_id: str) -> str:
     return location
 
 
-def attachment(filename: str) -> str:
-    """A ``Content-Disposition`` for ``filename``: an ASCII fallback with anything unsafe
-    replaced, and the exact name in RFC 5987 form."""
-    fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", filename).strip("._") or "digest"
-    return f"attachment; filename=\"{fallback[:150]}\"; filename*=UTF-8''{quote(filename[:150])}"
-
-
 class DigestFile(BaseModel):
+    """One digest of the store or the outbox: the file the list opens (HTML when there is one),
+    every format it was published in, and what its JSON says it is."""
+
     folder: str
     """``store`` (the store's ``digests/``) or ``outbox`` (the periodic digest's)."""
     name: str
     format: str
     bytes: int | None
+    files: dict[str, str] = {}
+    """Format (``markdown``, ``html``, ``json``) -> file name: the downloads it offers."""
+    title: str | None = None
+    generated_at: str | None = None
+    dag_id: str | None = None
+    run_id: str | None = None
+    task_id: str | None = None
+    documents: int | None = None
+    """How many documents it covers (a periodic digest: the period's, summarised or not)."""
+    failed: int = 0
+    """How many files or messages of its run could not be read."""
 
 
 #: At most this many digest files are listed (the newest, by name: names start with a time).
@@ -324,29 +303,76 @@ def may_read(info: DigestInfo | None, user: Any) -> bool:
     return info.dag_id in readable
 
 
-def _visible(user: Any, name: str) -> bool:
-    return may_read(digest_owner(Path(name).stem), user)
+def _visible(user: Any, stem: str) -> bool:
+    """Whether this user may read the digest whose files are named ``stem``.<suffix> (one
+    catalog lookup, and none for a user who may read every DAG)."""
+    return reads_every_dag(user) or may_read(digest_owner(stem), user)
 
 
 @router.get("/api/digests", dependencies=[WebsiteAccess])
 def list_digests(user: CachedUserDep) -> list[DigestFile]:
-    """The digest files of the store and the outbox this user may read, newest first."""
-    files: list[DigestFile] = []
+    """The digests of the store and the outbox this user may read, newest first: one entry per
+    digest (its files of every format together), with its title, time, run and counts."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
     for folder, root in _roots().items():
         try:
             entries: list[Any] = list(storage_path(root).iterdir())
         except (FileNotFoundError, NotADirectoryError):
             continue
         for entry in entries:
-            fmt = _SUFFIX_FORMAT.get(Path(entry.name).suffix)
+            stem, suffix = Path(entry.name).stem, Path(entry.name).suffix
+            fmt = _SUFFIX_FORMAT.get(suffix)
             if fmt is None or entry.name.startswith("."):
                 continue
-            if not _visible(user, entry.name):
-                continue
-            size = entry.stat().st_size if isinstance(entry, Path) else None
-            files.append(DigestFile(folder=folder, name=entry.name, format=fmt, bytes=size))
-    files.sort(key=lambda f: _sortable(f.name), reverse=True)
-    return files[:MAX_LISTED]
+            groups.setdefault((folder, stem), {})[fmt] = entry
+    ordered = sorted(groups.items(), key=lambda g: _sortable(g[0][1]), reverse=True)
+    # one permission lookup per digest (not per file), newest first, until the page is full
+    shown = []
+    for (folder, stem), files in ordered:
+        if len(shown) >= MAX_LISTED:
+            break
+        if _visible(user, stem):
+            shown.append(_described(folder, files))
+    return shown
+
+
+#: The JSON head (title, time, run, counts) is read from at most this much of the file.
+HEAD_BYTES = 64 * 1024
+
+
+def _described(folder: str, files: dict[str, Any]) -> DigestFile:
+    fmt = next(f for f in ("html", "markdown", "json") if f in files)
+    shown = files[fmt]
+    digest = DigestFile(
+        folder=folder,
+        name=shown.name,
+        format=fmt,
+        bytes=shown.stat().st_size if isinstance(shown, Path) else None,
+        files={f: entry.name for f, entry in files.items()},
+    )
+    head = None
+    if "json" in files:
+        try:
+            with files["json"].open("rb") as handle:
+                head = digest_head(handle.read(HEAD_BYTES).decode("utf-8", errors="replace"))
+        except OSError:
+            head = None
+    if head is None:
+        return digest
+    run: dict[str, Any] = head["run"] if isinstance(head.get("run"), dict) else {}
+    count = head.get("document_count", head.get("count"))
+    failed = head.get("failed")
+    return digest.model_copy(
+        update={
+            "title": str(head["title"]) if head.get("title") else None,
+            "generated_at": str(head["generated_at"]) if head.get("generated_at") else None,
+            "dag_id": run.get("dag_id"),
+            "run_id": run.get("run_id"),
+            "task_id": run.get("task_id"),
+            "documents": count if isinstance(count, int) else None,
+            "failed": len(failed) if isinstance(failed, list) else 0,
+        }
+    )
 
 
 def _sortable(name: str) -> str:
@@ -355,14 +381,37 @@ def _sortable(name: str) -> str:
 
 
 @router.get(
-    "/api/digests/{folder}/{name}", dependencies=[WebsiteAccess], response_class=HTMLResponse
+    "/api/digests/{folder}/{name}",
+    dependencies=[WebsiteAccess],
+    response_class=HTMLResponse,
+    responses={
+        200: {
+            "description": "The digest as a page; with ``download``, the file as an attachment.",
+            "content": {"text/html": {}, "text/markdown": {}, "application/json": {}},
+        },
+        404: {"description": "no such digest, or not one this user may read"},
+    },
 )
-def get_digest(user: CachedUserDep, folder: str, name: str) -> HTMLResponse:
-    """One digest file as an HTML page (404 for one this user may not read, as for none)."""
+def get_digest(
+    user: CachedUserDep,
+    folder: str,
+    name: str,
+    download: bool = Query(False, description="the file itself, as an attachment"),
+) -> Response:
+    """One digest file as an HTML page (markdown rendered), or with ``download`` the file as
+    it is (404 for one this user may not read, as for none)."""
     roots = _roots()
     fmt = _SUFFIX_FORMAT.get(Path(name).suffix)
     if folder not in roots or fmt is None or "/" in name or name.startswith("."):
         raise HTTPException(404, f"no digest {folder}/{name}")
-    if not _visible(user, name):
+    if not _visible(user, Path(name).stem):
         raise HTTPException(404, f"no digest {folder}/{name}")
-    return _page(_read(str(storage_path(roots[folder]) / name)), fmt, name)
+    text = _read(str(storage_path(roots[folder]) / name))
+    if not download:
+        return _page(text, fmt, name)
+    _, media_type, _ = DOWNLOADS[FORMAT_SUFFIX[fmt]]
+    return Response(
+        text.encode("utf-8"),
+        media_type=media_type,
+        headers={**DIGEST_HEADERS, "Content-Disposition": attachment(name)},
+    )

@@ -115,3 +115,32 @@ def progress_run(airflow_db: Path) -> Any:
     run = run_dag(progress_dag("progress_view_test"))
     assert str(run.state) == "success"
     return run
+
+
+@pytest.fixture(scope="session")
+def batch_runs(inbox: Path) -> dict[str, Any]:
+    """Two finished runs of the shipped batch workflow: ``mixed`` (a note ingested, a broken
+    PDF failed, a .pptx quarantined when listed) and ``all_failed`` (its one file failed)."""
+    import shutil
+
+    from bluelabel.factory import load_workflow_dag
+    from tests.conftest import REPO
+
+    dag = load_workflow_dag(REPO / "dags" / "workflows" / "batch_ingestion.yaml", use_cache=False)
+    runs = {}
+    for name, files in {
+        "mixed": {
+            "field-note.txt": b"Field note. The weir at the mill was cleared of reeds today.\n",
+            "broken.pdf": b"%PDF-1.7\nnot really a PDF\n",
+            "slides.pptx": b"PK\x03\x04",
+        },
+        "all_failed": {"only.pdf": b"plain text in a PDF's clothes\n"},
+    }.items():
+        folder = inbox / f"web-batch-{name}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        for file, data in files.items():
+            (folder / file).write_bytes(data)
+        runs[name] = run_dag(dag, {"inbox": str(folder), "settle_seconds": 0})
+    assert str(runs["mixed"].state) == "success" and str(runs["all_failed"].state) == "failed"
+    return runs

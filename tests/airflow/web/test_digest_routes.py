@@ -63,3 +63,38 @@ def test_the_digest_downloads_in_each_format(
     assert status == 422 and b"format" in body
     status, _, body = http_get(f"{url}?format=md&task_id=count_pages", token)
     assert status == 404 and b"count_pages" in body
+
+
+def test_the_digests_list_says_what_each_digest_is_and_offers_its_files(
+    api_server: tuple[str, str], progress_run: Any
+) -> None:
+    """One entry per digest (not per file) with its title, time, run and document count; each
+    file downloads as an attachment; a markdown digest is shown rendered, not as raw text."""
+    base, token = api_server
+    status, _, body = http_get(f"{base}/bluelabel/api/digests", token)
+    assert status == 200
+    listed = json.loads(body)
+    (digest,) = [d for d in listed if d["run_id"] == progress_run.run_id]
+    assert digest["title"] == "Bluelabel digest" and digest["generated_at"]
+    assert digest["dag_id"] == "progress_view_test" and digest["task_id"] == "digest"
+    assert digest["documents"] == 1 and digest["failed"] == 0
+    assert digest["format"] == "html" and digest["name"] == digest["files"]["html"]
+    assert sorted(digest["files"]) == ["html", "json", "markdown"]
+    names = [d["name"] for d in listed]
+    assert len(names) == len(set(names))  # one entry per digest, not one per file
+
+    page_url = f"{base}/bluelabel/api/digests/store/{digest['files']['markdown']}"
+    status, headers, page = http_get(page_url, token)
+    assert status == 200 and "content-disposition" not in headers
+    assert b"<h1>Bluelabel digest</h1>" in page and b"<pre>" not in page
+    for fmt, media_type in (
+        ("markdown", "text/markdown; charset=utf-8"),
+        ("html", "text/html; charset=utf-8"),
+        ("json", "application/json"),
+    ):
+        url = f"{base}/bluelabel/api/digests/store/{digest['files'][fmt]}?download=true"
+        status, headers, data = http_get(url, token)
+        assert status == 200 and headers["content-type"] == media_type
+        assert headers["content-disposition"].startswith("attachment; filename=")
+        assert digest["files"][fmt] in headers["content-disposition"]
+    assert json.loads(data)["run"]["run_id"] == progress_run.run_id

@@ -20,6 +20,17 @@ document.fonts.ready.then(() => requestAnimationFrame(() => requestAnimationFram
 """
 
 
+#: The colour an element's text is drawn in, as [r, g, b] (the theme gives oklch()).
+RGB_OF_TEXT = """
+const canvas = document.createElement("canvas");
+canvas.width = canvas.height = 1;
+const paint = canvas.getContext("2d");
+paint.fillStyle = getComputedStyle(arguments[0]).color;
+paint.fillRect(0, 0, 1, 1);
+return Array.from(paint.getImageData(0, 0, 1, 1).data.slice(0, 3));
+"""
+
+
 def shot(browser: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     browser.set_script_timeout(10)
@@ -61,6 +72,7 @@ def test_knowledge_store_search_document_and_digests(
     browser: Any, api_server: tuple[str, str], documents: dict[str, str], progress_run: Any
 ) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
 
     base, _ = api_server
     log_in(browser, base)
@@ -71,13 +83,22 @@ def test_knowledge_store_search_document_and_digests(
 
     search = browser.find_element(By.CSS_SELECTOR, "[data-testid=search]")
     search.send_keys("glacier moraine")
-    wait_for(browser, "[data-testid=result-count]", "of 1 documents")
+    wait_for(browser, "[data-testid=result-count]", "1 document")
     rows = browser.find_elements(By.CSS_SELECTOR, "[data-testid=documents-table] tbody tr")
     assert len(rows) == 1 and "Glacier survey" in rows[0].text
     marked = {m.text.lower() for m in rows[0].find_elements(By.CSS_SELECTOR, "mark")}
     assert {"glacier", "moraine"} <= marked
     shot(browser, "knowledge-store-search")
 
+    # date filters are typed and shown as ISO days, whatever the browser's locale
+    since = browser.find_element(By.CSS_SELECTOR, "[aria-label='Ingested from']")
+    assert since.get_attribute("placeholder") == "YYYY-MM-DD"
+    since.send_keys("2999-01-01")
+    wait_for(browser, "[data-testid=empty]", "No document matches")
+    assert "from=2999-01-01" in browser.current_url
+    since.send_keys(Keys.BACKSPACE * 10)
+    rows = wait_for(browser, "[data-testid=documents-table]", "Glacier survey")
+    rows = browser.find_elements(By.CSS_SELECTOR, "[data-testid=documents-table] tbody tr")
     rows[0].find_element(By.LINK_TEXT, "Glacier survey").click()
     page = wait_for(browser, "[data-testid=document-page]", "Summary")
     assert "glacier retreated" in page.find_element(By.CSS_SELECTOR, "[data-testid=summary]").text
@@ -87,12 +108,26 @@ def test_knowledge_store_search_document_and_digests(
     page = wait_for(browser, "[data-testid=document-page]", "Ada Writer")
     metadata = page.find_element(By.CSS_SELECTOR, "[data-testid=metadata]").text
     assert "Author" in metadata and "Pages" in metadata and "page_count" not in metadata
+    assert "PDF backend" in metadata and "Pdf backend" not in metadata
     assert page.find_elements(By.CSS_SELECTOR, "[data-testid=key-points] li")
     shot(browser, "knowledge-store-document")
 
     click_text(browser, "Digests", "button")
-    digests = wait_for(browser, "[data-testid=digests-table]", ".html")
-    digests.find_element(By.PARTIAL_LINK_TEXT, ".html").click()
+    digests = wait_for(browser, "[data-testid=digests-table]", "progress_view_test")
+    shot(browser, "knowledge-store-digests")
+    row = next(
+        r
+        for r in digests.find_elements(By.CSS_SELECTOR, "tbody tr")
+        if f"progress_view_test / {progress_run.run_id}" in r.text
+    )
+    assert "Bluelabel digest" in row.text and "Workflow digest" in row.text  # not a file name
+    assert not any(f".{suffix}" in row.text for suffix in ("html", "md", "json"))
+    cells = row.find_elements(By.CSS_SELECTOR, "td")
+    assert cells[1].text[:4].isdigit() and cells[3].text.startswith("1")  # date, documents
+    downloads = row.find_elements(By.CSS_SELECTOR, "a[download]")
+    assert [a.get_attribute("data-format") for a in downloads] == ["md", "html", "json"]
+    assert all("download=true" in a.get_attribute("href") for a in downloads)
+    row.find_element(By.LINK_TEXT, "Bluelabel digest").click()
     frame = wait_for(browser, "[data-testid=digest-frame]")
     browser.switch_to.frame(frame)
     assert "Bluelabel digest" in browser.find_element(By.TAG_NAME, "h1").text
@@ -140,6 +175,13 @@ def test_run_tabs_digest_metrics_progress(
     browser.switch_to.frame(frame)
     assert "Progress views show pages done" in browser.find_element(By.TAG_NAME, "body").text
     browser.switch_to.default_content()
+    links = wait_for(browser, "[data-testid=digest-downloads]", "Markdown")
+    hrefs = {
+        a.get_attribute("data-format"): a.get_attribute("href")
+        for a in links.find_elements(By.CSS_SELECTOR, "a[download]")
+    }
+    assert sorted(hrefs) == ["html", "json", "md"]
+    assert all(h.split("?")[0].endswith("/digest") and f"format={f}" in h for f, h in hrefs.items())
     shot(browser, "run-digest")
 
     click_text(browser, "Metrics", "a")
@@ -152,8 +194,57 @@ def test_run_tabs_digest_metrics_progress(
     click_text(browser, "Progress", "a")
     progress = wait_for(browser, "[data-testid=progress-table]", "count_pages")
     assert "40 / 40 pages" in progress.text and "done" in progress.text
-    wait_for(browser, "[data-testid=progress-live]", "Live")
+    badge = wait_for(browser, "[data-testid=progress-live]", "success")  # finished: not "Live"
+    assert "Live" not in badge.text
     shot(browser, "run-progress")
+
+
+def test_failures_in_plain_sight_on_the_digest_and_progress_tabs(
+    browser: Any, api_server: tuple[str, str], batch_runs: dict[str, Any]
+) -> None:
+    """A batch with a failed and a quarantined file: the Digest tab lists both with their
+    reasons; the Progress tab shows the failed task red with its reason, mapped tasks by their
+    file, and the batch's count; a run in which every file failed says what failed."""
+    from selenium.webdriver.common.by import By
+
+    base, _ = api_server
+    log_in(browser, base)
+    browser.get(run_url(base, batch_runs["mixed"]))
+    click_text(browser, "Digest", "a")
+    frame = wait_for(browser, "[data-testid=digest-frame]")
+    browser.switch_to.frame(frame)
+    body = browser.find_element(By.TAG_NAME, "body").text
+    browser.switch_to.default_content()
+    assert "Could not be read" in body and "1 document, 2 could not be read" in body
+    assert "broken.pdf: " in body and "slides.pptx: unsupported file type" in body
+    shot(browser, "run-digest-failures")
+
+    click_text(browser, "Progress", "a")
+    failed = wait_for(browser, "[data-testid=progress-table] tr[data-state=failed]")
+    assert "ingest · broken.pdf" in failed.text and "failed" in failed.text
+    reason = failed.find_element(By.CSS_SELECTOR, "[data-testid=failure-reason]")
+    reason_text = reason.text
+    assert reason_text and "see its log" not in reason_text
+    red, green, _ = browser.execute_script(RGB_OF_TEXT, reason)
+    assert red > 150 and green < 100, (red, green)  # drawn red
+    assert "1 / 1" not in failed.text or "done" not in failed.text
+    batch = wait_for(browser, "[data-testid=batch-progress]", "2 of 2 documents done")
+    assert "1 failed" in batch.text
+    wait_for(browser, "[data-testid=progress-table]", "ingest · field-note.txt")
+    shot(browser, "run-progress-failures")
+
+    click_text(browser, "Metrics", "a")
+    steps = wait_for(browser, "[data-testid=steps-table]", "ingest · broken.pdf")
+    assert "ingest · field-note.txt" in steps.text and "[0]" not in steps.text
+    assert steps.find_element(By.CSS_SELECTOR, "[data-testid=failure-reason]").text == reason_text
+    shot(browser, "run-metrics-failures")
+
+    browser.get(run_url(base, batch_runs["all_failed"]))
+    click_text(browser, "Progress", "a")
+    failed = wait_for(browser, "[data-testid=progress-table] tr[data-state=failed]", "only.pdf")
+    assert "No task of this run" not in browser.find_element(By.TAG_NAME, "body").text
+    wait_for(browser, "[data-testid=progress-live]", "failed")
+    shot(browser, "run-progress-all-failed")
 
 
 def test_task_instance_tabs_and_the_open_digest_link(

@@ -144,3 +144,33 @@ def test_messages_that_could_not_be_read_are_listed(context: AgentContext) -> No
     context.upstream = [{"content_ids": [], "failed": [{"uid": "3", "reason": reason}]}]
     only = digest(context, format="markdown", skip_if_empty=True)
     assert only["summary_count"] == 0 and "## Could not be read" in only["digest"]
+
+
+def test_files_that_failed_upstream_are_listed_with_their_reason(context: AgentContext) -> None:
+    """Failed tries of the steps before the digest (``upstream_failed``: a failed mapped ingest,
+    a file quarantined at listing) are listed by source and reason, also when nothing else
+    was read, and carried in the result."""
+    good = ingest_text(context, LONG_TEXT, "Good file")
+    failures = [
+        {"source": "/in/broken.pdf", "reason": "not a PDF (it starts with 'hello')"},
+        {
+            "source": "/in/slides.pptx",
+            "reason": "unsupported file type '.pptx'",
+            "stage": "listing",
+        },
+    ]
+    context.upstream = [good]
+    context.upstream_failed = failures
+    result = digest(context, format="markdown", skip_if_empty=True)
+    markdown = result["digest"]
+    assert "1 document, 2 could not be read" in markdown
+    section = markdown.split("## Could not be read", 1)[1]
+    assert "/in/broken.pdf: not a PDF" in section and "/in/slides.pptx: unsupported" in section
+    assert result["failed"] == failures
+    html = digest(context, format="html")["digest"]
+    assert "/in/broken.pdf: not a PDF" in html
+    assert json.loads(digest(context, format="json")["digest"])["failed"] == failures
+
+    context.upstream, context.from_upstream = [], True  # every file failed
+    only = digest(context, format="markdown", skip_if_empty=True)  # not skipped: 2 to report
+    assert only["summary_count"] == 0 and "2 could not be read" in only["digest"]

@@ -3,6 +3,7 @@ durations, titles and summaries, markdown and HTML in the outbox."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -165,3 +166,38 @@ def test_the_catalog_records_who_made_a_digest_and_which_dags_it_covers(
     cli = run_agent("digest", AgentInput(config={"content_ids": ids}), context)
     made = context.store.catalog.digest(Path(cli["digest_path"]).name.rsplit(".", 1)[0])
     assert made is not None and made["dag_id"] is None  # outside Airflow: every DAG
+
+
+def test_the_periods_failed_reads_are_listed_with_their_reason(
+    context: AgentContext, tmp_path: Path
+) -> None:
+    """Each task instance whose last try in the period failed is listed by what it read and
+    why (from its ledger record); one that failed and then succeeded is not."""
+    now = datetime.now(timezone.utc) - timedelta(seconds=30)
+    failed = record("batch_ingestion", "r1", "ingest", "failed", now, 400)
+    failed.update(map_index=3, source="/in/broken.pdf", reason="not a PDF <b>x</b>")
+    retried = record("batch_ingestion", "r1", "ingest", "failed", now, 100)
+    recovered = record("batch_ingestion", "r1", "ingest", "success", now, 900)
+    digest = record(
+        "batch_ingestion", "r1", "batch_digest", "failed", now, 50, agent="digest_agent"
+    )
+    for entry in (failed, retried, recovered, digest):
+        context.store.record_run(entry)
+    outbox = tmp_path / "outbox"
+
+    result = run_agent(
+        "periodic_digest", AgentInput(config={"since": "1d", "outbox": str(outbox)}), context
+    )
+
+    assert result["failed"] == [
+        {
+            "source": "/in/broken.pdf",
+            "reason": "not a PDF <b>x</b>",
+            "dag_id": "batch_ingestion",
+            "run_id": "r1",
+        }
+    ]
+    md = Path(result["paths"]["markdown"]).read_text()
+    assert "## Could not be read" in md and "/in/broken.pdf: not a PDF \\<b>x\\</b>" in md
+    assert "&lt;b&gt;" in Path(result["paths"]["html"]).read_text()
+    assert json.loads(Path(result["paths"]["json"]).read_text())["failed"] == result["failed"]

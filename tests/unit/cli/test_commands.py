@@ -37,6 +37,7 @@ def test_validate_ok_and_problems(tmp_path: Path) -> None:
     (tmp_path / "bad.yml").write_text(VALID.replace("agent: ingestion_agent", "agnet: x"))
     ok = run("validate", str(tmp_path / "good.yaml"))
     assert ok.returncode == 0 and ok.stdout == ""
+    assert ok.stderr.strip() == f"ok: {tmp_path / 'good.yaml'} (valid, 1 step)"  # not "1 steps"
     both = run("validate", "--quiet", str(tmp_path))  # a folder: every *.yaml / *.yml
     assert both.returncode == 1
     lines = both.stdout.splitlines()

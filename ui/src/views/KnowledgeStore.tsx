@@ -3,10 +3,11 @@ import { useEffect, useState } from "react";
 import { Link as RouterLink, useNavigate, useSearchParams } from "react-router-dom";
 
 import { apiUrl, getJson } from "../api";
-import { bytes, contentType, count, dateTime, metadataLabel, metadataValue } from "../format";
+import { bytes, contentType, count, dateTime, isoDay, metadataLabel, metadataValue, plural } from "../format";
 import { Empty, Loading, Problem, Section } from "../parts";
 import { useFetch } from "../useFetch";
 import { DigestFrame } from "./DigestFrame";
+import { Downloads } from "./RunDigest";
 
 const ROOT = "/plugin/knowledge-store";
 const PAGE_SIZE = 25;
@@ -37,7 +38,22 @@ type DocumentDetail = DocumentItem & {
   ingests: Ingest[];
   text_preview: string;
 };
-type DigestFile = { folder: string; name: string; format: string; bytes: number | null };
+type DigestFile = {
+  folder: string;
+  name: string;
+  format: string;
+  bytes: number | null;
+  files: Record<string, string>;
+  title: string | null;
+  generated_at: string | null;
+  dag_id: string | null;
+  run_id: string | null;
+  task_id: string | null;
+  documents: number | null;
+  failed: number;
+};
+/** The API's download ``format`` -> the file format it names. */
+const FILE_FORMAT: Record<string, string> = { md: "markdown", html: "html", json: "json" };
 
 /** The nav view: documents (search, filters, pages), one document, the digests. */
 export const KnowledgeStore = ({ rest }: { rest: string }) => {
@@ -91,6 +107,33 @@ const useDebounced = (value: string, ms: number): string => {
     return () => clearTimeout(timer);
   }, [value, ms]);
   return settled;
+};
+
+/** A day filter typed as YYYY-MM-DD (the ISO form every date here is shown in, whatever the
+ * browser's locale would make of a date picker); applied once it is a whole day, or empty. */
+const DayInput = ({ label, value, onChange }: { label: string; value: string; onChange: (day: string) => void }) => {
+  const [text, setText] = useState(value);
+  useEffect(() => setText(value), [value]);
+  const valid = text === "" || isoDay(text) !== null;
+  return (
+    <Input
+      aria-label={label}
+      aria-invalid={!valid}
+      data-testid={label}
+      inputMode="numeric"
+      maxLength={10}
+      onChange={(e) => {
+        const typed = e.currentTarget.value;
+        setText(typed);
+        if (typed.trim() === "") onChange("");
+        else if (isoDay(typed)) onChange(isoDay(typed) ?? "");
+      }}
+      placeholder="YYYY-MM-DD"
+      size="sm"
+      value={text}
+      width="130px"
+    />
+  );
 };
 
 const DocumentSearch = () => {
@@ -174,9 +217,9 @@ const DocumentSearch = () => {
           onKeyDown={(e) => e.key === "Enter" && update({ source: e.currentTarget.value })} />
         <HStack gap={1}>
           <Text fontSize="sm" color="fg.muted">From</Text>
-          <Input aria-label="Ingested from" type="date" size="sm" width="150px" value={filter("from")} onChange={(e) => update({ from: e.currentTarget.value })} />
+          <DayInput label="Ingested from" value={filter("from")} onChange={(day) => update({ from: day })} />
           <Text fontSize="sm" color="fg.muted">to</Text>
-          <Input aria-label="Ingested until" type="date" size="sm" width="150px" value={filter("to")} onChange={(e) => update({ to: e.currentTarget.value })} />
+          <DayInput label="Ingested until" value={filter("to")} onChange={(day) => update({ to: day })} />
         </HStack>
       </Flex>
       {documents.error && <Problem error={documents.error} title="Search failed" />}
@@ -219,7 +262,9 @@ const DocumentSearch = () => {
           </Table.Root>
           <HStack mt={3} justify="space-between">
             <Text fontSize="sm" color="fg.muted" data-testid="result-count">
-              {count(first)}–{count(last)} of {count(data.total)}{data.more ? "+" : ""} documents
+              {data.total === 1 && first === 1
+                ? "1 document"
+                : `${count(first)}–${count(last)} of ${data.more ? `${count(data.total)}+ documents` : plural(data.total, "document")}`}
             </Text>
             <HStack>
               <Button size="xs" variant="outline" disabled={page === 0} onClick={() => update({ page: String(page - 1) })}>
@@ -315,6 +360,9 @@ const DocumentPage = ({ contentId }: { contentId: string }) => {
   );
 };
 
+const digestFileUrl = (folder: string, name: string, download = false) =>
+  apiUrl(`digests/${folder}/${encodeURIComponent(name)}`, { download: download ? "true" : undefined });
+
 const DigestList = () => {
   const url = apiUrl("digests");
   const digests = useFetch(url, (signal) => getJson<DigestFile[]>(url, signal));
@@ -325,20 +373,43 @@ const DigestList = () => {
     <Table.Root size="sm" data-testid="digests-table">
       <Table.Header>
         <Table.Row>
-          {["Digest", "Where", "Format", "Size"].map((h) => <Table.ColumnHeader key={h}>{h}</Table.ColumnHeader>)}
+          {["Digest", "Generated", "Run", "Documents", "Download"].map((h) => <Table.ColumnHeader key={h}>{h}</Table.ColumnHeader>)}
         </Table.Row>
       </Table.Header>
       <Table.Body>
         {digests.data.map((d) => (
-          <Table.Row key={`${d.folder}/${d.name}`}>
+          <Table.Row key={`${d.folder}/${d.name}`} data-digest={d.name}>
             <Table.Cell>
-              <Link asChild colorPalette="brand">
-                <RouterLink to={`${ROOT}/digests/${d.folder}/${encodeURIComponent(d.name)}`}>{d.name}</RouterLink>
+              <Link asChild colorPalette="brand" fontWeight="medium">
+                <RouterLink to={`${ROOT}/digests/${d.folder}/${encodeURIComponent(d.name)}`}>{d.title ?? d.name}</RouterLink>
               </Link>
+              <Text fontSize="xs" color="fg.muted">
+                {d.folder === "outbox" ? "Periodic digest (outbox)" : "Workflow digest (store)"}
+              </Text>
             </Table.Cell>
-            <Table.Cell>{d.folder === "outbox" ? "Outbox (periodic digests)" : "Store (workflow digests)"}</Table.Cell>
-            <Table.Cell>{d.format}</Table.Cell>
-            <Table.Cell>{bytes(d.bytes)}</Table.Cell>
+            <Table.Cell whiteSpace="nowrap">{dateTime(d.generated_at)}</Table.Cell>
+            <Table.Cell>
+              {d.dag_id && d.run_id ? (
+                <Link asChild colorPalette="brand" fontSize="sm">
+                  <RouterLink to={`/dags/${encodeURIComponent(d.dag_id)}/runs/${encodeURIComponent(d.run_id)}`}>
+                    {d.dag_id} / {d.run_id}
+                  </RouterLink>
+                </Link>
+              ) : (
+                <Text color="fg.muted" fontSize="sm">outside Airflow</Text>
+              )}
+            </Table.Cell>
+            <Table.Cell whiteSpace="nowrap">
+              {d.documents === null ? "–" : count(d.documents)}
+              {d.failed > 0 && (
+                <Text as="span" color="fg.error">{` · ${count(d.failed)} could not be read`}</Text>
+              )}
+            </Table.Cell>
+            <Table.Cell>
+              <Downloads
+                href={(format) => (d.files[FILE_FORMAT[format] ?? ""] ? digestFileUrl(d.folder, d.files[FILE_FORMAT[format] ?? ""] ?? "", true) : null)}
+              />
+            </Table.Cell>
           </Table.Row>
         ))}
       </Table.Body>
@@ -351,7 +422,13 @@ const DigestPage = ({ folder, name }: { folder: string; name: string }) => (
     <Link asChild fontSize="sm" colorPalette="brand" mb={2}>
       <RouterLink to={`${ROOT}/digests`}>← All digests</RouterLink>
     </Link>
-    <Text fontWeight="semibold" mb={2}>{name}</Text>
-    <DigestFrame url={apiUrl(`digests/${folder}/${encodeURIComponent(name)}`)} title={name} missing="Digest not found" />
+    <HStack justify="space-between" mb={2} wrap="wrap">
+      <Text fontWeight="semibold">{name}</Text>
+      <Downloads
+        href={(format) => digestFileUrl(folder, name.replace(/\.(md|html|json)$/u, `.${format}`), true)}
+        testId="digest-downloads"
+      />
+    </HStack>
+    <DigestFrame url={digestFileUrl(folder, name)} title={name} missing="Digest not found" />
   </Box>
 );

@@ -5,6 +5,8 @@ import { StepDurations } from "../charts";
 import { count, dateTime, duration, megabytes } from "../format";
 import { Empty, Loading, Problem, Section, StateBadge } from "../parts";
 import { useFetch } from "../useFetch";
+import { taskName } from "./Progress";
+import type { RunTasks, TaskState } from "./Progress";
 import type { TaskProps } from "./RunDigest";
 
 type StepTry = {
@@ -39,12 +41,17 @@ const Figure = ({ label, value, help }: { label: string; value: string; help: st
   </Stat.Root>
 );
 
-const label = (s: StepTry) => `${s.task_id}${s.map_index >= 0 ? ` [${s.map_index}]` : ""}${s.try_number > 1 ? ` try ${s.try_number}` : ""}`;
+/** A try as "ingest · report.pdf try 2": a mapped instance by its file (Airflow's label). */
+const label = (s: StepTry, tasks: Map<string, TaskState>) =>
+  `${taskName(s.task_id, s.map_index, tasks.get(`${s.task_id}\u0000${s.map_index}`)?.label)}${s.try_number > 1 ? ` try ${s.try_number}` : ""}`;
 
 /** Wall, CPU, peak memory, pages and the step breakdown of one run (or one task of it). */
 export const RunMetrics = ({ dagId, runId, taskId, mapIndex }: TaskProps) => {
   const url = dagId && runId ? apiUrl(`runs/${encodeURIComponent(dagId)}/${encodeURIComponent(runId)}/metrics`) : null;
   const run = useFetch(url, (signal) => getJson<RunMetricsData>(url ?? "", signal));
+  const tasksUrl = dagId && runId ? apiUrl(`runs/${encodeURIComponent(dagId)}/${encodeURIComponent(runId)}/tasks`) : null;
+  const states = useFetch(tasksUrl, (signal) => getJson<RunTasks>(tasksUrl ?? "", signal));
+  const tasks = new Map((states.data?.tasks ?? []).map((t) => [`${t.task_id}\u0000${t.map_index}`, t]));
   if (run.loading && !run.data) return <Loading what="the run's metrics" />;
   if (run.error) return <Problem error={run.error} title="No metrics" />;
   if (!run.data) return null;
@@ -70,7 +77,7 @@ export const RunMetrics = ({ dagId, runId, taskId, mapIndex }: TaskProps) => {
         <>
           <Section title="Steps">
             <StepDurations
-              steps={steps.map((s) => ({ label: label(s), total: s.duration_ms, agent: s.agent_ms }))}
+              steps={steps.map((s) => ({ label: label(s, tasks), total: s.duration_ms, agent: s.agent_ms }))}
               title="Task time and the agent's share, per try"
               valueLabel="Time (s)"
             />
@@ -87,9 +94,16 @@ export const RunMetrics = ({ dagId, runId, taskId, mapIndex }: TaskProps) => {
               <Table.Body>
                 {steps.map((s) => (
                   <Table.Row key={`${s.task_id}-${s.map_index}-${s.try_number}`} data-task={s.task_id}>
-                    <Table.Cell>{s.task_id}{s.map_index >= 0 ? ` [${s.map_index}]` : ""}</Table.Cell>
+                    <Table.Cell>{taskName(s.task_id, s.map_index, tasks.get(`${s.task_id}\u0000${s.map_index}`)?.label)}</Table.Cell>
                     <Table.Cell>{s.try_number}</Table.Cell>
-                    <Table.Cell><StateBadge state={s.state} /></Table.Cell>
+                    <Table.Cell>
+                      <StateBadge state={s.state} />
+                      {s.state === "failed" && tasks.get(`${s.task_id}\u0000${s.map_index}`)?.try_number === s.try_number && (
+                        <Text fontSize="xs" color="fg.error" mt={1} maxW="280px" data-testid="failure-reason">
+                          {tasks.get(`${s.task_id}\u0000${s.map_index}`)?.reason ?? ""}
+                        </Text>
+                      )}
+                    </Table.Cell>
                     <Table.Cell whiteSpace="nowrap">{dateTime(s.start)}</Table.Cell>
                     <Table.Cell>{duration(s.duration_ms)}</Table.Cell>
                     <Table.Cell>{duration(s.agent_ms)}</Table.Cell>

@@ -57,3 +57,37 @@ def test_a_worker_that_runs_out_of_blocks_quits_while_the_others_finish(tmp_path
         result = extract_pdf_text(check_regular_file(path), tmp_path / f"{attempt}.txt", workers=2)
         assert result is not None and result.page_count == 100
         assert "Short 100." in (tmp_path / f"{attempt}.txt").read_text()
+
+
+def test_the_task_log_gets_a_page_line_every_tenth_or_ten_seconds() -> None:
+    """A 2,560-page PDF reported 32 pages at a time: 10 lines (every 10 %, the last at the
+    end), not 80; a slow one also every 10 s."""
+    import logging
+
+    from bluelabel.agents.ingest.pdf import page_log
+
+    class Lines(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lines: list[str] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            self.lines.append(record.getMessage())
+
+    log = logging.getLogger("test.page_log")
+    log.setLevel(logging.INFO)
+    handler = Lines()
+    log.addHandler(handler)
+    clock = [0.0]
+    log_pages = page_log(log, "big.pdf", clock=lambda: clock[0])
+    for done in range(32, 2561, 32):
+        log_pages(done, 2560)
+    assert len(handler.lines) == 10 and handler.lines[-1] == "big.pdf: 2560/2560 pages"
+
+    handler.lines.clear()
+    slow = page_log(log, "slow.pdf", clock=lambda: clock[0])
+    for done in range(1, 6):
+        clock[0] += 11.0  # each block of pages takes longer than 10 s
+        slow(done, 1000)
+    assert handler.lines == [f"slow.pdf: {n}/1000 pages" for n in range(1, 6)]
+    log.removeHandler(handler)
