@@ -240,7 +240,7 @@ class KnowledgeStore:
             write_atomic(folder / name, dumps(entry))
         except OSError as exc:
             raise storage_error(self.location, exc) from None
-        self.catalog.note_ingest(content_id, run, entry["at"])
+        self.catalog.note_ingest(content_id, run, now.isoformat())
 
     def provenance(self, content_id: str) -> list[dict[str, Any]]:
         """Each task try that ingested the document, oldest first (from the catalog)."""

@@ -327,7 +327,7 @@ def list_digests(user: CachedUserDep) -> list[DigestFile]:
             groups.setdefault((folder, stem), {})[fmt] = entry
     ordered = sorted(groups.items(), key=lambda g: _sortable(g[0][1]), reverse=True)
     # one permission lookup per digest (not per file), newest first, until the page is full
-    shown = []
+    shown: list[DigestFile] = []
     for (folder, stem), files in ordered:
         if len(shown) >= MAX_LISTED:
             break
