@@ -95,6 +95,7 @@ SERVICE_FIXTURES = {
 }
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's, which reads the groups to distribute by
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         used = getattr(item, "fixturenames", ())
