@@ -10,8 +10,6 @@ file it can read.
 from __future__ import annotations
 
 import json
-import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,22 +18,19 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from bluelabel.config import get_settings
-from bluelabel.errors import StoreError
 from bluelabel.locations import is_allowed, parse_root
 from bluelabel.render.digest import FORMAT_SUFFIX, digest_head
-from bluelabel.store import KnowledgeStore, storage_path
+from bluelabel.store import storage_path
 from bluelabel.web.deps import (
     CachedUserDep,
     DagAccessEntity,
     SessionDep,
     WebsiteAccess,
-    readable_dag_ids,
-    reads_every_dag,
     requires_access_dag,
 )
+from bluelabel.web.digest_access import visible
 from bluelabel.web.digest_pages import DIGEST_HEADERS, DOWNLOADS, as_html, attachment
 
-log = logging.getLogger(__name__)
 router = APIRouter()
 
 #: A digest file larger than this is not served (the renderer's files are far smaller).
@@ -260,55 +255,6 @@ class DigestFile(BaseModel):
 MAX_LISTED = 500
 
 
-@dataclass(frozen=True)
-class DigestInfo:
-    """Who made a digest and what it covers (the catalog's ``digests`` table)."""
-
-    kind: str  # "digest" or "periodic"
-    dag_id: str | None  # None: made outside Airflow (the CLI)
-    covered_dag_ids: frozenset[str]
-    unattributed: bool  # it shows a document ingested outside Airflow
-
-
-def digest_owner(name: str) -> DigestInfo | None:
-    """Who made the digest whose file stem is ``name`` and what it covers, from the catalog's
-    ``bluelabel_digests`` table (the digest agents record it when they publish); ``None``
-    when it is not recorded (a digest of an older version, a catalog that could not be
-    written): only users who may read every DAG see those."""
-    try:
-        row = KnowledgeStore(get_settings().store).catalog.digest(name)
-    except StoreError:
-        log.warning("bluelabel: the catalog could not say who made digest %s", name)
-        return None
-    if row is None:
-        return None
-    return DigestInfo(
-        kind=row["kind"],
-        dag_id=row["dag_id"],
-        covered_dag_ids=row["covered_dag_ids"],
-        unattributed=row["unattributed"],
-    )
-
-
-def may_read(info: DigestInfo | None, user: Any) -> bool:
-    """A run's digest: its DAG; a periodic digest: every DAG it covers, and no document from
-    outside Airflow; a digest made outside Airflow, or one not known: every DAG."""
-    if reads_every_dag(user):
-        return True
-    if info is None or info.dag_id is None or info.unattributed:
-        return False
-    readable = readable_dag_ids(user)
-    if info.kind == "periodic":
-        return info.dag_id in readable and info.covered_dag_ids <= readable
-    return info.dag_id in readable
-
-
-def _visible(user: Any, stem: str) -> bool:
-    """Whether this user may read the digest whose files are named ``stem``.<suffix> (one
-    catalog lookup, and none for a user who may read every DAG)."""
-    return reads_every_dag(user) or may_read(digest_owner(stem), user)
-
-
 @router.get("/api/digests", dependencies=[WebsiteAccess])
 def list_digests(user: CachedUserDep) -> list[DigestFile]:
     """The digests of the store and the outbox this user may read, newest first: one entry per
@@ -331,7 +277,7 @@ def list_digests(user: CachedUserDep) -> list[DigestFile]:
     for (folder, stem), files in ordered:
         if len(shown) >= MAX_LISTED:
             break
-        if _visible(user, stem):
+        if visible(user, stem):
             shown.append(_described(folder, files))
     return shown
 
@@ -404,7 +350,7 @@ def get_digest(
     fmt = _SUFFIX_FORMAT.get(Path(name).suffix)
     if folder not in roots or fmt is None or "/" in name or name.startswith("."):
         raise HTTPException(404, f"no digest {folder}/{name}")
-    if not _visible(user, Path(name).stem):
+    if not visible(user, Path(name).stem):
         raise HTTPException(404, f"no digest {folder}/{name}")
     text = _read(str(storage_path(roots[folder]) / name))
     if not download:
