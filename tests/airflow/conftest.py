@@ -180,6 +180,10 @@ def reader_token(api_server: tuple[str, str]) -> str:
     return api_login(api_server[0], READER, "reader-password")
 
 
+#: The display name of ``recorded_runs``' DAG, which the metrics views show for its dag_id.
+RECORDED_RUNS_DISPLAY_NAME = "Web metrics (test)"
+
+
 @pytest.fixture(scope="session")
 def recorded_runs(airflow_db: Path) -> str:
     from airflow.providers.standard.operators.python import PythonOperator
@@ -189,6 +193,7 @@ def recorded_runs(airflow_db: Path) -> str:
 
     with DAG(
         "web_metrics_test",
+        dag_display_name=RECORDED_RUNS_DISPLAY_NAME,
         schedule=None,
         start_date=pendulum.datetime(2025, 1, 1),
         default_args={"retries": 0},

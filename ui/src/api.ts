@@ -47,3 +47,19 @@ export const getJson = async <T>(url: string, signal?: AbortSignal): Promise<T> 
 
 export const getText = async (url: string, signal?: AbortSignal): Promise<string> =>
   (await request(url, signal)).text();
+
+type DagPage = { dags: { dag_id: string; dag_display_name?: string | null }[]; total_entries: number };
+
+/** Airflow's display name of each DAG the user may read (``/api/v2/dags``, with the UI's own
+ * session, page by page), for views that would otherwise show dag_ids. */
+export const dagDisplayNames = async (signal?: AbortSignal): Promise<Record<string, string>> => {
+  const names: Record<string, string> = {};
+  const limit = 100; // Airflow's default [api] maximum_page_limit
+  for (let offset = 0; offset < 10_000; offset += limit) {
+    const url = `${basePath()}api/v2/dags?limit=${limit}&offset=${offset}&exclude_stale=false`;
+    const page = await getJson<DagPage>(url, signal);
+    for (const dag of page.dags) names[dag.dag_id] = dag.dag_display_name || dag.dag_id;
+    if (page.dags.length < limit || offset + limit >= page.total_entries) break;
+  }
+  return names;
+};

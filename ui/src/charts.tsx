@@ -12,7 +12,7 @@ import {
   Tooltip,
 } from "chart.js";
 import "chartjs-adapter-dayjs-4";
-import { Bar, Line } from "react-chartjs-2";
+import { Bar, Scatter } from "react-chartjs-2";
 
 import { duration } from "./format";
 import { usePalette } from "./theme";
@@ -23,14 +23,15 @@ export type TimePoint = { at: string; ms: number; state: string; label: string }
 
 const axisTitle = (text: string, color: string) => ({ display: true, text, color, font: { size: 12 } });
 
-/** Run durations over time: x = run start (dates), y = seconds. Points coloured by state. */
+/** Run durations over time: x = run start (dates), y = seconds; one point per run, coloured by
+ * state, and no line between them: separate runs are not a trend. */
 export const DurationsOverTime = ({ points, title }: { points: TimePoint[]; title: string }) => {
   const colors = usePalette();
   const stateColor = (state: string) =>
     state === "success" ? colors.success : state === "failed" ? colors.failed : colors.other;
   // One run alone: an hour around it, not a millisecond-wide axis.
   const only = points.length === 1 && points[0] ? new Date(points[0].at).valueOf() : undefined;
-  const options: ChartOptions<"line"> = {
+  const options: ChartOptions<"scatter"> = {
     animation: false,
     maintainAspectRatio: false,
     plugins: {
@@ -79,18 +80,17 @@ export const DurationsOverTime = ({ points, title }: { points: TimePoint[]; titl
       {
         label: title,
         data: points.map((p) => ({ x: new Date(p.at).valueOf(), y: p.ms / 1000 })),
-        borderColor: colors.brand,
+        showLine: false,
+        borderColor: points.map((p) => stateColor(p.state)),
         backgroundColor: points.map((p) => stateColor(p.state)),
-        pointBackgroundColor: points.map((p) => stateColor(p.state)),
-        pointRadius: 4,
-        borderWidth: 2,
-        tension: 0.2,
+        pointRadius: 5,
+        pointHoverRadius: 7,
       },
     ],
   };
   return (
-    <div style={{ height: 260, position: "relative" }} role="img" aria-label={title}>
-      <Line data={data} options={options} />
+    <div style={{ height: 260, position: "relative" }} role="img" aria-label={title} data-chart="points">
+      <Scatter data={data} options={options} />
     </div>
   );
 };

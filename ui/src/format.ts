@@ -10,13 +10,16 @@ export const count = (value: number | null | undefined): string =>
 /** "1 document", "2 documents": a count with its noun ("s" added unless ``many`` is given). */
 export const plural = (value: number, one: string, many = `${one}s`): string => `${count(value)} ${value === 1 ? one : many}`;
 
-/** A duration in milliseconds, in the unit a person reads it in. */
+/** A duration in milliseconds, in the unit a person reads it in (the report uses the same
+ * rule: human_duration in plugins/bluelabel/render/page.py). Rounded before the unit is
+ * chosen, so 59,980 ms is "1 min 0 s", never "60.0 s" or "0 min 60 s". */
 export const duration = (ms: number | null | undefined): string => {
   if (ms === null || ms === undefined) return "–";
-  if (ms < 1000) return `${integer.format(ms)} ms`;
-  if (ms < 60_000) return `${oneDecimal.format(ms / 1000)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
+  if (Math.round(ms) < 1000) return `${integer.format(ms)} ms`;
+  if (Math.round(ms / 100) < 600) return `${oneDecimal.format(ms / 1000)} s`;
+  const total = Math.round(ms / 1000);
+  const minutes = Math.floor(total / 60);
+  const seconds = total % 60;
   if (minutes < 60) return `${minutes} min ${seconds} s`;
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 };

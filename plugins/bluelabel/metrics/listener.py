@@ -7,6 +7,10 @@ task state store under ``bluelabel.metrics.<try>`` (the worker cannot reach the 
 the state store reaches it through the Execution API, and unlike XCom it keeps earlier tries
 when a task is retried) and to Airflow's metrics (StatsD / OpenTelemetry). A Bluelabel step
 adds its own breakdown through :mod:`bluelabel.metrics.handoff`.
+
+CPU time counts the task process and the child processes it reaped during the try: PDF, HTML
+and e-mail extraction runs in supervised worker processes (:mod:`bluelabel.agents.sandbox`),
+so the task process's own CPU time is a small part of an ingest's.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import logging
 import resource
 import time
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from airflow.listeners import hookimpl
 
@@ -25,8 +29,31 @@ from bluelabel.version_compat import HAS_TASK_STATE_STORE, TASK_STATE_STORE_MISS
 
 log = logging.getLogger(__name__)
 
-# task try -> (wall start, cpu start, maxrss start in KiB)
-_started: dict[tuple[str, str, str, int, int], tuple[float, float, int]] = {}
+
+class TryStart(NamedTuple):
+    """The counters at the start of a try, to subtract at its end."""
+
+    wall: float  # perf_counter, s
+    cpu: float  # the process's own CPU time, s
+    children_cpu: float  # user + system CPU of the reaped child processes, s
+    maxrss_kib: int
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def start_of_try() -> TryStart:
+    return TryStart(
+        time.perf_counter(),
+        time.process_time(),
+        _children_cpu(),
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    )
+
+
+_started: dict[tuple[str, str, str, int, int], TryStart] = {}
 
 
 def _in_task_process(task_instance: Any) -> bool:
@@ -45,11 +72,7 @@ def _measured(task_instance: Any) -> bool:
 @hookimpl
 def on_task_instance_running(previous_state: Any, task_instance: Any) -> None:
     if _in_task_process(task_instance) and _measured(task_instance):
-        _started[handoff.try_key(task_instance)] = (
-            time.perf_counter(),
-            time.process_time(),
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        )
+        _started[handoff.try_key(task_instance)] = start_of_try()
 
 
 @hookimpl
@@ -65,18 +88,21 @@ def on_task_instance_failed(previous_state: Any, task_instance: Any, error: Any)
 def build_record(
     task_instance: Any,
     outcome: str,
-    start: tuple[float, float, int],
+    start: TryStart,
     step: handoff.StepMeasurement | None = None,
     error: Any = None,
 ) -> dict[str, Any]:
-    """The measurement record of one finished try (pure: no I/O)."""
-    wall0, cpu0, rss0 = start
+    """The measurement record of one finished try (pure: no I/O). ``cpu_ms`` is the
+    process's own CPU time plus its reaped children's, ``cpu_children_ms`` the children's."""
+    rss0 = start.maxrss_kib
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children_ms = max(0.0, _children_cpu() - start.children_cpu) * 1000
     record: dict[str, Any] = {
         "outcome": outcome,
         "try_number": getattr(task_instance, "try_number", None),
-        "duration_ms": round((time.perf_counter() - wall0) * 1000, 3),
-        "cpu_ms": round((time.process_time() - cpu0) * 1000, 3),
+        "duration_ms": round((time.perf_counter() - start.wall) * 1000, 3),
+        "cpu_ms": round((time.process_time() - start.cpu) * 1000 + children_ms, 3),
+        "cpu_children_ms": round(children_ms, 3),
         "maxrss_start_mb": round(rss0 / 1024, 2),
         "maxrss_peak_mb": round(rss1 / 1024, 2),
         "maxrss_delta_mb": round((rss1 - rss0) / 1024, 2),

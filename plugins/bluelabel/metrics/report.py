@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from bluelabel.render.page import Block, Bullets, Page, Paragraph, Section, Table, human_time
+from bluelabel.render.page import (
+    Block,
+    Bullets,
+    Page,
+    Paragraph,
+    Section,
+    Table,
+    human_count,
+    human_duration,
+    human_time,
+)
 from bluelabel.runstats import (
     FINISHED,
     RunInfo,
@@ -47,7 +57,12 @@ _BUCKETS = ((1, 1), (2, 10), (11, 25), (26, 50), (51, 10**9))
 
 
 def _ms(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:,.1f}"
+    """A duration in the units the UI shows it in ("839 ms", "12.3 s", "1 min 16 s")."""
+    return human_duration(value)
+
+
+def _mb(value: float | None) -> str:
+    return human_count(value, digits=1)
 
 
 def _row(values: Sequence[float]) -> tuple[str, ...]:
@@ -127,8 +142,8 @@ def build_report(
             (
                 label,
                 f"{len(bucket):,}",
-                _ms(max(peaks)) if peaks else "unknown",
-                _ms(statistics.fmean(peaks)) if peaks else "unknown",
+                _mb(max(peaks)) if peaks else "unknown",
+                _mb(statistics.fmean(peaks)) if peaks else "unknown",
                 f"{sum(1 for r in bucket if r.peak_mb is None):,}",
             )
         )
@@ -163,7 +178,7 @@ def build_report(
             (
                 Bullets(tuple(_findings(tries, stats, run_list, overlap))),
                 Table(
-                    ("Workflow", "Runs", "Outcomes", "Success", "Avg (ms)", "P95 (ms)"),
+                    ("Workflow", "Runs", "Outcomes", "Success", "Average", "P95"),
                     workflow_rows,
                     numeric=frozenset({1, 3, 4, 5}),
                     empty="No runs recorded.",
@@ -178,7 +193,7 @@ def build_report(
                     muted=True,
                 ),
                 Table(
-                    ("Operation", "Count", "Average (ms)", "Min (ms)", "Max (ms)", "P95 (ms)"),
+                    ("Operation", "Count", "Average", "Min", "Max", "P95"),
                     tuple(operations),
                     numeric=frozenset({1, 2, 3, 4, 5}),
                 ),
@@ -208,7 +223,7 @@ def build_report(
                         "Concurrency",
                         "Runs",
                         "Success rate",
-                        "Avg time (ms)",
+                        "Average time",
                         "Throughput (runs/min)",
                     ),
                     tuple(concurrency_rows),
@@ -250,7 +265,7 @@ def _findings(
         ),
         key=lambda x: x[2],
     )
-    findings.append(f"Slowest step on average: {slowest[0]}.{slowest[1]} ({slowest[2]:,.1f} ms).")
+    findings.append(f"Slowest step on average: {slowest[0]}.{slowest[1]} ({_ms(slowest[2])}).")
     outcomes: dict[str, int] = {}
     for t in tries:
         outcomes[t.outcome] = outcomes.get(t.outcome, 0) + 1
@@ -264,6 +279,10 @@ def _findings(
     if overlap:
         findings.append(f"Most runs at once: {max(overlap.values())}.")
     return findings
+
+
+def _in_unit(value: float, unit: str, number: str = ",.1f") -> str:
+    return _ms(value) if unit == "ms" else f"{value:{number}} {unit}"
 
 
 def _targets(
@@ -299,8 +318,8 @@ def _targets(
         rows.append(
             (
                 target.metric,
-                f"{target.comparison} {target.value:g} {target.unit}",
-                "n/a" if value is None else f"{value:,.1f} {target.unit}",
+                f"{target.comparison} {_in_unit(target.value, target.unit, 'g')}",
+                "n/a" if value is None else _in_unit(value, target.unit),
                 status,
             )
         )

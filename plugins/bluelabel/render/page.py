@@ -89,6 +89,21 @@ def human_count(value: float | None, unit: str = "", digits: int = 0) -> str:
     return f"{text} {unit}".strip()
 
 
+def human_duration(ms: float | None) -> str:
+    """A duration in milliseconds as the UI shows it (``ui/src/format.ts`` ``duration``):
+    ``839 ms``, ``12.3 s``, ``1 min 16 s``, ``2 h 5 min``."""
+    if ms is None:
+        return "n/a"
+    if round(ms) < 1000:
+        return f"{ms:,.0f} ms"
+    if round(ms / 100) < 600:
+        return f"{ms / 1000:.1f} s"
+    minutes, seconds = divmod(round(ms / 1000), 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
 def human_bytes(size: int | None) -> str:
     if size is None:
         return "n/a"

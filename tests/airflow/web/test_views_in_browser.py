@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.airflow.conftest import ARTIFACTS, log_in
+from tests.airflow.conftest import ARTIFACTS, RECORDED_RUNS_DISPLAY_NAME, log_in
 
 pytestmark = [pytest.mark.usefixtures("airflow_db")]
 
@@ -28,6 +28,38 @@ const paint = canvas.getContext("2d");
 paint.fillStyle = getComputedStyle(arguments[0]).color;
 paint.fillRect(0, 0, 1, 1);
 return Array.from(paint.getImageData(0, 0, 1, 1).data.slice(0, 3));
+"""
+
+
+#: How many separate marks of colour the canvas ``arguments[0]`` holds: a chart of points has one
+#: per point, a line through them makes one. Colour = saturated (not grey grid, axis or text).
+COLOURED_MARKS = """
+const canvas = arguments[0];
+const { width, height } = canvas;
+const pixels = canvas.getContext("2d").getImageData(0, 0, width, height).data;
+const coloured = new Uint8Array(width * height);
+for (let i = 0; i < width * height; i++) {
+  const [r, g, b, a] = pixels.slice(i * 4, i * 4 + 4);
+  coloured[i] = a > 128 && Math.max(r, g, b) - Math.min(r, g, b) > 60 ? 1 : 0;
+}
+let marks = 0;
+for (let start = 0; start < coloured.length; start++) {
+  if (coloured[start] !== 1) continue;
+  marks += 1;
+  const stack = [start];
+  coloured[start] = 2;
+  while (stack.length) {
+    const at = stack.pop();
+    const x = at % width, y = (at - x) / width;
+    for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+      const nx = x + dx, ny = y + dy;
+      if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
+      const next = ny * width + nx;
+      if (coloured[next] === 1) { coloured[next] = 2; stack.push(next); }
+    }
+  }
+}
+return marks;
 """
 
 
@@ -144,18 +176,24 @@ def test_metrics_overview_from_the_browse_menu(
     log_in(browser, base)
     browser.find_element(By.XPATH, "//button[normalize-space(.)='Browse']").click()
     browser.find_element(By.XPATH, "//*[normalize-space(text())='Bluelabel metrics']").click()
-    table = wait_for(browser, "[data-testid=workflows-table]", recorded_runs)
+    # Airflow's display name of the DAG, as its own pages show it, not the dag_id
+    table = wait_for(browser, "[data-testid=workflows-table]", RECORDED_RUNS_DISPLAY_NAME)
     assert browser.current_url.startswith(f"{base}/plugin/bluelabel-metrics")
     row = table.find_element(By.CSS_SELECTOR, f"tr[data-dag={recorded_runs}]")
     cells = [c.text for c in row.find_elements(By.TAG_NAME, "td")]
-    assert cells[1] == "2" and cells[2] == "100 %"
+    assert cells[0] == RECORDED_RUNS_DISPLAY_NAME and cells[1] == "2" and cells[2] == "100 %"
     row.click()
     steps = wait_for(browser, f"[data-testid=steps-table][data-dag={recorded_runs}]")
     assert {"plain", "ingest", "digest"} <= {
         r.get_attribute("data-task") for r in steps.find_elements(By.CSS_SELECTOR, "tbody tr")
     }
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert f"{RECORDED_RUNS_DISPLAY_NAME}: run durations" in body
     assert len(browser.find_elements(By.CSS_SELECTOR, "canvas")) == 2  # durations, steps
     shot(browser, "metrics-overview")
+    # the two runs are two points, not a line from one to the other
+    durations = browser.find_element(By.CSS_SELECTOR, "[aria-label^='Run durations'] canvas")
+    assert browser.execute_script(COLOURED_MARKS, durations) == 2
 
 
 def run_url(base: str, run: Any, tail: str = "") -> str:
@@ -281,7 +319,7 @@ def test_dark_mode_uses_airflows_theme(
     log_in(browser, base)
     browser.execute_script("localStorage.setItem('theme', 'dark')")
     browser.get(f"{base}/plugin/bluelabel-metrics")
-    wait_for(browser, "[data-testid=workflows-table]", recorded_runs)
+    wait_for(browser, "[data-testid=workflows-table]", RECORDED_RUNS_DISPLAY_NAME)
     assert "dark" in browser.execute_script("return document.documentElement.className")
     background = browser.execute_script(
         "return getComputedStyle(document.querySelector('[data-testid=metrics-overview]')"

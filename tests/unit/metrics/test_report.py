@@ -39,4 +39,18 @@ def test_comparison_with_the_original_is_explained_and_marked() -> None:
     text = render_markdown(build_report(TRIES, RUNS, since=None, compare=True))
     assert "## Compared with the original system" in text
     assert "| Success rate | >= 100 % | 50.0 % | not met |" in text
-    assert "| Large PDF ingest (1,000+ pages), max | < 5000 ms | n/a | no data |" in text
+    assert "| Large PDF ingest (1,000+ pages), max | < 5.0 s | n/a | no data |" in text
+    assert "| Workflow total, average | < 854 ms | 600 ms | met |" in text
+
+
+def test_durations_are_in_the_units_the_ui_shows() -> None:
+    """Not "44,469.6 ms" in the report while the UI says "44.5 s"."""
+    tries = [tr("ingest", "r1", "success", 0, 44.4696), tr("digest", "r1", "success", 50, 26)]
+    runs = [RunInfo("wf", "r1", "success", T0, T0 + timedelta(seconds=76.2))]
+    text = render_markdown(build_report(tries, runs, since=None))
+    assert "Slowest step on average: wf.ingest (44.5 s)." in text
+    assert "| Average | Min | Max | P95 |" in text and "(ms)" not in text
+    assert "| Workflow run (Airflow, start to end) | 1 | 1 min 16 s | 1 min 16 s |" in text
+    assert "| Agent run (the agent's own work) | 2 | 17.6 s | 13.0 s | 22.2 s |" in text
+    assert "| Single workflow | 1 | 60.0 | 60.0 | 0 |" in text  # memory stays in MB
+    assert "44,469" not in text and "44469" not in text

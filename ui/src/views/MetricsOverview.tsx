@@ -1,7 +1,7 @@
 import { Box, HStack, Link, NativeSelect, Table, Text } from "@chakra-ui/react";
 import { useState } from "react";
 
-import { apiUrl, basePath, getJson } from "../api";
+import { apiUrl, basePath, dagDisplayNames, getJson } from "../api";
 import { DurationsOverTime, StepDurations } from "../charts";
 import { count, duration, megabytes, percent } from "../format";
 import { Empty, Loading, Problem, Section } from "../parts";
@@ -35,6 +35,10 @@ export const MetricsOverview = ({ dagId }: { dagId?: string }) => {
   const names = Object.keys(metrics.data?.workflows ?? {});
   const shown = dagId ?? (picked && names.includes(picked) ? picked : names[0]);
   const workflow = shown ? metrics.data?.workflows[shown] : undefined;
+  // Airflow's display names, as its own DAG pages show them; a dag_id until they come (or if
+  // they cannot be read).
+  const displayNames = useFetch("dag-display-names", (signal) => dagDisplayNames(signal));
+  const nameOf = (id: string): string => displayNames.data?.[id] ?? id;
   const steps = shown ? metrics.data?.steps[shown] ?? {} : {};
 
   return (
@@ -80,7 +84,9 @@ export const MetricsOverview = ({ dagId }: { dagId?: string }) => {
                     if (!w) return null;
                     return (
                       <Table.Row key={name} data-dag={name} onClick={() => setPicked(name)} cursor="pointer" bg={name === shown ? "bg.muted" : undefined}>
-                        <Table.Cell fontWeight={name === shown ? "semibold" : undefined}>{name}</Table.Cell>
+                        <Table.Cell fontWeight={name === shown ? "semibold" : undefined} title={name} data-testid="workflow-name">
+                          {nameOf(name)}
+                        </Table.Cell>
                         <Table.Cell>{count(w.runs)}</Table.Cell>
                         <Table.Cell>{percent(w.success_rate)}</Table.Cell>
                         <Table.Cell>{duration(w.duration_ms.avg)}</Table.Cell>
@@ -98,18 +104,19 @@ export const MetricsOverview = ({ dagId }: { dagId?: string }) => {
           )}
           {workflow && shown && (
             <>
-              <Section title={`${shown}: run durations`}>
+              <Section title={`${nameOf(shown)}: run durations`}>
                 <DurationsOverTime
-                  title={`Run durations of ${shown}`}
+                  title={`Run durations of ${nameOf(shown)}`}
                   points={workflow.series.map((p) => ({ at: p.start, ms: p.duration_ms, state: p.state, label: p.run_id }))}
                 />
                 <Text color="fg.muted" fontSize="sm" mt={1}>
-                  One point per run (green: succeeded, red: failed); a run lasts from its first task's start to its last task's end.
+                  One point per run, not joined: each run stands alone (green: succeeded, red: failed). A run lasts from its first task's start to its
+                  last task's end.
                 </Text>
               </Section>
-              <Section title={`${shown}: steps`}>
+              <Section title={`${nameOf(shown)}: steps`}>
                 <StepDurations
-                  title={`Average step durations of ${shown}`}
+                  title={`Average step durations of ${nameOf(shown)}`}
                   valueLabel="Average time per try (s)"
                   totalLabel="Average time per try"
                   steps={Object.entries(steps).map(([task, s]) => ({ label: task, total: s.duration_ms.avg, agent: null }))}

@@ -67,7 +67,7 @@ export const RunMetrics = ({ dagId, runId, taskId, mapIndex }: TaskProps) => {
     <Box p={2} data-testid="run-metrics">
       <SimpleGrid columns={{ base: 2, lg: 4 }} gap={3} mb={6}>
         <Figure label="Wall time" value={duration(wall)} help={own ? "Airflow's start to end, every try" : "first task start to last task end"} />
-        <Figure label="CPU time" value={duration(cpu)} help="measured in the task processes" />
+        <Figure label="CPU time" value={duration(cpu)} help="the task processes and their extraction workers" />
         <Figure label="Peak memory" value={megabytes(peaks.length ? Math.max(...peaks) : null)} help="largest task process (ru_maxrss)" />
         <Figure label="Pages" value={count(pages)} help="PDF pages ingested" />
       </SimpleGrid>
