@@ -132,6 +132,7 @@ def test_a_missing_file_says_it_is_missing(tmp_path: Path, args: list[str], mess
         (build_pdf(["locked"], user_password="pw"), "a password is needed"),
         (build_pdf(sample_pages(2))[:300], "corrupt or truncated"),
     ],
+    ids=["empty", "text", "encrypted", "truncated"],  # the same in every xdist worker
 )
 def test_ingest_failure_is_one_line_and_writes_nothing(
     tmp_path: Path, content: bytes, reason: str
