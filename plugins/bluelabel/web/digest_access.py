@@ -8,10 +8,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from bluelabel.config import get_settings
 from bluelabel.errors import StoreError
-from bluelabel.store import KnowledgeStore
 from bluelabel.web.deps import readable_dag_ids, reads_every_dag
+from bluelabel.web.documents_routes import knowledge_store
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ def digest_owner(name: str) -> DigestInfo | None:
     when it is not recorded (a digest of an older version, a catalog that could not be
     written): only users who may read every DAG see those."""
     try:
-        row = KnowledgeStore(get_settings().store).catalog.digest(name)
+        row = knowledge_store().catalog.digest(name)
     except StoreError:
         log.warning("bluelabel: the catalog could not say who made digest %s", name)
         return None
