@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "bluelabel.config_keys",
         "bluelabel.timeparse",
         "bluelabel.runstats",
+        "bluelabel.watchdog",
     ),
     ("bluelabel.locations", "bluelabel.cfgfile", "bluelabel.ports"),
     ("bluelabel.config",),

@@ -9,13 +9,11 @@ task forever. Failures say whether a retry may help (timeouts, 5xx, resets) or n
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import http.client
 import ipaddress
 import socket
 import ssl
-import threading
-import time
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
@@ -25,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 from bluelabel import __version__
 from bluelabel.agents.formats.charset import decode_declared
 from bluelabel.errors import IngestError, TransientIngestError
+from bluelabel.watchdog import SocketWatchdog
 
 USER_AGENT = f"bluelabel-airflow/{__version__}"
 
@@ -99,7 +98,15 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 
 def fetch_url(url: str, sink: BinaryIO, policy: FetchPolicy) -> FetchResult:
     """Download ``url`` into ``sink``; raise :class:`IngestError` naming the URL and reason."""
-    deadline = time.monotonic() + policy.total_timeout
+    watchdog = SocketWatchdog(policy.total_timeout, name="bluelabel-fetch-watchdog")
+    try:
+        with watchdog.exchange():  # one exchange: the whole fetch, redirects included
+            return _fetch(url, sink, policy, watchdog)
+    finally:
+        watchdog.cancel()
+
+
+def _fetch(url: str, sink: BinaryIO, policy: FetchPolicy, watchdog: SocketWatchdog) -> FetchResult:
     redirects: list[str] = []
     current = url
     while True:
@@ -115,12 +122,12 @@ def fetch_url(url: str, sink: BinaryIO, policy: FetchPolicy) -> FetchResult:
         connection_type = (
             _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
         )
-        remaining = deadline - time.monotonic()
+        remaining = watchdog.seconds_left
         if remaining <= 0:
             raise TransientIngestError(url, f"timed out after {policy.total_timeout:g} s")
         connection = connection_type(address, parts.hostname, port, min(policy.timeout, remaining))
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        watchdog = _watchdog(connection, deadline)
+        watchdog.watch(functools.partial(getattr, connection, "sock"))  # this hop's socket
         try:
             connection.connect()
             connection.request("GET", path, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
@@ -157,7 +164,7 @@ def fetch_url(url: str, sink: BinaryIO, policy: FetchPolicy) -> FetchResult:
                 )
             size = 0
             while True:
-                remaining = deadline - time.monotonic()
+                remaining = watchdog.seconds_left
                 if remaining <= 0:
                     raise TransientIngestError(url, f"timed out after {policy.total_timeout:g} s")
                 if connection.sock is not None:
@@ -180,7 +187,7 @@ def fetch_url(url: str, sink: BinaryIO, policy: FetchPolicy) -> FetchResult:
                 redirects=redirects,
             )
         except TimeoutError:
-            if time.monotonic() >= deadline:
+            if watchdog.expired or watchdog.seconds_left <= 0:
                 raise TransientIngestError(
                     url, f"timed out after {policy.total_timeout:g} s"
                 ) from None
@@ -188,35 +195,19 @@ def fetch_url(url: str, sink: BinaryIO, policy: FetchPolicy) -> FetchResult:
                 url, f"timed out (no answer within {policy.timeout:g} s)"
             ) from None
         except ssl.SSLError as exc:
-            if time.monotonic() >= deadline:
+            if watchdog.expired or watchdog.seconds_left <= 0:
                 raise TransientIngestError(
                     url, f"timed out after {policy.total_timeout:g} s"
                 ) from None
             raise IngestError(url, f"TLS error: {exc.reason or exc}") from None
         except (ConnectionError, http.client.HTTPException, OSError) as exc:
-            if time.monotonic() >= deadline:
+            if watchdog.expired or watchdog.seconds_left <= 0:
                 raise TransientIngestError(
                     url, f"timed out after {policy.total_timeout:g} s"
                 ) from None
             raise TransientIngestError(url, f"connection failed: {exc}") from None
         finally:
-            watchdog.cancel()
             connection.close()
-
-
-def _watchdog(connection: http.client.HTTPConnection, deadline: float) -> threading.Timer:
-    """Shut the connection's socket at the deadline: every read in progress then ends."""
-
-    def expire() -> None:
-        sock = connection.sock
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    timer = threading.Timer(max(0.0, deadline - time.monotonic()), expire)
-    timer.daemon = True
-    timer.start()
-    return timer
 
 
 #: Content types read as text; anything else must look like text to be accepted.

@@ -14,9 +14,9 @@ Connection fields: host, port (default 993 with SSL, else 143), login, password.
   ``[bluelabel] imap_timeout``).
 
 A read timeout does not bound a server that trickles its answer a byte at a time, each byte
-within the timeout: a :class:`Watchdog` given to the hook cuts the connection (a shutdown of
-its socket, from a thread of its own, which ends the blocked read) when a command runs past
-the deadline.
+within the timeout: a :class:`~bluelabel.watchdog.SocketWatchdog` given to the hook cuts the
+connection (a shutdown of its socket, from a thread of its own, which ends the blocked read)
+when a command runs past the deadline.
 """
 
 from __future__ import annotations
@@ -25,9 +25,6 @@ import contextlib
 import imaplib
 import socket
 import ssl
-import threading
-import time
-from collections.abc import Iterator
 from typing import Any
 
 from airflow.providers.imap.hooks.imap import ImapHook
@@ -35,94 +32,29 @@ from airflow.sdk.exceptions import AirflowNotFoundException
 
 from bluelabel.booleans import parse_bool
 from bluelabel.errors import IngestError, TransientIngestError
-
-
-class Watchdog:
-    """Cuts the connection of the client it watches when a command runs past its limit.
-
-    The limit is the run's deadline (``seconds`` after the watchdog starts); a command that
-    files away a message already stored (and the logout) may run ``grace`` seconds from its
-    start if that is later, so that what was stored is filed. Nothing is cut between
-    commands: a message still being ingested at the deadline is filed all the same, and the
-    run stops before the next one.
-    """
-
-    def __init__(self, seconds: float, grace: float) -> None:
-        self.seconds = seconds
-        self.grace = grace
-        self.expired = False
-        self._deadline = time.monotonic() + seconds
-        self._limit: float | None = None  # of the command in flight
-        self._client: imaplib.IMAP4 | None = None
-        self._socket: socket.socket | None = None
-        self._done = False
-        self._wake = threading.Condition()
-        threading.Thread(target=self._run, name="bluelabel-imap-watchdog", daemon=True).start()
-
-    @contextlib.contextmanager
-    def command(self, *, filing: bool = False) -> Iterator[None]:
-        """Around each exchange with the server."""
-        with self._wake:
-            limit = self._deadline
-            self._limit = max(limit, time.monotonic() + self.grace) if filing else limit
-            self._wake.notify()
-        try:
-            yield
-        finally:
-            with self._wake:
-                self._limit = None
-
-    def watch(self, client: imaplib.IMAP4, sock: socket.socket) -> None:
-        """Called as soon as the client's socket is open (and again after STARTTLS)."""
-        with self._wake:
-            self._client, self._socket = client, sock
-            if self.expired:
-                self._shut()
-
-    def cancel(self) -> None:
-        with self._wake:
-            self._done = True
-            self._client = self._socket = None
-            self._wake.notify()
-
-    def _run(self) -> None:
-        with self._wake:
-            while not self._done:
-                left = None if self._limit is None else self._limit - time.monotonic()
-                if left is None or left > 0:
-                    self._wake.wait(left)
-                    continue
-                self.expired = True
-                self._shut()
-                return
-
-    def _shut(self) -> None:
-        # the client's socket is the TLS one after STARTTLS; the plain socket's shutdown,
-        # as an SSL socket's own would drop its state under the thread reading it
-        sock = getattr(self._client, "sock", None) or self._socket
-        if sock is not None:
-            with contextlib.suppress(OSError):  # EBADF: detached by STARTTLS's handshake
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+from bluelabel.watchdog import SocketWatchdog
 
 
 class _Watched(imaplib.IMAP4):
-    watchdog: Watchdog | None = None
+    watchdog: SocketWatchdog | None = None
 
     def _create_socket(self, timeout: float | None) -> socket.socket:
         sock: socket.socket = super()._create_socket(timeout)  # type: ignore[misc]  # not in typeshed
         if self.watchdog is not None:
-            self.watchdog.watch(self, sock)
+            self.watchdog.watch(lambda: getattr(self, "sock", None) or sock)
         return sock
 
     def starttls(self, ssl_context: Any = None) -> Any:
         answer = super().starttls(ssl_context)
         if self.watchdog is not None:  # cut during the handshake: the TLS socket now
-            self.watchdog.watch(self, self.sock)
+            self.watchdog.watch(lambda: self.sock)
         return answer
 
 
 class _Client(_Watched):
-    def __init__(self, host: str, port: int, *, timeout: float, watchdog: Watchdog | None) -> None:
+    def __init__(
+        self, host: str, port: int, *, timeout: float, watchdog: SocketWatchdog | None
+    ) -> None:
         self.watchdog = watchdog
         super().__init__(host, port, timeout=timeout)
 
@@ -135,7 +67,7 @@ class _SSLClient(_Watched, imaplib.IMAP4_SSL):
         *,
         ssl_context: ssl.SSLContext,
         timeout: float,
-        watchdog: Watchdog | None,
+        watchdog: SocketWatchdog | None,
     ) -> None:
         self.watchdog = watchdog
         imaplib.IMAP4_SSL.__init__(self, host, port, ssl_context=ssl_context, timeout=timeout)
@@ -143,13 +75,13 @@ class _SSLClient(_Watched, imaplib.IMAP4_SSL):
 
 class MailboxHook(ImapHook):
     """:class:`ImapHook` with STARTTLS, ``ssl_ca_file``, a timeout on every read and, given a
-    :class:`Watchdog`, a deadline for the whole connection."""
+    :class:`~bluelabel.watchdog.SocketWatchdog`, a deadline for the whole connection."""
 
     def __init__(
         self,
         imap_conn_id: str = ImapHook.default_conn_name,
         timeout: float = 30,
-        watchdog: Watchdog | None = None,
+        watchdog: SocketWatchdog | None = None,
     ) -> None:
         super().__init__(imap_conn_id=imap_conn_id)
         self.timeout = timeout
@@ -218,10 +150,14 @@ def login(conn_id: str, *, timeout: float, seconds: float | None = None) -> imap
     ``seconds``: the client's ``watchdog`` cuts a command (the login included) still running
     that long from now (the caller cancels it when done)."""
     where = f"imap://{conn_id}"
-    watchdog = Watchdog(seconds, grace=timeout) if seconds is not None else None
+    watchdog = (
+        SocketWatchdog(seconds, grace=timeout, name="bluelabel-imap-watchdog")
+        if seconds is not None
+        else None
+    )
     hook = MailboxHook(conn_id, timeout=timeout, watchdog=watchdog)
     try:
-        with watchdog.command() if watchdog is not None else contextlib.nullcontext():
+        with watchdog.exchange() if watchdog is not None else contextlib.nullcontext():
             return _logged_in(hook, where, watchdog)
     except BaseException:
         if watchdog is not None:
@@ -229,7 +165,7 @@ def login(conn_id: str, *, timeout: float, seconds: float | None = None) -> imap
         raise
 
 
-def _logged_in(hook: MailboxHook, where: str, watchdog: Watchdog | None) -> imaplib.IMAP4:
+def _logged_in(hook: MailboxHook, where: str, watchdog: SocketWatchdog | None) -> imaplib.IMAP4:
     try:
         hook.get_conn()
     except (AirflowNotFoundException, imaplib.IMAP4.error, OSError, EOFError) as exc:
@@ -239,7 +175,7 @@ def _logged_in(hook: MailboxHook, where: str, watchdog: Watchdog | None) -> imap
 
 
 def _login_failure(
-    conn_id: str, where: str, exc: BaseException, watchdog: Watchdog | None
+    conn_id: str, where: str, exc: BaseException, watchdog: SocketWatchdog | None
 ) -> IngestError:
     if isinstance(exc, AirflowNotFoundException):
         return IngestError(where, f"no Airflow connection {conn_id!r} (create one of type imap)")

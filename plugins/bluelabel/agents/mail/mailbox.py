@@ -109,7 +109,7 @@ class Mailbox:
         """Around each command: the watchdog's limit (a filing command's grace)."""
         if self.watchdog is None:
             return contextlib.nullcontext()
-        return self.watchdog.command(filing=filing)  # type: ignore[no-any-return]
+        return self.watchdog.exchange(graced=filing)  # type: ignore[no-any-return]
 
     def _ok(self, doing: str, command: Any, *args: Any, filing: bool = False) -> list[Any]:
         """Run one IMAP command; its data, or one line saying why not. ``filing``: it files
@@ -266,10 +266,10 @@ def open_mailbox(
     ``seconds``: a command still running that long after the connection opened is cut, even
     in the middle of an answer trickled a byte at a time (each within ``timeout``), and
     raises :class:`OutOfTime`; one filing away a stored message may take ``timeout`` from its
-    start (:class:`bluelabel.hooks.imap.Watchdog`)."""
+    start (:class:`bluelabel.watchdog.SocketWatchdog`)."""
     where = f"imap://{conn_id}"
     client: imaplib.IMAP4 = port("imap_login")(conn_id, timeout=timeout, seconds=seconds)
-    watchdog = getattr(client, "watchdog", None)  # bluelabel.hooks.imap.Watchdog
+    watchdog = getattr(client, "watchdog", None)  # bluelabel.watchdog.SocketWatchdog
     read = client.read
 
     def bounded_read(size: int) -> bytes:
