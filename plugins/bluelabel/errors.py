@@ -8,6 +8,8 @@ so the operators fail such a task at once instead of spending its retries; a tim
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class BluelabelError(Exception):
     """Base of every error Bluelabel raises on purpose."""
@@ -72,6 +74,16 @@ class OutputContractError(BluelabelError):
 
 class NothingToDigest(BluelabelError):
     """A digest asked to skip when empty found no documents (the task is marked skipped)."""
+
+
+class EveryInputFailed(BluelabelError):
+    """Nothing before the step could be read: every input failed. The step still made its
+    result (a digest listing each failure with its reason), kept in ``result``; the task fails,
+    so the run does too."""
+
+    def __init__(self, message: str, result: Any) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 class NoLongerInInbox(IngestError):

@@ -135,7 +135,15 @@ def test_a_batch_in_which_every_file_failed_fails_the_run(dags, inbox: Path) -> 
 
     assert str(run.state) == "failed"
     assert mapped_states(run, "ingest") == {"one.pdf": "failed", "two.pdf": "failed"}
-    assert task_states(run)["batch_digest"] == "upstream_failed"
+    # the digest ran (all_done), listed both files with their reasons, then failed the run
+    assert task_states(run)["batch_digest"] == "failed"
+    digest = xcom(run, "batch_digest")
+    assert digest["summary_count"] == 0
+    assert sorted(Path(f["source"]).name for f in digest["failed"]) == ["one.pdf", "two.pdf"]
+    assert "0 documents, 2 could not be read" in digest["digest"]
+    assert Path(digest["paths"]["html"]).is_file()
+    (why,) = xcoms(run, "batch_digest", key="failure")
+    assert why["reason"].startswith("every input failed (2); the digest (")
     # each failed try left its reason where the digest and the Progress tab read it
     reasons = xcoms(run, "ingest", key="failure")
     assert sorted(Path(r["source"]).name for r in reasons) == ["one.pdf", "two.pdf"]
@@ -147,7 +155,9 @@ def test_batch_workflow_fails_naming_a_missing_inbox(dags, inbox: Path) -> None:
     run = run_dag(dags["batch_ingestion"], {"inbox": str(missing), "settle_seconds": 0})
     assert str(run.state) == "failed"
     states = task_states(run)
-    assert states["scan_inbox"] == "failed" and states["batch_digest"] == "upstream_failed"
+    assert states["scan_inbox"] == "failed" and states["batch_digest"] == "failed"
+    (why,) = xcom(run, "batch_digest")["failed"]  # the digest names the missing inbox
+    assert str(missing) in why["source"] + why["reason"]
 
 
 def test_a_relative_inbox_in_the_form_resolves_against_the_folder_the_form_names(

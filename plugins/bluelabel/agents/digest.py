@@ -19,7 +19,7 @@ from bluelabel.agents.step_options import DigestOptions as DigestOptions
 from bluelabel.agents.step_options import SummaryOptions as SummaryOptions
 from bluelabel.agents.summarize import GIST_CHARS, repeats, summarize
 from bluelabel.agents.summarize.structure import outline_of
-from bluelabel.errors import AgentInputError, NothingToDigest, StoreError
+from bluelabel.errors import AgentInputError, EveryInputFailed, NothingToDigest, StoreError
 from bluelabel.render.digest import (
     FORMAT_SUFFIX,
     FORMATS,
@@ -309,7 +309,7 @@ class DigestAgent:
         text = rendered[opts.format]
         paths = publish(store, rendered, opts.format, warnings)
         record_owner(context, paths, warnings)
-        return DigestResult(
+        result = DigestResult(
             digest=text,
             format=opts.format,
             summary_count=len(items),
@@ -322,6 +322,13 @@ class DigestAgent:
             paths=paths,
             failed=failed,
         )
+        if not items and context.upstream_failed and not context.upstream:
+            where = f" ({paths[opts.format]})" if opts.format in paths else ""
+            raise EveryInputFailed(
+                f"every input failed ({len(failed)}); the digest{where} lists each with its reason",
+                result,
+            )
+        return result
 
     def _select(
         self, request: AgentInput, opts: DigestOptions, context: AgentContext

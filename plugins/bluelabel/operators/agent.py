@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow.sdk import BaseOperator, BaseOperatorLink
+from airflow.sdk import BaseOperator, BaseOperatorLink, BaseXCom
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from bluelabel import airflow_ports
@@ -24,7 +24,12 @@ from bluelabel.agents.inputs import no_progress
 from bluelabel.agents.registry import agent_options, canonical_name
 from bluelabel.agents.results import AgentResult, WorkCounts, as_result
 from bluelabel.config import Settings, get_settings
-from bluelabel.errors import BluelabelError, NothingToDigest, OutputContractError
+from bluelabel.errors import (
+    BluelabelError,
+    EveryInputFailed,
+    NothingToDigest,
+    OutputContractError,
+)
 from bluelabel.locations import check_location
 from bluelabel.metrics.handoff import StepMeasurement, hand_over
 from bluelabel.operators.failures import failure_entry, report_failure, upstream_failures
@@ -196,6 +201,11 @@ class AgentOperator(BaseOperator):
             # One line a person can act on; the traceback adds nothing for bad input.
             self.log.error("%s failed: %s", self.agent, exc)
             failure = exc
+            if isinstance(exc, EveryInputFailed) and self.do_xcom_push:
+                # the digest it made anyway, where the run's Digest tab looks for it
+                context["ti"].xcom_push(
+                    key=BaseXCom.XCOM_RETURN_KEY, value=_small(exc.result.to_xcom())
+                )
             if exc.permanent:
                 raise AirflowFailException(
                     f"{exc} (not retried: the input itself is the problem)"

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bluelabel.errors import IngestError
+from bluelabel.operators.trigger import TRIGGER_SOURCE
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -25,8 +26,11 @@ FAILURE_KEY = "failure"
 
 def failure_entry(source: str, exc: BaseException) -> dict[str, str]:
     """``{"source", "reason"}`` of a failed try: the reason in one line, without the source
-    an ingest error repeats at its start."""
+    an ingest error repeats at its start. A try whose input named nothing (a listing of the
+    inbox from the trigger input) is named by what its error names (the inbox)."""
     reason = exc.reason if isinstance(exc, IngestError) else str(exc)
+    if isinstance(exc, IngestError) and exc.source and source in ("", TRIGGER_SOURCE):
+        source = exc.source
     return {"source": source, "reason": " ".join(reason.split())[:1000] or type(exc).__name__}
 
 

@@ -15,6 +15,9 @@ from typing import Any
 from bluelabel.agents.options import StepOptions, option_names, per_run_options
 from bluelabel.errors import AgentInputError
 
+#: The source of a request made from the trigger input (it names no file or URL of its own).
+TRIGGER_SOURCE = "trigger"
+
 #: The short form the trigger form asks for, and the original AgentInput keys.
 INPUT_KEYS = frozenset({"source", "url", "file_path", "text", "task_type", "content", "metadata"})
 CONTENT_KEYS = frozenset({"file_path", "url", "text", "content_id", "metadata", "content_type"})
@@ -56,7 +59,7 @@ def trigger_input(
                 f"dag_run.conf content sets {', '.join(map(repr, bad))}; content holds only "
                 f"{', '.join(sorted(CONTENT_KEYS))}"
             )
-        request: dict[str, Any] = {"content": content, "config": config, "source": "trigger"}
+        request: dict[str, Any] = {"content": content, "config": config, "source": TRIGGER_SOURCE}
         for key in ("task_type", "source", "metadata"):
             if merged.get(key) is not None:
                 request[key] = merged[key]
@@ -67,7 +70,7 @@ def trigger_input(
         content["url" if "://" in source else "file_path"] = source
     elif isinstance(merged.get("text"), str):
         content["text"] = merged["text"]
-    request = {"source": "trigger", "content": content, "config": config}
+    request = {"source": TRIGGER_SOURCE, "content": content, "config": config}
     if merged.get("task_type"):
         request["task_type"] = merged["task_type"]
     return request

@@ -43,9 +43,11 @@ def test_a_failed_run_says_what_failed(
     data = json.loads(http_get(tasks_url(base, batch_runs["all_failed"]), token)[2])
     assert data["state"] == "failed"
     states = {(t["task_id"], t["state"]) for t in data["tasks"]}
-    assert ("ingest", "failed") in states and ("batch_digest", "upstream_failed") in states
-    (failed,) = [t for t in data["tasks"] if t["state"] == "failed"]
-    assert failed["label"].endswith("only.pdf") and failed["reason"]
+    assert ("ingest", "failed") in states and ("batch_digest", "failed") in states
+    failed = {t["task_id"]: t for t in data["tasks"] if t["state"] == "failed"}
+    assert failed["ingest"]["label"].endswith("only.pdf") and failed["ingest"]["reason"]
+    # the digest ran all the same (listing the file), then failed the run, saying so
+    assert failed["batch_digest"]["reason"].startswith("every input failed (1); the digest (")
 
 
 def test_unknown_runs_and_other_users_dags_are_refused(

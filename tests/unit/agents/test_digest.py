@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bluelabel.agents import AgentContext, AgentInput
-from bluelabel.errors import AgentInputError
+from bluelabel.errors import AgentInputError, EveryInputFailed
 from devtools.samples import SAMPLE_PARAGRAPHS
 from tests.conftest import run_agent
 
@@ -172,5 +172,9 @@ def test_files_that_failed_upstream_are_listed_with_their_reason(context: AgentC
     assert json.loads(digest(context, format="json")["digest"])["failed"] == failures
 
     context.upstream, context.from_upstream = [], True  # every file failed
-    only = digest(context, format="markdown", skip_if_empty=True)  # not skipped: 2 to report
+    with pytest.raises(EveryInputFailed) as caught:  # not skipped: 2 to report, then failed
+        digest(context, format="markdown", skip_if_empty=True)
+    only = caught.value.result.to_xcom()
     assert only["summary_count"] == 0 and "2 could not be read" in only["digest"]
+    assert str(caught.value).startswith("every input failed (2); the digest (")
+    assert Path(only["digest_path"]).read_text(encoding="utf-8") == only["digest"]
