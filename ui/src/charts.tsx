@@ -29,8 +29,12 @@ export const DurationsOverTime = ({ points, title }: { points: TimePoint[]; titl
   const colors = usePalette();
   const stateColor = (state: string) =>
     state === "success" ? colors.success : state === "failed" ? colors.failed : colors.other;
-  // One run alone: an hour around it, not a millisecond-wide axis.
-  const only = points.length === 1 && points[0] ? new Date(points[0].at).valueOf() : undefined;
+  // Room on either side, so that no point sits on the chart's edge: 5 % of the span; a run
+  // alone gets an hour around it, not a millisecond-wide axis.
+  const times = points.map((p) => new Date(p.at).valueOf());
+  const first = times.length ? Math.min(...times) : undefined;
+  const last = times.length ? Math.max(...times) : undefined;
+  const margin = first === last ? 1_800_000 : ((last ?? 0) - (first ?? 0)) * 0.05;
   const options: ChartOptions<"scatter"> = {
     animation: false,
     maintainAspectRatio: false,
@@ -49,8 +53,8 @@ export const DurationsOverTime = ({ points, title }: { points: TimePoint[]; titl
     scales: {
       x: {
         type: "time",
-        min: only === undefined ? undefined : only - 1_800_000,
-        max: only === undefined ? undefined : only + 1_800_000,
+        min: first === undefined ? undefined : first - margin,
+        max: last === undefined ? undefined : last + margin,
         time: {
           tooltipFormat: "YYYY-MM-DD HH:mm:ss",
           displayFormats: {
@@ -69,6 +73,7 @@ export const DurationsOverTime = ({ points, title }: { points: TimePoint[]; titl
       },
       y: {
         beginAtZero: true,
+        grace: "10%", // the longest run below the top edge
         title: axisTitle("Duration (s)", colors.muted),
         ticks: { color: colors.muted },
         grid: { color: colors.grid },

@@ -62,7 +62,7 @@ const BluelabelView = (props: TaskProps) => {
 
 // The UI looks the component up under each view's name (react_apps "name"); the bundle is
 // imported once, so it registers itself under all of them.
-for (const name of ["Knowledge store", "Bluelabel metrics", "Digest", "Metrics", "Progress"]) {
+for (const name of ["Knowledge", "Bluelabel metrics", "Digest", "Metrics", "Progress"]) {
   (globalThis as Record<string, unknown>)[name] = BluelabelView;
 }
 

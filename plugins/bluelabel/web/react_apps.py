@@ -21,9 +21,11 @@ STATIC_DIR = Path(__file__).parent / "static"
 BUNDLE = STATIC_DIR / "bluelabel.js"
 
 #: (name shown in the UI, url_route, destination, extra keys). Names double as the global the
-#: bundle registers its component under; url_routes are unique across all plugins.
+#: bundle registers its component under; url_routes are unique across all plugins. The
+#: Knowledge store's nav button is "Knowledge": Airflow draws top-level labels on one line in
+#: a 56 px button, which cuts "Knowledge store" to "Knowledg…"; the view's heading says it all.
 VIEWS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
-    ("Knowledge store", "knowledge-store", "nav", {"nav_top_level": True}),
+    ("Knowledge", "knowledge-store", "nav", {"nav_top_level": True}),
     ("Bluelabel metrics", "bluelabel-metrics", "nav", {"category": "browse"}),
     ("Bluelabel metrics", "bluelabel-dag-metrics", "dag", {}),
     ("Digest", "bluelabel-digest", "dag_run", {}),

@@ -147,7 +147,7 @@ def test_plugin_registers_the_views_and_serves_their_bundle(api_server: tuple[st
     assert plugin["fastapi_apps"][0]["url_prefix"] == "/bluelabel"
     views = {(v["name"], v["destination"]) for v in plugin["react_apps"]}
     assert {
-        ("Knowledge store", "nav"),
+        ("Knowledge", "nav"),
         ("Bluelabel metrics", "nav"),
         ("Digest", "dag_run"),
         ("Metrics", "dag_run"),

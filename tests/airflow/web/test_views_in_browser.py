@@ -63,6 +63,14 @@ return marks;
 """
 
 
+#: The nav button's label: its text, and whether it is drawn whole (no ellipsis).
+NAV_LABEL_FITS = """
+const label = [...arguments[0].querySelectorAll("*")].find(
+  (e) => e.children.length === 0 && e.textContent.trim() !== "");
+return {text: label.textContent, fits: label.scrollWidth <= label.clientWidth};
+"""
+
+
 def shot(browser: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     browser.set_script_timeout(10)
@@ -108,7 +116,10 @@ def test_knowledge_store_search_document_and_digests(
 
     base, _ = api_server
     log_in(browser, base)
-    browser.find_element(By.CSS_SELECTOR, "a[aria-label='Knowledge store']").click()
+    nav = browser.find_element(By.CSS_SELECTOR, "a[aria-label='Knowledge']")
+    label = browser.execute_script(NAV_LABEL_FITS, nav)
+    assert label["text"] == "Knowledge" and label["fits"], label  # drawn whole, not "Knowledg…"
+    nav.click()
     table = wait_for(browser, "[data-testid=documents-table]", "The Airflow handbook", 40)
     assert "Harbour logistics" in table.text
     shot(browser, "knowledge-store")
@@ -283,6 +294,13 @@ def test_failures_in_plain_sight_on_the_digest_and_progress_tabs(
     assert "No task of this run" not in browser.find_element(By.TAG_NAME, "body").text
     wait_for(browser, "[data-testid=progress-live]", "failed")
     shot(browser, "run-progress-all-failed")
+    click_text(browser, "Digest", "a")  # the digest ran all the same and lists the file
+    frame = wait_for(browser, "[data-testid=digest-frame]")
+    browser.switch_to.frame(frame)
+    body = browser.find_element(By.TAG_NAME, "body").text
+    browser.switch_to.default_content()
+    assert "Could not be read" in body and "only.pdf: " in body, body
+    shot(browser, "run-digest-all-failed")
 
 
 def test_task_instance_tabs_and_the_open_digest_link(
