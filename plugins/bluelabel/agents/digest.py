@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import PurePosixPath
 from typing import Any, ClassVar, Protocol
 
+from bluelabel.agents.digest_files import publish
+from bluelabel.agents.digest_files import record_owner as record_owner
 from bluelabel.agents.ingest.documents import FALLBACK_TITLES
 from bluelabel.agents.inputs import AgentContext, AgentInput
 from bluelabel.agents.pdf.metadata import without_placeholders
@@ -19,9 +19,8 @@ from bluelabel.agents.step_options import DigestOptions as DigestOptions
 from bluelabel.agents.step_options import SummaryOptions as SummaryOptions
 from bluelabel.agents.summarize import GIST_CHARS, repeats, summarize
 from bluelabel.agents.summarize.structure import outline_of
-from bluelabel.errors import AgentInputError, EveryInputFailed, NothingToDigest, StoreError
+from bluelabel.errors import AgentInputError, EveryInputFailed, NothingToDigest
 from bluelabel.render.digest import (
-    FORMAT_SUFFIX,
     FORMATS,
     DigestItem,
     parse_sections,
@@ -194,55 +193,6 @@ def summarize_records(
     summarizer = summarizer_for(opts)
     items = [digest_item(r, summarize_record(r, store, opts, summarizer)) for r in records]
     return Summaries(items, [*summarizer.notes, *store.problems], summarizer.label)
-
-
-def publish(
-    store: KnowledgeStore, rendered: Mapping[str, str], fmt: str, warnings: list[str]
-) -> dict[str, str]:
-    """Save the digest in every format rendered (markdown, HTML, JSON: the API offers each as
-    a download, and a few kilobytes more are cheaper than rendering again from a copy) under
-    ``digests/``, one name for all; a store that cannot be written loses only the files, with
-    a warning. Returns format -> where its file is."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    name = f"{stamp}-{hashlib.sha256(rendered[fmt].encode()).hexdigest()[:12]}"
-    try:
-        return {
-            f: store.write_digest(f"{name}.{FORMAT_SUFFIX[f]}", text)
-            for f, text in rendered.items()
-        }
-    except StoreError as exc:
-        warnings.append(f"the digest was not saved: {exc}")
-        return {}
-
-
-def record_owner(
-    context: AgentContext,
-    paths: Mapping[str, str],
-    warnings: list[str],
-    *,
-    kind: str = "digest",
-    covered_dag_ids: Iterable[str] = (),
-    unattributed: bool = False,
-) -> None:
-    """Record in the catalog who made the digest published at ``paths`` (its run: ``None``
-    outside Airflow) and what it covers, which decides who may list and open it; if that
-    fails, only users who may read every DAG see it, and a warning says so."""
-    if not paths:
-        return
-    name = PurePosixPath(next(iter(paths.values()))).name.rsplit(".", 1)[0]
-    try:
-        context.store.catalog.add_digest(
-            name,
-            kind=kind,
-            run=context.run,
-            covered_dag_ids=covered_dag_ids,
-            unattributed=unattributed,
-        )
-    except StoreError as exc:
-        warnings.append(
-            f"who made the digest was not recorded, so only users who may read every DAG "
-            f"see it: {exc}"
-        )
 
 
 def _ids_from(results: Iterable[Mapping[str, Any]], *, new_only: bool = False) -> list[str]:
