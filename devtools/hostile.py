@@ -26,6 +26,29 @@ def _repeat(block: bytes, total: int) -> Iterator[bytes]:
         yield piece
 
 
+def _deflate_repeated(block: bytes, total: int, level: int = 9) -> bytes:
+    """The zlib stream of ``block`` repeated to ``total`` bytes, built from a few blocks'
+    compression instead of all of them (a gigabyte takes seconds to deflate, so a test session
+    spent a minute making its bombs). A full flush after each block resets the compressor, so
+    every whole block after the first compresses to the same bytes; the trailer's Adler-32 is
+    computed over the whole data."""
+    unit = block * max(1, (1 << 20) // len(block))  # fewer, larger units
+    count, rest = divmod(total, len(unit))
+    if count < 4:
+        return _deflate(_repeat(block, total), level)
+    compressor = zlib.compressobj(level)
+    first = compressor.compress(unit) + compressor.flush(zlib.Z_FULL_FLUSH)
+    body = compressor.compress(unit) + compressor.flush(zlib.Z_FULL_FLUSH)
+    again = compressor.compress(unit) + compressor.flush(zlib.Z_FULL_FLUSH)
+    assert body == again, "a full flush did not reset the compressor"
+    end = compressor.compress(unit[:rest]) + compressor.flush()  # the tail and the trailer
+    checksum = 1  # the Adler-32 of nothing
+    for _ in range(count):
+        checksum = zlib.adler32(unit, checksum)
+    checksum = zlib.adler32(unit[:rest], checksum)
+    return first + body * (count - 1) + end[:-4] + checksum.to_bytes(4, "big")
+
+
 def _stream(data: bytes, filters: str) -> bytes:
     return (
         f"<< /Length {len(data)} /Filter [{filters}] >>\nstream\n".encode() + data + b"\nendstream"
@@ -38,7 +61,7 @@ def decompression_bomb_pdf(inflated: int = 1 << 30, *, pages: int = 1, text: boo
     that survives decompression produces ``inflated`` bytes of text; ``pages`` pages share
     the one stream (a 4-page file then stands for 4 x ``inflated``)."""
     block = b"BT /F1 12 Tf (" + b"A" * 4000 + b") Tj ET\n" if text else b"\x00" * (1 << 20)
-    once = _deflate(_repeat(block, inflated), level=9)
+    once = _deflate_repeated(block, inflated, level=9)
     twice = _deflate(iter([once]), level=9)
     kids = " ".join(f"{4 + i} 0 R" for i in range(pages))
     objects = [
@@ -62,7 +85,7 @@ def image_bomb_pdf(width: int, height: int, *, colour: str = "DeviceGray") -> by
     beyond the data makes the image's stream end early. The page goes to OCR."""
     channels = {"DeviceGray": 1, "DeviceRGB": 3, "DeviceCMYK": 4}[colour]
     pixels = min(width * height * channels, 1 << 30)
-    twice = _deflate(iter([_deflate(_repeat(b"\x80" * (1 << 20), pixels))]))
+    twice = _deflate(iter([_deflate_repeated(b"\x80" * (1 << 20), pixels)]))
     content = b"q 612 0 0 792 0 0 cm /Im1 Do Q"
     return pdf_from_objects(
         [
