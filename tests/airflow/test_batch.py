@@ -58,6 +58,7 @@ def asset_events(uri: str) -> int:
         )
 
 
+@pytest.mark.slow  # over 10 s: make test only
 def test_batch_workflow_maps_dedups_quarantines_and_emits_the_asset(
     dags, inbox: Path, http_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]

@@ -45,6 +45,7 @@ def json_of(output: str) -> list[dict[str, str]]:
     return result
 
 
+@pytest.mark.slow  # over 10 s: make test only
 def test_broken_workflow_is_an_import_error_in_the_real_dag_processor(tmp_path: Path) -> None:
     dags = tmp_path / "dags"
     (dags / "workflows").mkdir(parents=True)

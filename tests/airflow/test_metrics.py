@@ -75,6 +75,7 @@ print(run_dag(dag).state)
 """
 
 
+@pytest.mark.slow  # over 10 s: make test only
 def test_metrics_reach_statsd_over_udp() -> None:
     receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     receiver.bind(("127.0.0.1", 0))

@@ -115,6 +115,7 @@ def test_docx_entities_neither_read_files_nor_expand(
     assert not any(b"TOPSECRET" in body or b"lollollol" in body for body in stored)
 
 
+@pytest.mark.slow  # over 10 s: make test only
 def test_email_nested_without_end_and_with_many_parts(tmp_path: Path, store_dir: Path) -> None:
     inner = b"Content-Type: text/plain\r\n\r\nthe innermost text\r\n"
     for level in range(5000):

@@ -14,6 +14,9 @@ import pytest
 from devtools.measure import Run, bluelabel
 from tests.hostile.conftest import MEMORY_BOUND_MB, worker_processes
 
+#: Each case runs to the time limit or near it (20 s): make test only.
+pytestmark = pytest.mark.slow
+
 TIMEOUT = 20
 LIMITS = {
     "AIRFLOW__BLUELABEL__INGEST_TIMEOUT": str(TIMEOUT),

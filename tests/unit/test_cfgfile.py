@@ -110,6 +110,7 @@ def test_the_reader_agrees_with_airflows_parser(
     assert compared >= len(SETTINGS)
 
 
+@pytest.mark.slow  # over 10 s: make test only
 def test_sensitive_options_run_commands_and_ask_the_secrets_backend_like_airflow(
     tmp_path: Path,
 ) -> None:

@@ -21,6 +21,7 @@ from tests.conftest import REPO
 BLUELABEL = str(Path(sys.executable).parent / "bluelabel")
 
 
+@pytest.mark.slow  # over 10 s: make test only
 def test_the_settings_go_into_the_homes_airflow_cfg_and_the_cli_reads_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -23,6 +25,7 @@ def preload(tmp: Path, prelude: str = "") -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # over 10 s: make test only
 def test_the_rehearsal_leaves_no_file_behind(tmp_path: Path) -> None:
     done = preload(tmp_path)
     assert done.returncode == 0, done.stderr

@@ -11,6 +11,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 CONFTEST = """
@@ -37,6 +39,7 @@ def test_other(n):
 """
 
 
+@pytest.mark.slow  # over 10 s: make test only
 def test_the_tests_of_one_service_run_on_one_worker(tmp_path: Path) -> None:
     (tmp_path / "conftest.py").write_text(CONFTEST)
     (tmp_path / "test_grouped.py").write_text(TESTS)

@@ -55,6 +55,7 @@ def test_twenty_threads_storing_one_file_leave_one_row(store: KnowledgeStore) ->
     assert _rows(store) == (1, 1, 1)
 
 
+@pytest.mark.slow  # over 10 s: make test only
 def test_twenty_processes_storing_one_file_leave_one_row(store: KnowledgeStore) -> None:
     spawn = multiprocessing.get_context("spawn")  # fresh interpreters: first use migrates too
     processes = [

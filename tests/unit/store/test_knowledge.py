@@ -104,6 +104,7 @@ get_agent("ingestion").run(AgentInput(task_type="pdf", content={"file_path": sys
 """
 
 
+@pytest.mark.slow  # over 10 s: make test only
 def test_killed_ingest_leaves_nothing_visible(tmp_path: Path) -> None:
     pdf = tmp_path / "big.pdf"
     pdf.write_bytes(build_pdf(sample_pages(1500)))

@@ -138,6 +138,7 @@ def test_tidying_in_batches_is_tidying_the_whole(pieces: list[str]) -> None:
         assert html_text._tidy(gathered) == _tidy_whole("".join(pieces))
 
 
+@pytest.mark.slow  # over 10 s: make test only
 def test_millions_of_short_paragraphs_stay_small() -> None:
     """48 MB of ``<p>ab `` took 1.6 GB: one object per piece of text. Here 1.2 MB of them
     (200,000 paragraphs) may take a few times the text, not forty."""
