@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -173,10 +174,12 @@ class AgentOperator(BaseOperator):
     def execute(self, context: Context) -> Any:
         """The agent's small result, or the list mapped steps expand over (``map_output``)."""
         started = time.perf_counter()
+        started_at = datetime.now(timezone.utc)
         settings = get_settings()
         publisher = publisher_for(context)
         source = str(context.get("bluelabel_item") or "")
         failure: BaseException | None = None
+        skipped = False
         agent_context: AgentContext | None = None
         marks = [started]  # start, input loaded, agent initialised: as far as the try got
         try:
@@ -184,6 +187,7 @@ class AgentOperator(BaseOperator):
             source = request.source
             request = resolve_secrets(request, agent_options(self.agent), settings)
             agent_context = self._context(context, settings, publisher or no_progress)
+            self._note_start(agent_context, started_at, source)
             loaded = time.perf_counter()
             marks.append(loaded)
             agent = get_agent(self.agent)
@@ -191,6 +195,7 @@ class AgentOperator(BaseOperator):
             marks.append(initialised)
             result = as_result(agent.run(request, agent_context))
         except NothingToDigest as exc:
+            skipped = True
             raise AirflowSkipException(str(exc)) from None
         except BluelabelError as exc:
             # One line a person can act on; the traceback adds nothing for bad input.
@@ -209,12 +214,13 @@ class AgentOperator(BaseOperator):
                 publisher.close()  # the final value, whatever the outcome
             if failure is not None:  # once the publisher's thread is done with the comms
                 report_failure(context, source or self.task_id, failure)
+            if failure is not None or skipped:
                 # the ledger of the store the step used: one the location policy allowed
                 if agent_context is not None:
                     store: str | None = agent_context.store.location
                 else:
                     store = None if self.store else str(settings.store)
-                self._measure_failure(context, marks, source, failure, store)
+                self._measure_unfinished(context, marks, source, failure, store)
         finished = time.perf_counter()
         measurement = StepMeasurement(
             agent=self.agent,
@@ -223,6 +229,7 @@ class AgentOperator(BaseOperator):
             agent_run_ms=(finished - initialised) * 1000,
             counts=result.counts(),
             store=agent_context.store.location,
+            dag_display_name=self._dag_display_name(),
         )
         hand_over(context["ti"], measurement)
         data = result.to_xcom()
@@ -239,17 +246,41 @@ class AgentOperator(BaseOperator):
             remember(context["ti"], returned)
         return returned
 
-    def _measure_failure(
+    def _dag_display_name(self) -> str | None:
+        return str(self.dag.dag_display_name) if self.has_dag() else None  # type: ignore[no-untyped-call]
+
+    def _note_start(self, agent_context: AgentContext, started_at: datetime, source: str) -> None:
+        """Write this try's ``running`` row in the run ledger before the agent runs; the
+        metrics listener replaces it with the try's record when the try ends. A try killed on
+        the way (out of memory, SIGKILL, a lost worker) leaves it so, and once past this
+        task's ``execution_timeout`` the periodic digest lists it as stopped without a report
+        (:func:`bluelabel.store.ledger.tries_between`). Like every measurement, it never
+        changes the try's outcome."""
+        if agent_context.run is None:
+            return
+        try:
+            agent_context.store.start_try(
+                agent_context.run,
+                started_at=started_at,
+                time_limit=self.execution_timeout,
+                dag_display_name=self._dag_display_name(),
+                record={"agent": self.agent, "source": source, "operator": type(self).__name__},
+            )
+        except Exception:  # a metrics failure must never change the task's outcome
+            self.log.exception("bluelabel: could not note this try's start in the run ledger")
+
+    def _measure_unfinished(
         self,
         context: Context,
         marks: list[float],
         source: str,
-        failure: BaseException,
+        failure: BaseException | None,
         store: str | None,
     ) -> None:
-        """A failed try is measured too, with what it worked on and why it failed: its record
-        reaches the run ledger of ``store``, where the periodic digest finds the period's
-        failures. ``marks``: when the try started, loaded its input, initialised the agent."""
+        """A failed (or skipped: ``failure`` None) try is measured too, a failure with what it
+        worked on and why: its record reaches the run ledger of ``store``, where the periodic
+        digest finds the period's failures (and the try's ``running`` row is closed).
+        ``marks``: when the try started, loaded its input, initialised the agent."""
         ends = [*marks[1:], time.perf_counter()]
         spans = [end - start for start, end in zip(marks, ends, strict=True)]
         spans += [0.0] * (3 - len(spans))  # the steps it did not reach
@@ -262,8 +293,9 @@ class AgentOperator(BaseOperator):
                 agent_run_ms=spans[2] * 1000,
                 counts=WorkCounts(),
                 store=store,
-                source=source or self.task_id,
-                reason=failure_entry(source, failure)["reason"],
+                source=None if failure is None else source or self.task_id,
+                reason=None if failure is None else failure_entry(source, failure)["reason"],
+                dag_display_name=self._dag_display_name(),
             ),
         )
 

@@ -8,7 +8,9 @@ gone. Repair never deletes a document's data: damaged files are moved to ``damag
 are not stored and damaged cache files are removed (both are derived), stale staging files
 are removed, and so is the ``index/`` folder of a store written before the catalog.
 
-``bluelabel store reindex`` (:func:`reindex`) rebuilds the whole catalog from the blobs.
+``bluelabel store reindex`` (:func:`reindex`) rebuilds the whole catalog from the blobs, and
+imports the run records of a store written before the run ledger was a catalog table
+(:func:`import_ledger_files`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 from bluelabel.errors import StoreError
 from bluelabel.store.catalog import MAX_TEXT_CHARS
 from bluelabel.store.knowledge import KnowledgeStore, stale_staging
+from bluelabel.store.ledger import record_tries
 from bluelabel.store.paths import StorePath
 from bluelabel.store.records import DamagedEntry, DocumentRecord, RunRef
 
@@ -201,9 +204,25 @@ def _records(store: KnowledgeStore) -> Iterator[DocumentRecord]:
         return
 
 
+def import_ledger_files(store: KnowledgeStore, *, batch: int = 500) -> int:
+    """Add the run records of a store written before the run ledger was a catalog table
+    (``runs/YYYYMMDD/*.json``) to the table, ``batch`` per transaction; a try already there
+    is left as it is, so importing again adds nothing. The files are left in place. How many
+    tries were added."""
+    added = 0
+    pending: list[dict[str, Any]] = []
+    for entry in store.ledger_files():
+        pending.append(entry)
+        if len(pending) >= batch:
+            added += record_tries(store.catalog, pending, replace=False)
+            pending.clear()
+    return added + record_tries(store.catalog, pending, replace=False)
+
+
 def reindex(store: KnowledgeStore, *, batch: int = 500) -> tuple[int, int, int]:
     """Rebuild the catalog from the blobs, ``batch`` documents per transaction (bounded
-    memory: nothing is gathered but one batch). (documents seen, rows added, rows removed)."""
+    memory: nothing is gathered but one batch). (documents seen, rows added, rows removed).
+    The run records of ``runs/`` are imported by :func:`import_ledger_files`."""
     catalog = store.catalog
     seen = added = removed = 0
     pending: list[tuple[DocumentRecord, str, str | None]] = []
