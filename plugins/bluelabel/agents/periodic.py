@@ -109,24 +109,31 @@ def workflow_table(ledger: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 READING_AGENTS = ("ingestion_agent", "email_agent")
 
 
-def failures_in(
-    ledger: Sequence[dict[str, Any]], current_run: tuple[str, str] | None = None
-) -> list[dict[str, str]]:
+def without_own_run(
+    ledger: Sequence[dict[str, Any]], run: tuple[str, str] | None
+) -> list[dict[str, Any]]:
+    """The ledger without the "killed" tries of ``run``, the digest's own DAG run
+    (``(dag_id, run_id)``): that run is still going, whatever its tries' deadlines say."""
+    return [
+        e
+        for e in ledger
+        if e.get("outcome") != "killed" or (e.get("dag_id"), e.get("run_id")) != run
+    ]
+
+
+def failures_in(ledger: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
     """What the period's runs could not read: each task instance of a reading agent whose last
     try in the ledger failed, or was killed (oldest first), with what it worked on and why.
 
     A killed try (its row still says ``running`` past its deadline; see
     :func:`bluelabel.store.ledger.tries_between`) is listed as stopped without a report,
-    unless Airflow retried it (a later try then tells how the task instance ended, in its own
-    period) or it belongs to ``current_run`` (the digest's own DAG run, ``(dag_id, run_id)``,
-    which is still going)."""
+    unless Airflow retried it: a later try then tells how the task instance ended (listed in
+    its own period if it failed)."""
     last: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     for entry in ledger:
         if entry.get("agent") not in READING_AGENTS:
             continue
-        if entry.get("outcome") == "killed" and (
-            entry.get("retried") or (entry.get("dag_id"), entry.get("run_id")) == current_run
-        ):
+        if entry.get("outcome") == "killed" and entry.get("retried"):
             continue
         key = (
             str(entry.get("dag_id")),
@@ -262,7 +269,8 @@ class PeriodicDigestAgent:
         records = store.query(limit=None, since=since, until=until)
         summaries = summarize_records(records[: opts.limit], store, opts)
         items = summaries.items
-        ledger = store.tries(since=since, until=until)
+        own = (context.run.dag_id, context.run.run_id) if context.run else None
+        ledger = without_own_run(store.tries(since=since, until=until), own)
         workflows = workflow_table(ledger)
         ok, total = agent_success(tries_from_ledger(ledger), ("ingestion_agent",))
         warnings += summaries.warnings + [p for p in store.problems if p not in summaries.warnings]
@@ -272,8 +280,7 @@ class PeriodicDigestAgent:
             "since": since.isoformat(timespec="seconds"),
             "until": until.isoformat(timespec="seconds"),
         }
-        current = (context.run.dag_id, context.run.run_id) if context.run else None
-        failed = failures_in(ledger, current)
+        failed = failures_in(ledger)
         page = digest_page(
             opts.title, generated, period, overview, workflows, items, sections, failed
         )
