@@ -128,8 +128,8 @@ def cmd_store_reindex(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
     print(
         f"store {store.location}: {seen} document(s) read; {added} catalog row(s) added, "
-        f"{removed} of documents no longer stored removed; {tries} task tries imported "
-        "from the run files in runs/ (left in place)"
+        f"{removed} of documents no longer stored removed; {tries} run record(s) imported "
+        "into the run ledger from runs/ (the files are left in place)"
     )
     return 0
 
