@@ -28,6 +28,9 @@ class StepMeasurement:
     reason: str | None = None
     #: the DAG's display name (the periodic digest names workflows by it)
     dag_display_name: str | None = None
+    #: the URL of that store's catalog, when the step opened it: the listener writes the
+    #: ledger row there without looking the catalog's connection up again
+    catalog: str | None = None
 
     def timings(self) -> dict[str, float]:
         """The step's breakdown in milliseconds (also the result's ``timings`` in XCom)."""

@@ -167,7 +167,7 @@ def _keep_in_ledger(
         "started_at": (finished - timedelta(milliseconds=record["duration_ms"])).isoformat(),
     }
     try:
-        KnowledgeStore(str(step.store)).record_try(entry)
+        KnowledgeStore(str(step.store), catalog=step.catalog).record_try(entry)
     except Exception:
         log.exception("bluelabel: could not keep the run record of %s", task_instance.task_id)
 

@@ -218,9 +218,10 @@ class AgentOperator(BaseOperator):
                 # the ledger of the store the step used: one the location policy allowed
                 if agent_context is not None:
                     store: str | None = agent_context.store.location
+                    catalog = agent_context.store.known_catalog_url
                 else:
-                    store = None if self.store else str(settings.store)
-                self._measure_unfinished(context, marks, source, failure, store)
+                    store, catalog = None if self.store else str(settings.store), None
+                self._measure_unfinished(context, marks, source, failure, store, catalog)
         finished = time.perf_counter()
         measurement = StepMeasurement(
             agent=self.agent,
@@ -230,6 +231,7 @@ class AgentOperator(BaseOperator):
             counts=result.counts(),
             store=agent_context.store.location,
             dag_display_name=self._dag_display_name(),
+            catalog=agent_context.store.known_catalog_url,
         )
         hand_over(context["ti"], measurement)
         data = result.to_xcom()
@@ -276,6 +278,7 @@ class AgentOperator(BaseOperator):
         source: str,
         failure: BaseException | None,
         store: str | None,
+        catalog: str | None,
     ) -> None:
         """A failed (or skipped: ``failure`` None) try is measured too, a failure with what it
         worked on and why: its record reaches the run ledger of ``store``, where the periodic
@@ -296,6 +299,7 @@ class AgentOperator(BaseOperator):
                 source=None if failure is None else source or self.task_id,
                 reason=None if failure is None else failure_entry(source, failure)["reason"],
                 dag_display_name=self._dag_display_name(),
+                catalog=catalog,
             ),
         )
 

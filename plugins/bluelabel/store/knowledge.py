@@ -126,6 +126,11 @@ class KnowledgeStore:
             self._catalog = Catalog(url)
         return self._catalog
 
+    @property
+    def known_catalog_url(self) -> str | None:
+        """The catalog's URL if known (given, or the catalog opened), without opening it."""
+        return self._catalog.url if self._catalog is not None else self._catalog_url
+
     def __repr__(self) -> str:
         return f"KnowledgeStore({self.location!r})"
 
