@@ -23,13 +23,14 @@ from bluelabel import airflow_ports
 from bluelabel.agents import AgentContext, AgentInput, get_agent
 from bluelabel.agents.inputs import no_progress
 from bluelabel.agents.registry import agent_options, canonical_name
-from bluelabel.agents.results import AgentResult, WorkCounts, as_result
+from bluelabel.agents.results import AgentResult, as_result
 from bluelabel.config import Settings, get_settings
 from bluelabel.errors import BluelabelError, NothingToDigest, OutputContractError
 from bluelabel.locations import check_location
 from bluelabel.metrics.handoff import StepMeasurement, hand_over
-from bluelabel.operators.failures import failure_entry, report_failure, upstream_failures
+from bluelabel.operators.failures import report_failure, upstream_failures
 from bluelabel.operators.links import DigestLink, SourceDocumentLink, remember
+from bluelabel.operators.measuring import dag_display_name, measure_unfinished, note_start
 from bluelabel.operators.progress import publisher_for
 from bluelabel.operators.secrets import resolve_secrets
 from bluelabel.operators.trigger import item_input, trigger_input
@@ -187,7 +188,7 @@ class AgentOperator(BaseOperator):
             source = request.source
             request = resolve_secrets(request, agent_options(self.agent), settings)
             agent_context = self._context(context, settings, publisher or no_progress)
-            self._note_start(agent_context, started_at, source)
+            note_start(self, self.agent, agent_context, started_at, source)
             loaded = time.perf_counter()
             marks.append(loaded)
             agent = get_agent(self.agent)
@@ -221,7 +222,9 @@ class AgentOperator(BaseOperator):
                     catalog = agent_context.store.known_catalog_url
                 else:
                     store, catalog = None if self.store else str(settings.store), None
-                self._measure_unfinished(context, marks, source, failure, store, catalog)
+                measure_unfinished(
+                    self, self.agent, context["ti"], marks, source, failure, store, catalog
+                )
         finished = time.perf_counter()
         measurement = StepMeasurement(
             agent=self.agent,
@@ -230,7 +233,7 @@ class AgentOperator(BaseOperator):
             agent_run_ms=(finished - initialised) * 1000,
             counts=result.counts(),
             store=agent_context.store.location,
-            dag_display_name=self._dag_display_name(),
+            dag_display_name=dag_display_name(self),
             catalog=agent_context.store.known_catalog_url,
         )
         hand_over(context["ti"], measurement)
@@ -247,61 +250,6 @@ class AgentOperator(BaseOperator):
         if self.do_xcom_push:  # what the links read is what XCom holds: nothing, without it
             remember(context["ti"], returned)
         return returned
-
-    def _dag_display_name(self) -> str | None:
-        return str(self.dag.dag_display_name) if self.has_dag() else None  # type: ignore[no-untyped-call]
-
-    def _note_start(self, agent_context: AgentContext, started_at: datetime, source: str) -> None:
-        """Write this try's ``running`` row in the run ledger before the agent runs; the
-        metrics listener replaces it with the try's record when the try ends. A try killed on
-        the way (out of memory, SIGKILL, a lost worker) leaves it so, and once past this
-        task's ``execution_timeout`` the periodic digest lists it as stopped without a report
-        (:func:`bluelabel.store.ledger.tries_between`). Like every measurement, it never
-        changes the try's outcome."""
-        if agent_context.run is None:
-            return
-        try:
-            agent_context.store.start_try(
-                agent_context.run,
-                started_at=started_at,
-                time_limit=self.execution_timeout,
-                dag_display_name=self._dag_display_name(),
-                record={"agent": self.agent, "source": source, "operator": type(self).__name__},
-            )
-        except Exception:  # a metrics failure must never change the task's outcome
-            self.log.exception("bluelabel: could not note this try's start in the run ledger")
-
-    def _measure_unfinished(
-        self,
-        context: Context,
-        marks: list[float],
-        source: str,
-        failure: BaseException | None,
-        store: str | None,
-        catalog: str | None,
-    ) -> None:
-        """A failed (or skipped: ``failure`` None) try is measured too, a failure with what it
-        worked on and why: its record reaches the run ledger of ``store``, where the periodic
-        digest finds the period's failures (and the try's ``running`` row is closed).
-        ``marks``: when the try started, loaded its input, initialised the agent."""
-        ends = [*marks[1:], time.perf_counter()]
-        spans = [end - start for start, end in zip(marks, ends, strict=True)]
-        spans += [0.0] * (3 - len(spans))  # the steps it did not reach
-        hand_over(
-            context["ti"],
-            StepMeasurement(
-                agent=self.agent,
-                input_load_ms=spans[0] * 1000,
-                agent_init_ms=spans[1] * 1000,
-                agent_run_ms=spans[2] * 1000,
-                counts=WorkCounts(),
-                store=store,
-                source=None if failure is None else source or self.task_id,
-                reason=None if failure is None else failure_entry(source, failure)["reason"],
-                dag_display_name=self._dag_display_name(),
-                catalog=catalog,
-            ),
-        )
 
     def _after(self, result: AgentResult, data: dict[str, Any], context: Context) -> None:
         """Say in the task log where the result a person reads is."""

@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from bluelabel.errors import StoreError
-from bluelabel.store import ledger
 from bluelabel.store.catalog import MAX_TEXT_CHARS, Catalog, catalog_url
+from bluelabel.store.ledger import record_tries, start_try, tries_between
 from bluelabel.store.paths import (
     STORAGE_ERRNOS,
     StorePath,
@@ -337,8 +337,9 @@ class KnowledgeStore:
         dag_display_name: str | None,
         record: dict[str, Any],
     ) -> None:
-        """Note in the run ledger that a task try is running (:func:`ledger.start_try`)."""
-        ledger.start_try(
+        """Note in the run ledger that a task try is running
+        (:func:`bluelabel.store.ledger.start_try`)."""
+        start_try(
             self.catalog,
             run,
             started_at=started_at,
@@ -350,37 +351,14 @@ class KnowledgeStore:
     def record_try(self, record: dict[str, Any]) -> None:
         """Keep one task try's metrics record in the run ledger, replacing its ``running`` row
         (needs the try's key, ``started_at`` and ``finished_at``, ISO times)."""
-        ledger.record_tries(self.catalog, [record])
+        record_tries(self.catalog, [record])
 
     def tries(
         self, *, since: datetime, until: datetime, now: datetime | None = None
     ) -> list[dict[str, Any]]:
         """The run ledger's tries of ``[since, until]``, oldest first, killed ones included
         (:func:`bluelabel.store.ledger.tries_between` says which)."""
-        return ledger.tries_between(self.catalog, since, until, now=now)
-
-    def ledger_files(self) -> Iterator[dict[str, Any]]:
-        """The run records of a store written before the ledger was a catalog table (one
-        JSON file per try in ``runs/YYYYMMDD/``), day by day; damaged ones are noted."""
-        folder = self.root / "runs"
-        try:
-            days = sorted(p.name for p in folder.iterdir() if p.name.isdigit())
-        except _MISSING_FOLDER:
-            return
-        for day in days:
-            entries: list[StorePath] = list((folder / day).iterdir())
-            for path in sorted(entries, key=lambda p: p.name):
-                if not path.name.endswith(".json"):
-                    continue
-                try:
-                    data = json.loads(path.read_text(encoding="utf-8"))
-                    if not isinstance(data, dict):
-                        raise ValueError("not a JSON object")
-                    ledger.row_of(data)
-                except (OSError, ValueError) as exc:
-                    self._problem(path, f"not a run record: {exc}")
-                    continue
-                yield data
+        return tries_between(self.catalog, since, until, now=now)
 
     # ----------------------------------------------------------------- summaries cache
     def _summary_path(self, content_id: str, key: str) -> StorePath:
