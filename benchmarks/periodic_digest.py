@@ -45,7 +45,7 @@ def fill(store: KnowledgeStore, count: int) -> None:
             ),
             text,
         )
-        store.record_run(
+        store.record_try(
             {
                 "dag_id": "batch_ingestion",
                 "run_id": f"scheduled__{n // 200}",

@@ -345,20 +345,23 @@ def summarize_tries(tries: Sequence[TaskTry], runs: Sequence[RunInfo] = ()) -> d
 
 # ------------------------------------------------------------------------------ the ledger
 def tries_from_ledger(records: Iterable[Mapping[str, Any]]) -> list[TaskTry]:
-    """Task tries from the store's run ledger (what workers can read: no metadata DB)."""
+    """Task tries from the store's run ledger (what workers can read: no metadata DB). A
+    killed try (:func:`bluelabel.store.ledger.tries_between`) has a start and no end."""
     out = []
     for r in records:
+        killed = r.get("outcome") == "killed"
         try:
             start = datetime.fromisoformat(str(r["started_at"]))
-            end = datetime.fromisoformat(str(r["finished_at"]))
+            end = None if killed else datetime.fromisoformat(str(r["finished_at"]))
         except (KeyError, ValueError):
             continue
+        map_index = r.get("map_index")
         out.append(
             TaskTry(
                 dag_id=str(r.get("dag_id")),
                 run_id=str(r.get("run_id")),
                 task_id=str(r.get("task_id")),
-                map_index=int(r.get("map_index", -1) or -1),
+                map_index=-1 if map_index is None else int(map_index),
                 try_number=int(r.get("try_number") or 1),
                 state=str(r.get("outcome") or "success"),
                 start=start,

@@ -4,6 +4,7 @@ dynamic task mapping over the inbox, quarantine, deduplication, the asset, the o
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -216,7 +217,10 @@ def test_periodic_digest_publishes_markdown_html_and_xcom(
     workflows = {w["dag_id"]: w for w in result["workflows"]}
     batch = workflows["batch_ingestion"]
     assert batch["runs"] >= 1 and 0 < batch["success_rate"] <= 1 and batch["avg_run_seconds"] > 0
-    assert "| batch_ingestion |" in md and "<td>batch_ingestion</td>" in page
+    # the workflow by the DAG's display name (the workflow's name), times in human units
+    assert batch["dag_display_name"] == "Batch Ingestion"
+    assert "| Batch Ingestion |" in md and "<td>Batch Ingestion</td>" in page
+    assert re.search(r"\| Batch Ingestion \| [^|]+ \| [^|]+ \| [^|]+ \| [\d.,]+ (ms|s) \|", md)
     assert json.dumps(result)  # the XCom is plain JSON
     # what the period's runs could not read, from the failed try's ledger record
     torn = [f for f in result["failed"] if f["source"].endswith("periodic-e2e/torn.pdf")]

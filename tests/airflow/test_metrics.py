@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+from typing import Any
 
 import pendulum
 import pytest
@@ -115,3 +116,80 @@ def test_metrics_reach_statsd_over_udp() -> None:
     )
     assert "dag_id=metrics_statsd_test" in duration and duration.endswith("|ms")
     assert float(duration.split(":")[1].split("|")[0]) > 0
+
+
+class _FlakyAgent:
+    """Fails its first try with an error worth retrying; succeeds on the next."""
+
+    name = "ledger_flaky_test_agent"
+
+    def run(self, request: Any, context: Any) -> dict[str, Any]:
+        from bluelabel.errors import IngestError
+
+        if context.run.try_number == 1:
+            raise IngestError(request.source, "the server timed out", permanent=False)
+        return {"content_id": "none"}
+
+
+class _NothingAgent:
+    name = "ledger_nothing_test_agent"
+
+    def run(self, request: Any, context: Any) -> dict[str, Any]:
+        from bluelabel.errors import NothingToDigest
+
+        raise NothingToDigest("no new documents to digest")
+
+
+def test_each_try_closes_its_ledger_row_retried_and_skipped_ones_too() -> None:
+    """The operator opens a try's row in the run ledger as running; the listener closes it
+    (failed and retried, succeeded, skipped), so no row is left to look killed."""
+    from datetime import datetime, timedelta, timezone
+
+    from airflow.sdk import DAG
+
+    from bluelabel.agents.registry import register_agent
+    from bluelabel.config import get_settings
+    from bluelabel.operators import AgentOperator
+    from bluelabel.store import KnowledgeStore
+
+    register_agent(_FlakyAgent.name, _FlakyAgent)
+    register_agent(_NothingAgent.name, _NothingAgent)
+    with DAG(
+        "ledger_rows_test",
+        dag_display_name="Ledger <rows> test",
+        schedule=None,
+        start_date=pendulum.datetime(2025, 1, 1),
+        default_args={"retries": 1, "retry_delay": timedelta(0)},
+    ) as dag:
+        AgentOperator(
+            task_id="flaky", agent=_FlakyAgent.name, input_data={"content": {"text": "x"}}
+        )
+        AgentOperator(task_id="nothing", agent=_NothingAgent.name)
+    started = datetime.now(timezone.utc) - timedelta(seconds=1)
+
+    run = run_dag(dag)
+
+    assert str(run.state) == "success"
+    store = KnowledgeStore(get_settings().store)
+    mine = [
+        e
+        for e in store.tries(since=started, until=datetime.now(timezone.utc))
+        if e["run_id"] == run.run_id
+    ]
+    assert sorted((e["task_id"], e["try_number"], e["outcome"]) for e in mine) == [
+        ("flaky", 1, "failed"),
+        ("flaky", 2, "success"),
+        ("nothing", 1, "skipped"),
+    ]
+    assert {e["dag_display_name"] for e in mine} == {"Ledger <rows> test"}
+    [failed] = [e for e in mine if e["outcome"] == "failed"]
+    assert "the server timed out" in str(failed["reason"])
+    # nothing is left "running" (what a killed try leaves)
+    from sqlalchemy import text
+
+    with store.catalog.reading() as conn:
+        running = conn.execute(
+            text("SELECT count(*) FROM bluelabel_tries WHERE run_id = :r AND outcome = 'running'"),
+            {"r": run.run_id},
+        ).scalar_one()
+    assert running == 0

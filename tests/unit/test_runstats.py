@@ -112,3 +112,21 @@ def test_ledger_records_become_tries() -> None:
     }
     (one,) = tries_from_ledger([record, {"dag_id": "broken"}])
     assert one.try_number == 2 and one.seconds == 2.0 and one.outcome == "success"
+
+
+def test_a_killed_ledger_try_has_a_start_and_no_end() -> None:
+    killed = {
+        "dag_id": "wf",
+        "run_id": "r1",
+        "task_id": "ingest",
+        "map_index": 0,
+        "try_number": 1,
+        "outcome": "killed",
+        "started_at": T0.isoformat(),
+        "finished_at": None,
+        "agent": "ingestion_agent",
+    }
+    (one,) = tries_from_ledger([killed])
+    assert one.outcome == "killed" and one.seconds is None and one.map_index == 0
+    steps = summarize_tries([one])["steps"]["wf"]["ingest"]
+    assert steps["success_rate"] == 0.0 and steps["memory_unknown_runs"] == 1

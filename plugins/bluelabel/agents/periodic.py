@@ -2,8 +2,10 @@
 
 Published as markdown and HTML files in an outbox (a folder or an object-store URL) and
 returned as the task's result. The run figures come from the knowledge store's run ledger
-(``runs/``), which the metrics listener fills for every Bluelabel task (an Airflow 3 worker
-cannot query the metadata DB), through the same run statistics as the metrics page.
+(the catalog table ``bluelabel_tries``, :mod:`bluelabel.store.ledger`), which Bluelabel's
+operators and the metrics listener fill for every Bluelabel task try (an Airflow 3 worker
+cannot query the metadata DB), through the same run statistics as the metrics page. Workflows
+are named by their DAGs' display names, durations in human units.
 """
 
 from __future__ import annotations
@@ -30,7 +32,16 @@ from bluelabel.render.digest import (
 )
 from bluelabel.render.html import render_html
 from bluelabel.render.markdown import render_markdown
-from bluelabel.render.page import Block, Bullets, Facts, Page, Section, Table, human_time
+from bluelabel.render.page import (
+    Block,
+    Bullets,
+    Facts,
+    Page,
+    Section,
+    Table,
+    human_duration,
+    human_time,
+)
 from bluelabel.runstats import (
     FINISHED,
     agent_success,
@@ -57,11 +68,22 @@ def _period(opts: PeriodicOptions) -> tuple[datetime, datetime]:
     return since, until
 
 
+def display_names(ledger: Sequence[dict[str, Any]]) -> dict[str, str]:
+    """Each DAG's display name, as its newest try recorded it (its dag_id when none did:
+    records kept before display names were)."""
+    names: dict[str, str] = {}
+    for entry in ledger:
+        dag_id = str(entry.get("dag_id"))
+        names[dag_id] = str(entry.get("dag_display_name") or names.get(dag_id) or dag_id)
+    return names
+
+
 def workflow_table(ledger: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per workflow: runs, task tries, success rate, average run and task time."""
     tries = tries_from_ledger(ledger)
     stats = summarize_tries(tries)
     runs = run_stats(tries)
+    names = display_names(ledger)
     table = []
     for dag_id, wf in stats["workflows"].items():
         mine = [t for t in tries if t.dag_id == dag_id]
@@ -72,6 +94,7 @@ def workflow_table(ledger: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         table.append(
             {
                 "dag_id": dag_id,
+                "dag_display_name": names.get(dag_id, dag_id),
                 "runs": wf["runs"],
                 "task_tries": len(mine),
                 "success_rate": round(ok / len(finished), 4) if finished else None,
@@ -86,23 +109,53 @@ def workflow_table(ledger: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 READING_AGENTS = ("ingestion_agent", "email_agent")
 
 
+def without_own_run(
+    ledger: Sequence[dict[str, Any]], run: tuple[str, str] | None
+) -> list[dict[str, Any]]:
+    """The ledger without the "killed" tries of ``run``, the digest's own DAG run
+    (``(dag_id, run_id)``): that run is still going, whatever its tries' deadlines say."""
+    return [
+        e
+        for e in ledger
+        if e.get("outcome") != "killed" or (e.get("dag_id"), e.get("run_id")) != run
+    ]
+
+
 def failures_in(ledger: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
-    """What the period's runs could not read: each task instance whose last try in the ledger
-    failed, with what it worked on and why (oldest first)."""
+    """What the period's runs could not read: each task instance of a reading agent whose last
+    try in the ledger failed, or was killed (oldest first), with what it worked on and why.
+
+    A killed try (its row still says ``running`` past its deadline; see
+    :func:`bluelabel.store.ledger.tries_between`) is listed as stopped without a report,
+    unless Airflow retried it: a later try then tells how the task instance ended (listed in
+    its own period if it failed)."""
     last: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-    for entry in sorted(ledger, key=lambda e: str(e.get("finished_at", ""))):
-        if entry.get("agent") in READING_AGENTS:
-            key = tuple(str(entry.get(k, "")) for k in ("dag_id", "run_id", "task_id", "map_index"))
-            last[key] = entry  # type: ignore[index]
+    for entry in ledger:
+        if entry.get("agent") not in READING_AGENTS:
+            continue
+        if entry.get("outcome") == "killed" and entry.get("retried"):
+            continue
+        key = (
+            str(entry.get("dag_id")),
+            str(entry.get("run_id")),
+            str(entry.get("task_id")),
+            str(entry.get("map_index")),
+        )
+        held = last.get(key)
+        if held is None or int(entry.get("try_number") or 1) >= int(held.get("try_number") or 1):
+            last[key] = entry
+    names = display_names(ledger)
     return [
         {
-            "source": str(e.get("source") or f"{e.get('dag_id')} / {e.get('task_id')}"),
+            "source": str(
+                e.get("source") or f"{names.get(str(e.get('dag_id')))} / {e.get('task_id')}"
+            ),
             "reason": str(e.get("reason") or e.get("error") or "failed (see the task's log)"),
             "dag_id": str(e.get("dag_id", "")),
             "run_id": str(e.get("run_id", "")),
         }
         for e in last.values()
-        if e.get("outcome") == "failed"
+        if e.get("outcome") in ("failed", "killed")
     ]
 
 
@@ -157,17 +210,17 @@ def digest_page(
     )
     rows = tuple(
         (
-            w["dag_id"],
+            w.get("dag_display_name") or w["dag_id"],
             f"{w['runs']:,}",
             f"{w['task_tries']:,}",
             _pct(w["success_rate"]),
-            "n/a" if w["avg_run_seconds"] is None else f"{w['avg_run_seconds']:,.2f}",
-            "n/a" if w["avg_task_ms"] is None else f"{w['avg_task_ms']:,.0f}",
+            human_duration(None if w["avg_run_seconds"] is None else w["avg_run_seconds"] * 1000),
+            human_duration(w["avg_task_ms"]),
         )
         for w in workflows
     )
     table = Table(
-        ("Workflow", "Runs", "Task tries", "Success rate", "Avg run (s)", "Avg task (ms)"),
+        ("Workflow", "Runs", "Task tries", "Success rate", "Avg run", "Avg task"),
         rows,
         numeric=frozenset({1, 2, 3, 4, 5}),
         empty="No Bluelabel task ran in this period.",
@@ -216,7 +269,8 @@ class PeriodicDigestAgent:
         records = store.query(limit=None, since=since, until=until)
         summaries = summarize_records(records[: opts.limit], store, opts)
         items = summaries.items
-        ledger = store.runs(since=since, until=until)
+        own = (context.run.dag_id, context.run.run_id) if context.run else None
+        ledger = without_own_run(store.tries(since=since, until=until), own)
         workflows = workflow_table(ledger)
         ok, total = agent_success(tries_from_ledger(ledger), ("ingestion_agent",))
         warnings += summaries.warnings + [p for p in store.problems if p not in summaries.warnings]

@@ -119,15 +119,17 @@ def ingest_folder(args: argparse.Namespace, folder: Path) -> int:
 
 
 def cmd_store_reindex(args: argparse.Namespace) -> int:
-    from bluelabel.store.check import reindex
+    from bluelabel.store.check import import_ledger_files, reindex
 
     store = _store(args)
     seen, added, removed = reindex(store, batch=args.batch)
+    tries = import_ledger_files(store, batch=args.batch)
     for problem in store.problems:
         print(problem, file=sys.stderr)
     print(
         f"store {store.location}: {seen} document(s) read; {added} catalog row(s) added, "
-        f"{removed} of documents no longer stored removed"
+        f"{removed} of documents no longer stored removed; {tries} run record(s) imported "
+        "into the run ledger from runs/ (the files are left in place)"
     )
     return 0
 
@@ -148,7 +150,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def add_store_parsers(store_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     c = store_sub.add_parser(
-        "reindex", help="rebuild the catalog from the stored records (migration, repair)"
+        "reindex",
+        help="rebuild the catalog from the stored records and import the run files of runs/ "
+        "(migration, repair)",
     )
     c.add_argument("--store", help="knowledge store folder or URL (default: [bluelabel] store)")
     c.add_argument("--batch", type=int, default=500, help="documents per transaction")

@@ -26,6 +26,11 @@ class StepMeasurement:
     #: a failed try: what it worked on and why it failed (the periodic digest lists them)
     source: str | None = None
     reason: str | None = None
+    #: the DAG's display name (the periodic digest names workflows by it)
+    dag_display_name: str | None = None
+    #: the URL of that store's catalog, when the step opened it: the listener writes the
+    #: ledger row there without looking the catalog's connection up again
+    catalog: str | None = None
 
     def timings(self) -> dict[str, float]:
         """The step's breakdown in milliseconds (also the result's ``timings`` in XCom)."""

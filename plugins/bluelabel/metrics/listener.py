@@ -11,6 +11,9 @@ adds its own breakdown through :mod:`bluelabel.metrics.handoff`.
 CPU time counts the task process and the child processes it reaped during the try: PDF, HTML
 and e-mail extraction runs in supervised worker processes (:mod:`bluelabel.agents.sandbox`),
 so the task process's own CPU time is a small part of an ingest's.
+
+A Bluelabel step's record also replaces the ``running`` row its operator wrote in the knowledge
+store's run ledger (:mod:`bluelabel.store.ledger`); a skipped step closes it as ``skipped``.
 """
 
 from __future__ import annotations
@@ -85,6 +88,12 @@ def on_task_instance_failed(previous_state: Any, task_instance: Any, error: Any)
     _finish(task_instance, "failed", error)
 
 
+@hookimpl
+def on_task_instance_skipped(previous_state: Any, task_instance: Any) -> None:
+    # A skipped Bluelabel step (nothing to digest) started its ledger row too: close it.
+    _finish(task_instance, "skipped")
+
+
 def build_record(
     task_instance: Any,
     outcome: str,
@@ -134,26 +143,31 @@ def _finish(task_instance: Any, outcome: str, error: Any = None) -> None:
             log.exception("bluelabel: could not store the metrics of %s", task_instance.task_id)
     _emit(task_instance, record)
     if step is not None and step.store:
-        _keep_in_ledger(task_instance, record, step.store)
+        _keep_in_ledger(task_instance, record, step)
 
 
-def _keep_in_ledger(task_instance: Any, record: dict[str, Any], location: str) -> None:
-    """Bluelabel steps also leave their record in the knowledge store's run ledger, where a
-    later task (the periodic digest) can read it: workers cannot query the metadata DB."""
+def _keep_in_ledger(
+    task_instance: Any, record: dict[str, Any], step: handoff.StepMeasurement
+) -> None:
+    """Bluelabel steps also leave their record in the knowledge store's run ledger (replacing
+    the ``running`` row the operator wrote), where a later task (the periodic digest) can
+    read it: workers cannot query the metadata DB."""
     from bluelabel.store import KnowledgeStore
 
     finished = datetime.now(timezone.utc)
+    map_index = getattr(task_instance, "map_index", -1)
     entry = {
         **record,
         "dag_id": task_instance.dag_id,
+        "dag_display_name": step.dag_display_name,
         "task_id": task_instance.task_id,
         "run_id": task_instance.run_id,
-        "map_index": getattr(task_instance, "map_index", -1),
+        "map_index": -1 if map_index is None else map_index,
         "finished_at": finished.isoformat(),
         "started_at": (finished - timedelta(milliseconds=record["duration_ms"])).isoformat(),
     }
     try:
-        KnowledgeStore(location).record_run(entry)
+        KnowledgeStore(str(step.store), catalog=step.catalog).record_try(entry)
     except Exception:
         log.exception("bluelabel: could not keep the run record of %s", task_instance.task_id)
 

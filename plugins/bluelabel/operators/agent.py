@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -22,7 +23,7 @@ from bluelabel import airflow_ports
 from bluelabel.agents import AgentContext, AgentInput, get_agent
 from bluelabel.agents.inputs import no_progress
 from bluelabel.agents.registry import agent_options, canonical_name
-from bluelabel.agents.results import AgentResult, WorkCounts, as_result
+from bluelabel.agents.results import AgentResult, as_result
 from bluelabel.config import Settings, get_settings
 from bluelabel.errors import (
     BluelabelError,
@@ -32,8 +33,9 @@ from bluelabel.errors import (
 )
 from bluelabel.locations import check_location
 from bluelabel.metrics.handoff import StepMeasurement, hand_over
-from bluelabel.operators.failures import failure_entry, report_failure, upstream_failures
+from bluelabel.operators.failures import report_failure, upstream_failures
 from bluelabel.operators.links import DigestLink, SourceDocumentLink, remember
+from bluelabel.operators.measuring import dag_display_name, measure_unfinished, note_start
 from bluelabel.operators.progress import publisher_for
 from bluelabel.operators.secrets import resolve_secrets
 from bluelabel.operators.trigger import item_input, trigger_input
@@ -178,10 +180,12 @@ class AgentOperator(BaseOperator):
     def execute(self, context: Context) -> Any:
         """The agent's small result, or the list mapped steps expand over (``map_output``)."""
         started = time.perf_counter()
+        started_at = datetime.now(timezone.utc)
         settings = get_settings()
         publisher = publisher_for(context)
         source = str(context.get("bluelabel_item") or "")
         failure: BaseException | None = None
+        skipped = False
         agent_context: AgentContext | None = None
         marks = [started]  # start, input loaded, agent initialised: as far as the try got
         try:
@@ -189,6 +193,7 @@ class AgentOperator(BaseOperator):
             source = request.source
             request = resolve_secrets(request, agent_options(self.agent), settings)
             agent_context = self._context(context, settings, publisher or no_progress)
+            note_start(self, self.agent, agent_context, started_at, source)
             loaded = time.perf_counter()
             marks.append(loaded)
             agent = get_agent(self.agent)
@@ -196,6 +201,7 @@ class AgentOperator(BaseOperator):
             marks.append(initialised)
             result = as_result(agent.run(request, agent_context))
         except NothingToDigest as exc:
+            skipped = True
             raise AirflowSkipException(str(exc)) from None
         except BluelabelError as exc:
             # One line a person can act on; the traceback adds nothing for bad input.
@@ -219,12 +225,16 @@ class AgentOperator(BaseOperator):
                 publisher.close()  # the final value, whatever the outcome
             if failure is not None:  # once the publisher's thread is done with the comms
                 report_failure(context, source or self.task_id, failure)
+            if failure is not None or skipped:
                 # the ledger of the store the step used: one the location policy allowed
                 if agent_context is not None:
                     store: str | None = agent_context.store.location
+                    catalog = agent_context.store.known_catalog_url
                 else:
-                    store = None if self.store else str(settings.store)
-                self._measure_failure(context, marks, source, failure, store)
+                    store, catalog = None if self.store else str(settings.store), None
+                measure_unfinished(
+                    self, self.agent, context["ti"], marks, source, failure, store, catalog
+                )
         finished = time.perf_counter()
         measurement = StepMeasurement(
             agent=self.agent,
@@ -233,6 +243,8 @@ class AgentOperator(BaseOperator):
             agent_run_ms=(finished - initialised) * 1000,
             counts=result.counts(),
             store=agent_context.store.location,
+            dag_display_name=dag_display_name(self),
+            catalog=agent_context.store.known_catalog_url,
         )
         hand_over(context["ti"], measurement)
         data = result.to_xcom()
@@ -248,34 +260,6 @@ class AgentOperator(BaseOperator):
         if self.do_xcom_push:  # what the links read is what XCom holds: nothing, without it
             remember(context["ti"], returned)
         return returned
-
-    def _measure_failure(
-        self,
-        context: Context,
-        marks: list[float],
-        source: str,
-        failure: BaseException,
-        store: str | None,
-    ) -> None:
-        """A failed try is measured too, with what it worked on and why it failed: its record
-        reaches the run ledger of ``store``, where the periodic digest finds the period's
-        failures. ``marks``: when the try started, loaded its input, initialised the agent."""
-        ends = [*marks[1:], time.perf_counter()]
-        spans = [end - start for start, end in zip(marks, ends, strict=True)]
-        spans += [0.0] * (3 - len(spans))  # the steps it did not reach
-        hand_over(
-            context["ti"],
-            StepMeasurement(
-                agent=self.agent,
-                input_load_ms=spans[0] * 1000,
-                agent_init_ms=spans[1] * 1000,
-                agent_run_ms=spans[2] * 1000,
-                counts=WorkCounts(),
-                store=store,
-                source=source or self.task_id,
-                reason=failure_entry(source, failure)["reason"],
-            ),
-        )
 
     def _after(self, result: AgentResult, data: dict[str, Any], context: Context) -> None:
         """Say in the task log where the result a person reads is."""

@@ -5,19 +5,19 @@ the catalog holds what readers filter, sort and search on, so nobody lists ``obj
 
 * ``bluelabel_documents``: id, title, type, source, tags, ingested time, pages, length, summary,
   the record as JSON, and the full-text index of the dialect (``search`` tsvector + GIN and
-  the ``body`` for snippets on PostgreSQL; the FTS5 table ``bluelabel_documents_fts`` on
-  SQLite);
+  ``body`` for snippets on PostgreSQL; the FTS5 table ``bluelabel_documents_fts`` on SQLite);
 * ``bluelabel_tags``: one row per tag of a document (the tag filter);
 * ``bluelabel_provenance``: each Airflow task try that ingested a document (permissions);
-* ``bluelabel_digests``: who made each published digest and what it covers (permissions).
+* ``bluelabel_digests``: who made each published digest and what it covers (permissions);
+* ``bluelabel_tries``: the run ledger, a row per Bluelabel task try (:mod:`.ledger`).
 
 Where: ``[bluelabel] catalog_conn_id`` names an Airflow connection (PostgreSQL), read from
-``AIRFLOW_CONN_<ID>`` without importing Airflow when it is set there, else through Airflow's
-lookup; empty, an embedded SQLite file ``catalog.sqlite3`` beside a local store (WAL). The
+``AIRFLOW_CONN_<ID>`` without importing Airflow when set there, else through Airflow's lookup;
+empty, an embedded SQLite file ``catalog.sqlite3`` beside a local store (WAL). The
 schema is created and migrated on first use by Alembic (``store/migrations``, version table
 ``bluelabel_alembic_version``), under a lock so concurrent first users migrate once.
 
-The catalog is derived data: ``bluelabel store reindex`` rebuilds it from the blobs.
+``bluelabel store reindex`` rebuilds the documents' tables from the blobs (not the ledger).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from typing import Any
 from bluelabel.errors import StoreError
 
 #: The schema version the code expects (the newest file in ``store/migrations/versions``).
-HEAD = "0002"
+HEAD = "0003"
 SQLITE_NAME = "catalog.sqlite3"
 
 #: A process's engines, the most recently used last; past :data:`MAX_ENGINES` (a process that

@@ -8,7 +8,9 @@ gone. Repair never deletes a document's data: damaged files are moved to ``damag
 are not stored and damaged cache files are removed (both are derived), stale staging files
 are removed, and so is the ``index/`` folder of a store written before the catalog.
 
-``bluelabel store reindex`` (:func:`reindex`) rebuilds the whole catalog from the blobs.
+``bluelabel store reindex`` (:func:`reindex`) rebuilds the whole catalog from the blobs, and
+imports the run records of a store written before the run ledger was a catalog table
+(:func:`import_ledger_files`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 from bluelabel.errors import StoreError
 from bluelabel.store.catalog import MAX_TEXT_CHARS
 from bluelabel.store.knowledge import KnowledgeStore, stale_staging
+from bluelabel.store.ledger import record_tries, row_of
 from bluelabel.store.paths import StorePath
 from bluelabel.store.records import DamagedEntry, DocumentRecord, RunRef
 
@@ -201,9 +204,49 @@ def _records(store: KnowledgeStore) -> Iterator[DocumentRecord]:
         return
 
 
+def ledger_files(store: KnowledgeStore) -> Iterator[dict[str, Any]]:
+    """The run records of a store written before the run ledger was a catalog table (one
+    JSON file per try in ``runs/YYYYMMDD/``), day by day; damaged ones are noted."""
+    folder = store.root / "runs"
+    try:
+        days = sorted(p.name for p in folder.iterdir() if p.name.isdigit())
+    except (FileNotFoundError, NotADirectoryError):  # none (NotADirectory: an object store)
+        return
+    for day in days:
+        entries: list[StorePath] = list((folder / day).iterdir())
+        for path in sorted(entries, key=lambda p: p.name):
+            if not path.name.endswith(".json"):
+                continue
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                if not isinstance(data, dict):
+                    raise ValueError("not a JSON object")
+                row_of(data)
+            except (OSError, ValueError) as exc:
+                store._problem(path, f"not a run record: {exc}")
+                continue
+            yield data
+
+
+def import_ledger_files(store: KnowledgeStore, *, batch: int = 500) -> int:
+    """Add the run records of a store written before the run ledger was a catalog table
+    (``runs/YYYYMMDD/*.json``) to the table, ``batch`` per transaction; a try already there
+    is left as it is, so importing again adds nothing. The files are left in place. How many
+    tries were added."""
+    added = 0
+    pending: list[dict[str, Any]] = []
+    for entry in ledger_files(store):
+        pending.append(entry)
+        if len(pending) >= batch:
+            added += record_tries(store.catalog, pending, replace=False)
+            pending.clear()
+    return added + record_tries(store.catalog, pending, replace=False)
+
+
 def reindex(store: KnowledgeStore, *, batch: int = 500) -> tuple[int, int, int]:
     """Rebuild the catalog from the blobs, ``batch`` documents per transaction (bounded
-    memory: nothing is gathered but one batch). (documents seen, rows added, rows removed)."""
+    memory: nothing is gathered but one batch). (documents seen, rows added, rows removed).
+    The run records of ``runs/`` are imported by :func:`import_ledger_files`."""
     catalog = store.catalog
     seen = added = removed = 0
     pending: list[tuple[DocumentRecord, str, str | None]] = []

@@ -7,7 +7,8 @@ Layout below the root (a local folder, or any ``ObjectStoragePath`` URL such as 
     provenance/<id[:2]>/<id>/<time>-<n>.json   each Airflow task try that ingested it
     summaries/<id[:2]>/<id>-<key>.json   cached summaries
     digests/<name>                rendered digests
-    runs/<YYYYMMDD>/<time>-<dag>-<task>-<n>.json   the metrics of each Bluelabel task try
+    runs/<YYYYMMDD>/<time>-<dag>-<task>-<n>.json   the run ledger of stores written before it
+                                  was the catalog table ``bluelabel_tries`` (read by reindex)
     tmp/.staging-<host>-<pid>-*   unfinished work of a live ingest; swept once its process is gone
 
 Readers query the store's catalog (:mod:`bluelabel.store.catalog`, SQL: PostgreSQL or an
@@ -28,12 +29,13 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from bluelabel.errors import StoreError
 from bluelabel.store.catalog import MAX_TEXT_CHARS, Catalog, catalog_url
+from bluelabel.store.ledger import record_tries, start_try, tries_between
 from bluelabel.store.paths import (
     STORAGE_ERRNOS,
     StorePath,
@@ -47,7 +49,6 @@ from bluelabel.store.records import (
     DocumentRecord,
     RunRef,
     dumps,
-    index_time,
 )
 from bluelabel.store.search import search
 
@@ -59,10 +60,6 @@ _MISSING_FOLDER = (FileNotFoundError, NotADirectoryError)
 #: Staging files of other hosts (a shared store) are swept once this old.
 FOREIGN_STAGING_SECONDS = 24 * 3600
 _HOST = "".join(c if c.isalnum() else "_" for c in socket.gethostname())[:40] or "host"
-
-
-def _safe(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "._" else "_" for c in text)[:80]
 
 
 def _alive(pid: int) -> bool:
@@ -128,6 +125,11 @@ class KnowledgeStore:
                 url = catalog_url(self.root, self.is_local, get_settings().catalog_conn_id)
             self._catalog = Catalog(url)
         return self._catalog
+
+    @property
+    def known_catalog_url(self) -> str | None:
+        """The catalog's URL if known (given, or the catalog opened), without opening it."""
+        return self._catalog.url if self._catalog is not None else self._catalog_url
 
     def __repr__(self) -> str:
         return f"KnowledgeStore({self.location!r})"
@@ -326,47 +328,37 @@ class KnowledgeStore:
         return str(target)
 
     # ----------------------------------------------------------------- run ledger
-    def record_run(self, record: dict[str, Any]) -> None:
-        """Keep one task try's metrics record (needs ``finished_at``, an ISO time)."""
-        finished = datetime.fromisoformat(record["finished_at"]).astimezone(timezone.utc)
-        label = "-".join(
-            _safe(str(record.get(k, ""))) for k in ("dag_id", "task_id", "map_index", "try_number")
+    def start_try(
+        self,
+        run: RunRef,
+        *,
+        started_at: datetime,
+        time_limit: timedelta | None,
+        dag_display_name: str | None,
+        record: dict[str, Any],
+    ) -> None:
+        """Note in the run ledger that a task try is running
+        (:func:`bluelabel.store.ledger.start_try`)."""
+        start_try(
+            self.catalog,
+            run,
+            started_at=started_at,
+            time_limit=time_limit,
+            dag_display_name=dag_display_name,
+            record=record,
         )
-        name = f"{finished.strftime(INDEX_TIME_FORMAT)}-{label}-{uuid.uuid4().hex[:8]}.json"
-        write_atomic(self.root / "runs" / finished.strftime("%Y%m%d") / name, dumps(record))
 
-    def runs(
-        self, *, since: datetime | None = None, until: datetime | None = None
+    def record_try(self, record: dict[str, Any]) -> None:
+        """Keep one task try's metrics record in the run ledger, replacing its ``running`` row
+        (needs the try's key, ``started_at`` and ``finished_at``, ISO times)."""
+        record_tries(self.catalog, [record])
+
+    def tries(
+        self, *, since: datetime, until: datetime, now: datetime | None = None
     ) -> list[dict[str, Any]]:
-        """The run records that finished in ``[since, until]``, oldest first."""
-        folder = self.root / "runs"
-        try:
-            days = sorted(p.name for p in folder.iterdir() if p.name.isdigit())
-        except _MISSING_FOLDER:
-            return []
-        first = since.astimezone(timezone.utc).strftime("%Y%m%d") if since else None
-        last = until.astimezone(timezone.utc).strftime("%Y%m%d") if until else None
-        found = []
-        for day in days:
-            if (first and day < first) or (last and day > last):
-                continue
-            entries: list[StorePath] = list((folder / day).iterdir())
-            for path in sorted(entries, key=lambda p: p.name):
-                stamp = index_time(path.name)
-                if stamp is None or not path.name.endswith(".json"):
-                    continue
-                if (since and stamp < since) or (until and stamp > until):
-                    continue
-                try:
-                    data = json.loads(path.read_text(encoding="utf-8"))
-                except (OSError, ValueError) as exc:
-                    self._problem(path, str(exc))
-                    continue
-                if isinstance(data, dict) and isinstance(data.get("finished_at"), str):
-                    found.append(data)
-                else:
-                    self._problem(path, "not a run record")
-        return found
+        """The run ledger's tries of ``[since, until]``, oldest first, killed ones included
+        (:func:`bluelabel.store.ledger.tries_between` says which)."""
+        return tries_between(self.catalog, since, until, now=now)
 
     # ----------------------------------------------------------------- summaries cache
     def _summary_path(self, content_id: str, key: str) -> StorePath:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 INDEX_TIME_FORMAT = "%Y%m%dT%H%M%S%fZ"
@@ -97,15 +97,6 @@ _OPTIONAL: dict[str, type | tuple[type, ...]] = {
     "warnings": list,
     "outline": list,
 }
-
-
-def index_time(name: str) -> datetime | None:
-    try:
-        return datetime.strptime(name.split("-", 1)[0], INDEX_TIME_FORMAT).replace(
-            tzinfo=timezone.utc
-        )
-    except ValueError:
-        return None
 
 
 def dumps(data: Any) -> bytes:

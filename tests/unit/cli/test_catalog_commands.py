@@ -66,3 +66,34 @@ def test_ingest_a_folder_search_it_and_reindex(tmp_path: Path) -> None:
     assert check.returncode == 0 and check.stdout.splitlines()[-1] == "no problems found"
     again = json.loads(run("search", "glacier", "--store", str(store), "--format", "json").stdout)
     assert again == items
+
+
+def test_reindex_imports_the_run_files_of_an_older_store(tmp_path: Path) -> None:
+    """A store from before the run ledger was a catalog table keeps its history."""
+    from datetime import datetime, timezone
+
+    store = tmp_path / "store"
+    folder = store / "runs" / "20261102"
+    folder.mkdir(parents=True)
+    record = {
+        "dag_id": "batch",
+        "run_id": "r1",
+        "task_id": "ingest",
+        "map_index": -1,
+        "try_number": 1,
+        "outcome": "success",
+        "agent": "ingestion_agent",
+        "started_at": "2026-11-02T09:00:00+00:00",
+        "finished_at": "2026-11-02T09:00:02+00:00",
+    }
+    (folder / "20261102T090002000000Z-batch-ingest--1-1-ab12cd34.json").write_text(
+        json.dumps(record)
+    )
+    first = run("store", "reindex", "--store", str(store))
+    again = run("store", "reindex", "--store", str(store))
+    assert first.returncode == 0 and "; 1 run record(s) imported" in first.stdout, first.stderr
+    assert "; 0 run record(s) imported" in again.stdout
+    since = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    until = datetime(2026, 11, 3, tzinfo=timezone.utc)
+    [entry] = KnowledgeStore(store).tries(since=since, until=until)
+    assert entry["run_id"] == "r1" and entry["outcome"] == "success"

@@ -10,9 +10,19 @@ from pathlib import Path
 import pytest
 
 from bluelabel.store import KnowledgeStore
+from bluelabel.store.catalog_db import HEAD
 
 PG_SERVER = os.environ.get("BLUELABEL_TEST_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432")
-PG_DATABASE = "bluelabel_catalog_test_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+#: One database per schema version (a checkout with a newer migration must not move a database
+#: an older one uses: it could not open it again) and per xdist worker; ``BLUELABEL_TEST_PG_DB``
+#: names another prefix (several checkouts testing on one server).
+PG_DATABASE = "_".join(
+    (
+        os.environ.get("BLUELABEL_TEST_PG_DB", "bluelabel_catalog_test"),
+        HEAD,
+        os.environ.get("PYTEST_XDIST_WORKER", "main"),
+    )
+)
 
 
 def pg_url() -> str:
@@ -43,7 +53,7 @@ def empty_pg_catalog() -> str:
         conn.execute(
             text(
                 "TRUNCATE bluelabel_documents, bluelabel_tags, bluelabel_provenance, "
-                "bluelabel_digests"
+                "bluelabel_digests, bluelabel_tries"
             )
         )
     return url
