@@ -14,6 +14,7 @@ SHARED_PDFS = REPO.parent / "shared" / "bench" / "original-pdfs"
 if str(REPO) not in sys.path:  # devtools/ (sample builders, the measuring runner)
     sys.path.insert(1, str(REPO))
 
+from devtools.waiting import free_port as free_port  # noqa: E402  (the one; re-exported)
 
 # Appended to every measured snippet: wall time and peak RSS of the process and its children.
 _FOOTER = """
