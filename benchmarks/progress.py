@@ -6,8 +6,12 @@ Latency is measured per event and per client, from the moment the task published
 it covers the Execution API write, the API server's poll of the DB and the fan-out. Also the
 API server's CPU (its whole process tree) over the measured window.
 
-Usage: python benchmarks/progress.py [--clients 100] [--runs 4] [--pdf PATH]
+Usage: python benchmarks/progress.py [--clients 100] [--runs 4] [--pdf PATH] [--push]
+[--pdf-backend pypdf]
 Creates (and drops first) the database ``bluelabel_ui_progress`` on postgres@127.0.0.1:5432.
+``--push``: the knowledge store's catalog on PostgreSQL too (``bluelabel_ui_progress_catalog``,
+through ``[bluelabel] catalog_conn_id``), so tasks push their progress (NOTIFY) and the API
+server listens instead of polling the task state store.
 The PDF is read from ../shared/bench/original-pdfs/ (never copied into the project).
 """
 
@@ -33,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import SHARED_PDFS, free_port, wait_for_api
 
 DB = "bluelabel_ui_progress"
+CATALOG_DB = "bluelabel_ui_progress_catalog"
 HOME = Path(tempfile.mkdtemp(prefix="bench-progress-airflow-"))
 DAGS = HOME / "dags"
 ENV = {
@@ -93,7 +98,8 @@ async def listen(
     )
     await writer.drain()
     status = await reader.readline()
-    assert b" 200 " in status, status
+    if b" 200 " not in status:
+        raise SystemExit(f"a progress stream was refused: {status.decode().strip()}")
     try:
         while True:
             line = await reader.readline()
@@ -216,16 +222,34 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--runs", type=int, default=4)
     parser.add_argument("--pdf", type=Path, default=SHARED_PDFS / "large_test_document.pdf")
+    parser.add_argument("--push", action="store_true", help="the catalog on PostgreSQL: pushed")
+    parser.add_argument(
+        "--pdf-backend",
+        default="pdfium",
+        help="pypdf: a slower extraction, so more progress values per run",
+    )
     args = parser.parse_args()
     if not args.pdf.is_file():
         sys.exit(f"{args.pdf}: not found (the original's stress PDF, in ../shared/bench)")
     pdf = args.pdf.resolve()
-    ENV["AIRFLOW__BLUELABEL__ALLOWED_ROOTS"] = str(pdf.parent)
+    # the PDF, and the stores the DAG names per run (a templated store is a location a run names)
+    ENV["AIRFLOW__BLUELABEL__ALLOWED_ROOTS"] = f"{pdf.parent}:{HOME / 'stores'}"
+    # every client is the one admin: let it hold them all (the default is 20 per user)
+    ENV["AIRFLOW__BLUELABEL__PROGRESS_STREAMS_PER_USER"] = str(args.clients)
+    ENV["AIRFLOW__BLUELABEL__PDF_BACKEND"] = args.pdf_backend
     airflow = str(Path(sys.executable).parent / "airflow")
     processes: list[subprocess.Popen[bytes]] = []
     try:
         psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
         psql(f"CREATE DATABASE {DB}")
+        psql(f"DROP DATABASE IF EXISTS {CATALOG_DB} WITH (FORCE)")
+        if args.push:
+            psql(f"CREATE DATABASE {CATALOG_DB}")
+            ENV["AIRFLOW_CONN_BLUELABEL_CATALOG"] = (
+                f"postgresql://postgres@127.0.0.1:5432/{CATALOG_DB}"
+            )
+            ENV["AIRFLOW__BLUELABEL__CATALOG_CONN_ID"] = "bluelabel_catalog"
+        print("progress:", "pushed (catalog on PostgreSQL)" if args.push else "polled")
         DAGS.mkdir(parents=True)
         (DAGS / "progress_bench.py").write_text(
             DAG_FILE.format(pdf=str(pdf), store=str(HOME / "stores"))
@@ -270,7 +294,11 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
         psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        shutil.rmtree(HOME, ignore_errors=True)
+        psql(f"DROP DATABASE IF EXISTS {CATALOG_DB} WITH (FORCE)")
+        if os.environ.get("BENCH_KEEP_HOME"):
+            print(f"kept {HOME}")
+        else:
+            shutil.rmtree(HOME, ignore_errors=True)
 
 
 if __name__ == "__main__":

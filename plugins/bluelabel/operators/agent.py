@@ -36,7 +36,7 @@ from bluelabel.metrics.handoff import StepMeasurement, hand_over
 from bluelabel.operators.failures import report_failure, upstream_failures
 from bluelabel.operators.links import DigestLink, SourceDocumentLink, remember
 from bluelabel.operators.measuring import dag_display_name, measure_unfinished, note_start
-from bluelabel.operators.progress import publisher_for
+from bluelabel.operators.progress import publisher_for, push_through_catalog
 from bluelabel.operators.secrets import resolve_secrets
 from bluelabel.operators.trigger import item_input, trigger_input
 from bluelabel.store import KnowledgeStore
@@ -193,6 +193,8 @@ class AgentOperator(BaseOperator):
             source = request.source
             request = resolve_secrets(request, agent_options(self.agent), settings)
             agent_context = self._context(context, settings, publisher or no_progress)
+            if publisher is not None:
+                push_through_catalog(publisher, agent_context.store)
             note_start(self, self.agent, agent_context, started_at, source)
             loaded = time.perf_counter()
             marks.append(loaded)

@@ -6,13 +6,16 @@ running (found through the task instance state index, so the cost does not grow 
 and hands the changed values to the event loop in one call, which puts each on the queues of
 the listeners it concerns. When a task stops running, its row is read once more: the final
 value a task writes just before it ends is never lost.
+
+With the knowledge store's catalog on PostgreSQL, tasks push each value (``NOTIFY``,
+:mod:`bluelabel.store.push`) and the same thread listens (``LISTEN``) instead: a value goes out the
+moment it arrives, and the task state store is read only every :data:`PUSHED_POLL_SECONDS`
+(for the final values, and for tasks that could not push).
 """
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import gc
 import json
 import logging
 import threading
@@ -27,6 +30,8 @@ from bluelabel.operators.progress import PROGRESS_KEY
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = get_settings().progress_poll_seconds
+#: With pushed progress, how often the task state store is read all the same.
+PUSHED_POLL_SECONDS = 1.0
 #: A listener that does not keep up loses its oldest events beyond this many.
 QUEUE_SIZE = 1000
 
@@ -74,52 +79,6 @@ class Listener:
         if self.queue.full():
             self.queue.get_nowait()
         self.queue.put_nowait(message)
-
-
-#: Freed memory is handed back at most this often (see :func:`return_freed_memory`).
-TRIM_SECONDS = 30.0
-
-
-def return_freed_memory() -> None:
-    """Hand the memory the C allocator holds free back to the system (glibc's
-    ``malloc_trim``). A burst of connections (3,000 stream requests of one token) leaves the
-    freed request objects in its heaps, and the process's RSS at the burst's peak until then.
-    Nothing happens where the C library has no ``malloc_trim`` (musl, macOS)."""
-    gc.collect()
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
-        return
-    trim(0)
-
-
-class StreamSlots:
-    """How many progress streams each user holds open (event-loop only, so no lock). A user
-    with none open has no entry: nothing is kept for users who came and went. When the last
-    stream of the process closes, freed memory goes back to the system (at most every
-    :data:`TRIM_SECONDS`, in the threadpool)."""
-
-    def __init__(self, per_user: int) -> None:
-        self.per_user = per_user
-        self.open: dict[str, int] = {}
-        self._trimmed = 0.0
-
-    def take(self, user: str) -> bool:
-        held = self.open.get(user, 0)
-        if held >= self.per_user:
-            return False
-        self.open[user] = held + 1
-        return True
-
-    def give_back(self, user: str) -> None:
-        held = self.open.get(user, 0) - 1
-        if held > 0:
-            self.open[user] = held
-        else:
-            self.open.pop(user, None)
-        if not self.open and time.monotonic() - self._trimmed > TRIM_SECONDS:
-            self._trimmed = time.monotonic()
-            asyncio.get_running_loop().run_in_executor(None, return_freed_memory)
 
 
 def sse(event: dict[str, Any]) -> bytes:
@@ -204,36 +163,80 @@ class ProgressFeed:
                 listener.offer(event)
 
     # -------------------------------------------------------------- the poller (its thread)
+    def _nobody_listens(self) -> bool:
+        with self._lock:
+            if self.listeners:
+                return False
+            self._thread = None
+            self.latest.clear()  # nobody listens: the next poller starts afresh
+            return True
+
+    def _hand_out(self, events: list[dict[str, Any]]) -> None:
+        routed = self._route(events) if events else []
+        if routed and self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._deliver, routed)
+
     def _poll_forever(self) -> None:
         from airflow import settings as airflow_settings
 
         engine = airflow_settings.engine
         assert engine is not None, "the API server configures Airflow's engine at start-up"
-        connection = None
-        while True:
-            with self._lock:
-                if not self.listeners:
-                    self._thread = None
-                    self.latest.clear()  # nobody listens: the next poller starts afresh
-                    break
-            started = time.monotonic()
+        push_url = pushed_progress_url()
+        poller = _Poller(self, engine)
+        try:
+            if push_url is not None:
+                self._listen(push_url, poller)
+            while not self._nobody_listens():  # the embedded catalog, or the channel failed
+                started = time.monotonic()
+                poller.round()
+                time.sleep(max(0.0, self.interval - (time.monotonic() - started)))
+        finally:
+            poller.close()
+
+    def _listen(self, url: str, poller: _Poller) -> None:
+        """Hand out pushed values as they arrive; read the task state store now and then. A
+        channel that fails is opened again after a second; a run of failures hands over to
+        polling (returns)."""
+        from bluelabel.store.push import listen
+
+        failures = 0
+        while failures < 5:
+            polled = float("-inf")
             try:
-                if connection is None:
-                    connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-                events = self.poll(connection)
-                routed = self._route(events) if events else []
+                for batch in listen(url, wait=PUSHED_POLL_SECONDS, stop=self._nobody_listens):
+                    failures = 0
+                    self._hand_out(self.pushed(batch))
+                    if time.monotonic() - polled >= PUSHED_POLL_SECONDS:
+                        poller.round()
+                        polled = time.monotonic()
+                return  # nobody listens any more
             except Exception:
-                log.exception("bluelabel: polling task progress failed; retrying")
-                if connection is not None:
-                    connection.close()
-                connection = None
-                routed = []
+                failures += 1
+                log.exception("bluelabel: listening for pushed progress failed; retrying")
                 time.sleep(1)
-            if routed and self._loop is not None and not self._loop.is_closed():
-                self._loop.call_soon_threadsafe(self._deliver, routed)
-            time.sleep(max(0.0, self.interval - (time.monotonic() - started)))
-        if connection is not None:
-            connection.close()
+        log.warning("bluelabel: pushed progress keeps failing; polling the task state store")
+
+    def pushed(self, values: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The events of pushed values (each carries its task's key), newest kept as each
+        task's latest."""
+        events = []
+        for value in values:
+            try:
+                key = (
+                    str(value["dag_id"]),
+                    str(value["run_id"]),
+                    str(value["task_id"]),
+                    int(value["map_index"]),
+                )
+            except (KeyError, TypeError, ValueError):
+                continue
+            event = event_of(key, value, None)
+            if event is not None:
+                events.append(event)
+        with self._lock:
+            for event in events:
+                self.latest[_key(event)] = event
+        return events
 
     def poll(self, connection: Any) -> list[dict[str, Any]]:
         """One look at the running tasks' progress: the events that changed since the last."""
@@ -266,12 +269,7 @@ class ProgressFeed:
         events = []
         for key, (value, updated) in seen.items():
             event = event_of(key, value, updated)
-            previous = self.latest.get(key)
-            if event is None or (
-                previous is not None
-                and previous["updated_at"] == event["updated_at"]
-                and previous["published_at"] == event["published_at"]
-            ):
+            if event is None or _same(self.latest.get(key), event):
                 continue
             events.append(event)
         running = {(d, r, t, m) for d, r, t, m, _, _ in rows}
@@ -299,6 +297,58 @@ class ProgressFeed:
             )
         ).first()
         return None if found is None else (found[0], found[1])
+
+
+def _same(previous: dict[str, Any] | None, event: dict[str, Any]) -> bool:
+    """Whether ``event`` was handed out already: a value is known by when it was published
+    (pushed, then read from the state store, it is the same value)."""
+    if previous is None:
+        return False
+    if event["published_at"] is None:
+        return bool(previous["updated_at"] == event["updated_at"])
+    return bool(
+        previous["published_at"] == event["published_at"] and previous["final"] == event["final"]
+    )
+
+
+class _Poller:
+    """Rounds of reading the task state store on one connection of Airflow's engine."""
+
+    def __init__(self, feed: ProgressFeed, engine: Any) -> None:
+        self.feed = feed
+        self.engine = engine
+        self.connection: Any = None
+
+    def round(self) -> None:
+        try:
+            if self.connection is None:
+                self.connection = self.engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT"
+                )
+            self.feed._hand_out(self.feed.poll(self.connection))
+        except Exception:
+            log.exception("bluelabel: polling task progress failed; retrying")
+            self.close()
+            time.sleep(1)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def pushed_progress_url() -> str | None:
+    """The catalog database tasks push progress to, or ``None`` (an embedded catalog, or
+    one that cannot be opened: then the state store is polled)."""
+    from bluelabel.store.push import pushes
+    from bluelabel.web.documents_routes import knowledge_store
+
+    try:
+        url = knowledge_store().catalog.url
+    except Exception:
+        log.warning("bluelabel: the catalog cannot be opened; progress is polled", exc_info=True)
+        return None
+    return url if pushes(url) else None
 
 
 def _key(event: dict[str, Any]) -> TaskKey:

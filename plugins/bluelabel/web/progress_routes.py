@@ -37,11 +37,11 @@ from bluelabel.web.deps import (
 from bluelabel.web.progress_feed import (
     QUEUE_SIZE,
     Listener,
-    StreamSlots,
     feed,
     run_snapshot,
     sse,
 )
+from bluelabel.web.stream_slots import StreamSlots
 
 router = APIRouter(dependencies=[NeedsTaskStateStore])
 
