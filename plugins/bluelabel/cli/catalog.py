@@ -13,13 +13,18 @@ import contextlib
 import json
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from bluelabel.agents.formats import SUFFIX_KINDS
 from bluelabel.cli.progress import TerminalProgress
 from bluelabel.config import get_settings
 from bluelabel.errors import BluelabelError
+
+if TYPE_CHECKING:
+    from bluelabel.agents.inputs import TaskType
 
 
 def _store(args: argparse.Namespace) -> Any:
@@ -76,39 +81,81 @@ def _files(folder: Path) -> Iterator[Path]:
             yield path
 
 
+#: Files ingested between two catalog commits of ``bluelabel ingest DIR`` (one chunk of work).
+CHUNK_FILES = 200
+
+
+@dataclass(frozen=True)
+class _Bulk:
+    """What every chunk of a folder's ingest needs, made once per process."""
+
+    store: str
+    config: dict[str, object]
+
+
+_bulk_context: Any = None  # (agent, AgentContext) of this process, made on its first chunk
+
+
+def _ingest_chunk(bulk: _Bulk, paths: list[str]) -> list[tuple[str, str | None, bool]]:
+    """Ingest ``paths`` with their catalog rows committed together; per file (path, the
+    error or None, whether it was new). A failed commit fails every file of the chunk that
+    had been stored (their records stay: ``store check --repair`` adds the rows)."""
+    global _bulk_context
+    from bluelabel.agents import AgentContext, AgentInput, get_agent
+    from bluelabel.store import KnowledgeStore
+
+    if _bulk_context is None or _bulk_context[1].store.location != bulk.store:
+        context = AgentContext(
+            store=KnowledgeStore(bulk.store), settings=get_settings(), base_dir=Path.cwd()
+        )
+        _bulk_context = (get_agent("ingestion_agent"), context)
+    agent, context = _bulk_context
+    store = context.store
+    outcomes: list[tuple[str, str | None, bool]] = []
+    with store.catalog_batch(size=len(paths) + 1):  # one commit, at the end of the chunk
+        for path in paths:
+            request = AgentInput(
+                task_id="cli",
+                task_type=cast("TaskType", SUFFIX_KINDS[Path(path).suffix.lower()]),
+                source=path,
+                content={"file_path": path},
+                config=bulk.config,
+            )
+            try:
+                result = agent.run(request, context).to_xcom()
+                outcomes.append((path, None, not result.get("deduplicated", False)))
+            except BluelabelError as exc:
+                outcomes.append((path, str(exc), False))
+        try:
+            store.flush_catalog()
+        except BluelabelError as exc:
+            outcomes = [(path, error or str(exc), False) for path, error, _ in outcomes]
+    return outcomes
+
+
 def ingest_folder(args: argparse.Namespace, folder: Path) -> int:
     """Every supported file below ``folder``: one line per failure, a final count, 1 if any
-    failed. One store (and one catalog connection) for all of them."""
-    from bluelabel.agents import AgentContext, AgentInput, get_agent
-    from bluelabel.agents.inputs import TaskType
-
+    failed. One store (and one catalog connection) per process; the catalog rows of
+    :data:`CHUNK_FILES` files are committed together, after their blobs are on disk."""
     settings = get_settings()
-    files = list(_files(folder))
+    files = [str(path) for path in _files(folder)]
     config: dict[str, object] = {"tags": args.tag} if args.tag else {}
     for key in ("password", "pdf_backend", "max_pages"):
         if getattr(args, key) is not None:
             config[key] = getattr(args, key)
+    bulk = _Bulk(store=str(args.store or settings.store), config=config)
+    chunks = [files[n : n + CHUNK_FILES] for n in range(0, len(files), CHUNK_FILES)]
     progress = TerminalProgress(live=None if args.progress is None else args.progress)
-    agent = get_agent("ingestion_agent")
-    failed = new = 0
+    failed = new = done = 0
     with contextlib.redirect_stdout(sys.stderr):  # stdout is the count (see cmd_ingest)
-        context = AgentContext(store=_store(args), settings=settings, base_dir=Path.cwd())
-        for done, path in enumerate(files, 1):
-            kind = cast("TaskType", SUFFIX_KINDS[path.suffix.lower()])
-            request = AgentInput(
-                task_id="cli",
-                task_type=kind,
-                source=str(path),
-                content={"file_path": str(path)},
-                config=config,
-            )
-            try:
-                result = agent.run(request, context).to_xcom()
-                new += not result.get("deduplicated", False)
-            except BluelabelError as exc:
-                failed += 1
-                gap = "\n" if progress.live and progress.last else ""  # off the bar's line
-                print(f"{gap}bluelabel: ingest failed: {path}: {exc}", file=sys.stderr)
+        for outcomes in map(partial(_ingest_chunk, bulk), chunks):
+            for path, error, added in outcomes:
+                done += 1
+                new += added
+                if error is not None:
+                    failed += 1
+                    gap = "\n" if progress.live and progress.last else ""  # off the bar's line
+                    print(f"{gap}bluelabel: ingest failed: {path}: {error}", file=sys.stderr)
             progress("files", done, len(files))
     progress.finish(f"ingested {folder}")
     print(

@@ -14,8 +14,10 @@ Readers query the store's catalog (:mod:`bluelabel.store.catalog`, SQL: PostgreS
 embedded SQLite file), never a listing: :meth:`KnowledgeStore.put` writes a document's catalog
 row right after its record, so a document is found once it is committed; a crash between the
 two leaves a record without a row, which ``bluelabel store check --repair`` (or ``store
-reindex``) adds. A damaged record (a truncated file, a record of the wrong shape) is skipped
-with a warning naming it, in :attr:`KnowledgeStore.problems`.
+reindex``) adds. In bulk (:meth:`KnowledgeStore.catalog_batch`, ``bluelabel ingest DIR``) the
+rows of many documents are committed together, each after its blobs are on disk. A damaged
+record (a truncated file, a record of the wrong shape) is skipped with a warning naming it,
+in :attr:`KnowledgeStore.problems`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -39,6 +42,7 @@ from bluelabel.store.paths import (
     StorePath,
     storage_error,
     storage_path,
+    sync_files,
     write_atomic,
 )
 from bluelabel.store.records import (
@@ -100,6 +104,16 @@ def stale_staging(directory: Path, *, now: float | None = None) -> list[Path]:
     return stale
 
 
+@dataclass
+class _CatalogBatch:
+    """Catalog rows waiting for their batch's commit, and the blobs to sync before it."""
+
+    size: int
+    rows: list[tuple[DocumentRecord, str, str | None]] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    unsynced: list[Path] = field(default_factory=list)
+
+
 class KnowledgeStore:
     """Content-addressed document store. Safe for concurrent writers of the same document."""
 
@@ -116,6 +130,7 @@ class KnowledgeStore:
         self._swept = False
         self._catalog_url = catalog
         self._catalog: Catalog | None = None
+        self._batch: _CatalogBatch | None = None
 
     @property
     def catalog(self) -> Catalog:
@@ -199,11 +214,14 @@ class KnowledgeStore:
         If the document is already stored, nothing is rewritten and the stored record is
         returned: ingesting the same content twice stores it once.
         """
+        batch = self._batch
         try:
             existing = self.get(record.content_id)
             if existing is not None:
+                if batch is not None and existing.content_id in batch.ids:
+                    return existing  # its row is in this batch already
                 if not self.catalog.has(existing.content_id):  # a crash after the record
-                    self.catalog.add(
+                    self._add_row(
                         existing, self.read_text(existing.content_id, max_chars=MAX_TEXT_CHARS)
                     )
                 return existing
@@ -214,14 +232,70 @@ class KnowledgeStore:
                 self._move_in(text, target)
             else:
                 searchable = text[:MAX_TEXT_CHARS]
-                write_atomic(target, text.encode("utf-8"))
+                write_atomic(target, text.encode("utf-8"), sync=batch is None)
             # The record is the commit point; the catalog row follows in the same step (and
             # store check --repair adds it if this process dies in between).
-            write_atomic(self.record_path(record.content_id), dumps(record.to_dict()))
+            written = self.record_path(record.content_id)
+            write_atomic(written, dumps(record.to_dict()), sync=batch is None)
+            if batch is not None and isinstance(target, Path) and isinstance(written, Path):
+                batch.unsynced += [target, written]
         except OSError as exc:
             raise storage_error(self.location, exc) from None
-        self.catalog.add(record, searchable)
+        self._add_row(record, searchable)
         return record
+
+    def _add_row(self, record: DocumentRecord, searchable: str) -> None:
+        batch = self._batch
+        if batch is None:
+            self.catalog.add(record, searchable)
+            return
+        batch.rows.append((record, searchable, None))
+        batch.ids.add(record.content_id)
+        if len(batch.rows) >= batch.size:
+            self.flush_catalog()
+
+    @contextlib.contextmanager
+    def catalog_batch(self, size: int = 500) -> Iterator[None]:
+        """Inside the block, :meth:`put` writes each document's blobs at once and commits the
+        catalog rows ``size`` at a time (and what is left when the block ends, even by an
+        error), each batch after syncing its blobs to disk: a document is found from its
+        batch's commit on. A crash before that commit leaves records without rows, which
+        ``bluelabel store check --repair`` adds."""
+        if self._batch is not None:
+            yield  # already batching: the outer block commits
+            return
+        self._batch = _CatalogBatch(size=max(1, size))
+        try:
+            yield
+        finally:
+            try:
+                self.flush_catalog()
+            finally:
+                self._batch = None
+
+    def flush_catalog(self) -> int:
+        """Commit the catalog rows waiting in the current batch (after syncing their blobs);
+        how many there were. A failure leaves the documents stored without rows (the error
+        says so); the batch is emptied either way."""
+        batch = self._batch
+        if batch is None or not batch.rows:
+            return 0
+        rows, unsynced = batch.rows, batch.unsynced
+        batch.rows, batch.unsynced = [], []
+        batch.ids.clear()
+        try:
+            try:
+                sync_files(unsynced)
+            except OSError as exc:
+                raise storage_error(self.location, exc) from None
+            self.catalog.add_many(rows)
+        except StoreError as exc:
+            raise StoreError(
+                f"{exc} ({len(rows)} document(s) stored without their catalog rows: run "
+                "bluelabel store check --repair)",
+                permanent=exc.permanent,
+            ) from exc
+        return len(rows)
 
     def note_ingest(self, content_id: str, run: RunRef) -> None:
         """Remember that an Airflow task try ingested (or found) this document."""
