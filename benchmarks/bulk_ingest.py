@@ -4,12 +4,14 @@ a PostgreSQL catalog through ``[bluelabel] catalog_conn_id``.
 
 Usage:
     python benchmarks/bulk_ingest.py [--documents 20000] [--runs 1] [--catalog sqlite,postgresql]
-        [--url postgresql://postgres@127.0.0.1:5432/bluelabel_bulk_bench] [--profile FILE]
+        [--url postgresql://postgres@127.0.0.1:5432/bluelabel_bulk_bench] [--jobs N]
+        [--profile FILE]
 
 Files are 300 to 4,000 characters of English (the sentences of ``catalog_scale.py``), half
 ``.txt``, half ``.md`` with a heading, spread over 20 subfolders; they are generated once per
 invocation (not timed). Each run ingests into a new store (and an emptied PostgreSQL
 database) so every file is new; the time is the command's wall clock, start-up included.
+``--jobs N``: passed to ``bluelabel ingest`` (processes; default its own, the cores up to 4).
 ``--profile FILE``: the last run under cProfile (``python -m pstats FILE``).
 """
 
@@ -73,7 +75,9 @@ def _reset_postgres(url: str) -> None:
     conn.close()
 
 
-def run_once(files: Path, count: int, catalog: str, url: str, profile: str | None) -> float:
+def run_once(
+    files: Path, count: int, catalog: str, url: str, profile: str | None, jobs: int | None
+) -> float:
     store = Path(tempfile.mkdtemp(prefix="bench-bulk-store-"))
     env = {**os.environ, "AIRFLOW__BLUELABEL__CATALOG_CONN_ID": ""}
     if catalog == "postgresql":
@@ -81,6 +85,8 @@ def run_once(files: Path, count: int, catalog: str, url: str, profile: str | Non
         env["AIRFLOW__BLUELABEL__CATALOG_CONN_ID"] = "bluelabel_bench_catalog"
         env["AIRFLOW_CONN_BLUELABEL_BENCH_CATALOG"] = url
     command = [str(BLUELABEL), "ingest", str(files), "--store", str(store), "--no-progress"]
+    if jobs is not None:
+        command += ["--jobs", str(jobs)]
     if profile:
         profiler = [sys.executable, "-m", "cProfile", "-o", profile, "-m", "bluelabel.cli"]
         command = [*profiler, *command[1:]]
@@ -103,6 +109,7 @@ def main() -> None:
     parser.add_argument(
         "--url", default="postgresql://postgres@127.0.0.1:5432/bluelabel_bulk_bench"
     )
+    parser.add_argument("--jobs", type=int, help="bluelabel ingest --jobs (default: its own)")
     parser.add_argument("--profile", help="write the last run's cProfile statistics here")
     args = parser.parse_args()
     files = Path(tempfile.mkdtemp(prefix="bench-bulk-files-"))
@@ -117,6 +124,7 @@ def main() -> None:
                     catalog,
                     args.url,
                     args.profile if run == args.runs - 1 else None,
+                    args.jobs,
                 )
                 for run in range(args.runs)
             ]

@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -133,10 +135,35 @@ def _ingest_chunk(bulk: _Bulk, paths: list[str]) -> list[tuple[str, str | None, 
     return outcomes
 
 
+def _jobs(asked: int | None) -> int:
+    if asked is not None:
+        if asked < 1:
+            raise BluelabelError(f"--jobs {asked}: give 1 or more processes")
+        return asked
+    return max(1, min(4, len(os.sched_getaffinity(0))))
+
+
+@contextlib.contextmanager
+def _chunk_runner(jobs: int, chunks: int) -> Iterator[Callable[..., Iterable[Any]]]:
+    """``map`` over the chunks, in order: in this process, or in ``jobs`` forked ones (each
+    opens its own store and catalog connection) when there is more than one chunk each."""
+    if jobs < 2 or chunks < 2:
+        yield map
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, chunks), mp_context=multiprocessing.get_context("fork")
+    ) as pool:
+        yield pool.map
+
+
 def ingest_folder(args: argparse.Namespace, folder: Path) -> int:
     """Every supported file below ``folder``: one line per failure, a final count, 1 if any
-    failed. One store (and one catalog connection) per process; the catalog rows of
-    :data:`CHUNK_FILES` files are committed together, after their blobs are on disk."""
+    failed. The files go in chunks of :data:`CHUNK_FILES` to ``--jobs`` processes (one store
+    and catalog connection each); a chunk's catalog rows are committed together, after its
+    blobs are on disk."""
     settings = get_settings()
     files = [str(path) for path in _files(folder)]
     config: dict[str, object] = {"tags": args.tag} if args.tag else {}
@@ -147,16 +174,28 @@ def ingest_folder(args: argparse.Namespace, folder: Path) -> int:
     chunks = [files[n : n + CHUNK_FILES] for n in range(0, len(files), CHUNK_FILES)]
     progress = TerminalProgress(live=None if args.progress is None else args.progress)
     failed = new = done = 0
+
+    def report(outcomes: list[tuple[str, str | None, bool]]) -> None:
+        nonlocal failed, new, done
+        for path, error, added in outcomes:
+            done += 1
+            new += added
+            if error is not None:
+                failed += 1
+                gap = "\n" if progress.live and progress.last else ""  # off the bar's line
+                print(f"{gap}bluelabel: ingest failed: {path}: {error}", file=sys.stderr)
+        progress("files", done, len(files))
+
     with contextlib.redirect_stdout(sys.stderr):  # stdout is the count (see cmd_ingest)
-        for outcomes in map(partial(_ingest_chunk, bulk), chunks):
-            for path, error, added in outcomes:
-                done += 1
-                new += added
-                if error is not None:
-                    failed += 1
-                    gap = "\n" if progress.live and progress.last else ""  # off the bar's line
-                    print(f"{gap}bluelabel: ingest failed: {path}: {error}", file=sys.stderr)
-            progress("files", done, len(files))
+        finished = 0
+        try:
+            with _chunk_runner(_jobs(args.jobs), len(chunks)) as run:
+                for outcomes in run(partial(_ingest_chunk, bulk), chunks):
+                    report(outcomes)
+                    finished += 1
+        except BrokenProcessPool:  # a worker killed (out of memory, a signal)
+            lost = "a worker process died (what it stored: bluelabel store check --repair)"
+            report([(path, lost, False) for chunk in chunks[finished:] for path in chunk])
     progress.finish(f"ingested {folder}")
     print(
         f"ingested {len(files) - failed} of {len(files)} file(s) below {folder} "

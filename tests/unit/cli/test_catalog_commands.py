@@ -66,3 +66,36 @@ def test_ingest_a_folder_search_it_and_reindex(tmp_path: Path) -> None:
     assert check.returncode == 0 and check.stdout.splitlines()[-1] == "no problems found"
     again = json.loads(run("search", "glacier", "--store", str(store), "--format", "json").stdout)
     assert again == items
+
+
+def test_a_large_folder_goes_in_chunks_to_several_processes(tmp_path: Path) -> None:
+    from bluelabel.cli.catalog import CHUNK_FILES
+
+    docs = tmp_path / "many"
+    docs.mkdir()
+    count = 2 * CHUNK_FILES + 50  # three chunks, for two processes
+    for n in range(count):
+        (docs / f"{n:04d}.txt").write_text(f"Note {n}: the orchard ledger, entry number{n}.")
+    (docs / "0100.md").write_text((docs / "0100.txt").read_text())  # same text, same chunk
+    (docs / f"{CHUNK_FILES + 10:04d}.pdf").write_bytes(b"%PDF-1.7 not really")  # chunk two
+    store = tmp_path / "store"
+    ingest = run("ingest", str(docs), "--store", str(store), "--jobs", "2")
+    assert ingest.returncode == 1, ingest.stderr
+    failures = [line for line in ingest.stderr.splitlines() if "ingest failed" in line]
+    assert len(failures) == 1 and f"{CHUNK_FILES + 10:04d}.pdf" in failures[0], ingest.stderr
+    assert ingest.stdout.strip() == (
+        f"ingested {count + 1} of {count + 2} file(s) below {docs} ({count} new, 1 failed)"
+    )
+    catalog = KnowledgeStore(store).catalog
+    assert catalog.count() == count
+    assert search(catalog, q=f"number{count - 1}").total == 1  # the last chunk is committed
+    check = run("store", "check", "--store", str(store))
+    assert check.stdout.splitlines()[-1] == "no problems found", check.stdout
+
+
+def test_jobs_must_be_one_or_more(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("a")
+    refused = run("ingest", str(docs), "--store", str(tmp_path / "store"), "--jobs", "0")
+    assert refused.returncode != 0 and "--jobs 0: give 1 or more processes" in refused.stderr
