@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
@@ -153,10 +154,23 @@ def _chunk_runner(jobs: int, chunks: int) -> Iterator[Callable[..., Iterable[Any
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, chunks), mp_context=multiprocessing.get_context("fork")
-    ) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, chunks),
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_leave_interrupts_to_the_parent,
+    )
+    try:
         yield pool.map
+    except BaseException:  # Ctrl-C, a dead worker: the chunks begun end, no other begins
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    # Ctrl-C reaches the whole process group; a worker that stopped mid-chunk would leave its
+    # stored documents without catalog rows. The parent stops handing out chunks instead.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def ingest_folder(args: argparse.Namespace, folder: Path) -> int:

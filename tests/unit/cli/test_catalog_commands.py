@@ -99,3 +99,36 @@ def test_jobs_must_be_one_or_more(tmp_path: Path) -> None:
     (docs / "a.txt").write_text("a")
     refused = run("ingest", str(docs), "--store", str(tmp_path / "store"), "--jobs", "0")
     assert refused.returncode != 0 and "--jobs 0: give 1 or more processes" in refused.stderr
+
+
+def test_ctrl_c_ends_a_folder_ingest_with_every_stored_document_in_the_catalog(
+    tmp_path: Path,
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from tests.unit.cli.test_commands import BLUELABEL
+
+    docs = tmp_path / "many"
+    docs.mkdir()
+    for n in range(3000):
+        (docs / f"{n:04d}.txt").write_text(f"Note {n} of the harbour ledger. " * 40)
+    store = tmp_path / "store"
+    ingest = subprocess.Popen(
+        [BLUELABEL, "ingest", str(docs), "--store", str(store), "--jobs", "2", "--no-progress"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 60
+    while not (store / "objects").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # mid-chunk
+    os.killpg(ingest.pid, signal.SIGINT)
+    ingest.communicate(timeout=120)
+    assert ingest.returncode in (130, 0)  # 0: it had finished already
+    check = run("store", "check", "--store", str(store))
+    assert check.stdout.splitlines()[-1] == "no problems found", check.stdout
