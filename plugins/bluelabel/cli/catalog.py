@@ -96,7 +96,7 @@ class _Bulk:
     config: dict[str, object]
 
 
-_bulk_context: Any = None  # (agent, AgentContext) of this process, made on its first chunk
+_bulk_context: Any = None  # (_Bulk, agent, AgentContext) of this process, made on its first chunk
 
 
 def _ingest_chunk(bulk: _Bulk, paths: list[str]) -> list[tuple[str, str | None, bool]]:
@@ -107,12 +107,12 @@ def _ingest_chunk(bulk: _Bulk, paths: list[str]) -> list[tuple[str, str | None, 
     from bluelabel.agents import AgentContext, AgentInput, get_agent
     from bluelabel.store import KnowledgeStore
 
-    if _bulk_context is None or _bulk_context[1].store.location != bulk.store:
+    if _bulk_context is None or _bulk_context[0] != bulk:
         context = AgentContext(
             store=KnowledgeStore(bulk.store), settings=get_settings(), base_dir=Path.cwd()
         )
-        _bulk_context = (get_agent("ingestion_agent"), context)
-    agent, context = _bulk_context
+        _bulk_context = (bulk, get_agent("ingestion_agent"), context)
+    _, agent, context = _bulk_context
     store = context.store
     outcomes: list[tuple[str, str | None, bool]] = []
     with store.catalog_batch(size=len(paths) + 1):  # one commit, at the end of the chunk
