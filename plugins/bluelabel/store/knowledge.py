@@ -26,11 +26,8 @@ import contextlib
 import json
 import logging
 import os
-import socket
-import time
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -42,7 +39,6 @@ from bluelabel.store.paths import (
     StorePath,
     storage_error,
     storage_path,
-    sync_files,
     write_atomic,
 )
 from bluelabel.store.records import (
@@ -54,64 +50,16 @@ from bluelabel.store.records import (
     index_time,
 )
 from bluelabel.store.search import search
+from bluelabel.store.staging import HOST, STAGING_PREFIX, CatalogBatch, stale_staging
 
 log = logging.getLogger(__name__)
-STAGING_PREFIX = ".staging-"
 #: Listing a folder that does not exist: ``FileNotFoundError`` on a disk; on an object store
 #: (universal-pathlib, e.g. an S3 prefix with no objects yet) ``NotADirectoryError``.
 _MISSING_FOLDER = (FileNotFoundError, NotADirectoryError)
-#: Staging files of other hosts (a shared store) are swept once this old.
-FOREIGN_STAGING_SECONDS = 24 * 3600
-_HOST = "".join(c if c.isalnum() else "_" for c in socket.gethostname())[:40] or "host"
 
 
 def _safe(text: str) -> str:
     return "".join(c if c.isalnum() or c in "._" else "_" for c in text)[:80]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def stale_staging(directory: Path, *, now: float | None = None) -> list[Path]:
-    """Staging files whose ingest is gone: its process is dead (this host), or it is old."""
-    now = time.time() if now is None else now
-    stale = []
-    try:
-        entries = list(directory.iterdir())
-    except OSError:
-        return []
-    for path in entries:
-        if not path.name.startswith(STAGING_PREFIX):
-            continue
-        host, _, rest = path.name[len(STAGING_PREFIX) :].partition("-")
-        pid_text = rest.partition("-")[0]
-        try:
-            age = now - path.stat().st_mtime
-        except OSError:
-            continue
-        if host == _HOST and pid_text.isdigit():
-            if not _alive(int(pid_text)):
-                stale.append(path)
-        elif age > FOREIGN_STAGING_SECONDS:
-            stale.append(path)
-    return stale
-
-
-@dataclass
-class _CatalogBatch:
-    """Catalog rows waiting for their batch's commit, and the blobs to sync before it."""
-
-    size: int
-    rows: list[tuple[DocumentRecord, str, str | None]] = field(default_factory=list)
-    ids: set[str] = field(default_factory=set)
-    unsynced: list[Path] = field(default_factory=list)
 
 
 class KnowledgeStore:
@@ -130,7 +78,7 @@ class KnowledgeStore:
         self._swept = False
         self._catalog_url = catalog
         self._catalog: Catalog | None = None
-        self._batch: _CatalogBatch | None = None
+        self._batch: CatalogBatch | None = None
 
     @property
     def catalog(self) -> Catalog:
@@ -184,7 +132,7 @@ class KnowledgeStore:
                         log.info("removed staging file %s of an ingest that is gone", stale)
         else:
             directory = Path(os.environ.get("TMPDIR", "/tmp"))
-        path = directory / f"{STAGING_PREFIX}{_HOST}-{os.getpid()}-{uuid.uuid4().hex}.txt"
+        path = directory / f"{STAGING_PREFIX}{HOST}-{os.getpid()}-{uuid.uuid4().hex}.txt"
         try:
             yield path
         except OSError as exc:
@@ -249,9 +197,7 @@ class KnowledgeStore:
         if batch is None:
             self.catalog.add(record, searchable)
             return
-        batch.rows.append((record, searchable, None))
-        batch.ids.add(record.content_id)
-        if len(batch.rows) >= batch.size:
+        if batch.add(record, searchable):
             self.flush_catalog()
 
     @contextlib.contextmanager
@@ -264,7 +210,7 @@ class KnowledgeStore:
         if self._batch is not None:
             yield  # already batching: the outer block commits
             return
-        self._batch = _CatalogBatch(size=max(1, size))
+        self._batch = CatalogBatch(size=max(1, size))
         try:
             yield
         finally:
@@ -274,28 +220,12 @@ class KnowledgeStore:
                 self._batch = None
 
     def flush_catalog(self) -> int:
-        """Commit the catalog rows waiting in the current batch (after syncing their blobs);
-        how many there were. A failure leaves the documents stored without rows (the error
-        says so); the batch is emptied either way."""
+        """Commit the catalog rows waiting in the current batch (:meth:`CatalogBatch.commit`);
+        how many there were."""
         batch = self._batch
         if batch is None or not batch.rows:
             return 0
-        rows, unsynced = batch.rows, batch.unsynced
-        batch.rows, batch.unsynced = [], []
-        batch.ids.clear()
-        try:
-            try:
-                sync_files(unsynced)
-            except OSError as exc:
-                raise storage_error(self.location, exc) from None
-            self.catalog.add_many(rows)
-        except StoreError as exc:
-            raise StoreError(
-                f"{exc} ({len(rows)} document(s) stored without their catalog rows: run "
-                "bluelabel store check --repair)",
-                permanent=exc.permanent,
-            ) from exc
-        return len(rows)
+        return batch.commit(lambda: self.catalog, self.location)
 
     def note_ingest(self, content_id: str, run: RunRef) -> None:
         """Remember that an Airflow task try ingested (or found) this document."""

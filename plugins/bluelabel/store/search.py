@@ -9,7 +9,7 @@ match: ranking every document costs more than it tells); without, newest first.
 
 SQLite: FTS5 with bm25 (title 10, summary 4, body 1) and its ``snippet``. PostgreSQL: the
 ``search`` tsvector (weights A title and source, B summary, D body) through its GIN index,
-``ts_rank`` and ``ts_headline``.
+``ts_rank`` and ``ts_headline`` (the count and the page's SQL: :mod:`.search_pg`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 
 from bluelabel.store.catalog import Catalog
 from bluelabel.store.records import DocumentRecord
+from bluelabel.store.search_pg import PAGE_WITH_HEADLINES, capped_count, tsquery
 from bluelabel.store.search_text import (
     MARK_END,
     MARK_START,
@@ -42,9 +43,6 @@ TOTAL_CAP = RANKED_MATCHES
 #: two common words. The margin absorbs the planner's error on words that occur together
 #: less often than their frequencies predict.
 ESTIMATE_CAP = 5 * TOTAL_CAP
-#: ``ts_headline`` parses all the text it is given: of a one-word query it gets this many
-#: characters around the word's first occurrence, not the first 20,000 (see the page query).
-HEADLINE_WINDOW = 1000
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _SNIPPET = f"snippet(bluelabel_documents_fts, -1, '{MARK_START}', '{MARK_END}', '…', 24)"
 _HEADLINE = (
@@ -228,21 +226,14 @@ def _count(
     or more (unless ``estimate=False``)."""
     if dialect != "postgresql":
         return run.scalar(f"SELECT count(*) {from_where}", args)
-    capped = f"SELECT count(*) FROM (SELECT 1 {from_where} LIMIT {TOTAL_CAP + 1}) capped"
-    if not words:  # rows of an index or a plain column: 2,001 of them cost little
-        return run.scalar(capped, args)
-    if estimate:
-        plan = run.value(f"EXPLAIN (FORMAT JSON) SELECT 1 {from_where}", args)
-        if plan[0]["Plan"]["Plan Rows"] >= ESTIMATE_CAP:
-            return TOTAL_CAP + 1
-    # The planner would rather read rows in order until it has enough: cheap by its costs,
-    # but each row's tsvector is decompressed to test it (40 ms to find 2,000 of 9,000
-    # matches). The GIN index finds them without decompressing any.
-    run.execute("SET LOCAL enable_seqscan = off")
-    try:
-        return run.scalar(capped, args)
-    finally:
-        run.execute("SET LOCAL enable_seqscan = on")
+    return capped_count(
+        run,
+        from_where,
+        args,
+        cap=TOTAL_CAP,
+        estimate_cap=ESTIMATE_CAP if words and estimate else None,
+        words=words,
+    )
 
 
 class _Run:
@@ -330,13 +321,6 @@ def _search_sqlite(run: _Run, q: str, where: list[str], args: dict[str, Any], in
     return Page(hits=hits, total=total, indexed=indexed)
 
 
-def _tsquery(q: str, *, prefix: bool) -> str:
-    tokens = [f"'{t}'" for t in _TOKEN.findall(q)]
-    if prefix:
-        tokens[-1] += ":*"
-    return " & ".join(tokens)
-
-
 def _search_pg(
     run: _Run,
     q: str,
@@ -351,10 +335,10 @@ def _search_pg(
         "FROM bluelabel_documents d, to_tsquery('english', :tsq) query "
         f"WHERE d.search @@ query{rest}"
     )
-    args["tsq"] = _tsquery(q, prefix=False)
+    args["tsq"] = tsquery(_TOKEN.findall(q), prefix=False)
     total = _count(run, "postgresql", matching, args, words=True, estimate=estimate)
     if total == 0:
-        args["tsq"] = _tsquery(q, prefix=True)
+        args["tsq"] = tsquery(_TOKEN.findall(q), prefix=True)
         total = _count(run, "postgresql", matching, args, words=True, estimate=estimate)
     ranked = total <= RANKED_MATCHES
     order = (
@@ -366,7 +350,7 @@ def _search_pg(
     words = _TOKEN.findall(q)
     page = run.all(
         f"WITH page AS (SELECT d.content_id, {rank} AS score {matching} ORDER BY {order} "
-        f"LIMIT :limit OFFSET :offset) {_PAGE_WITH_HEADLINES}",
+        f"LIMIT :limit OFFSET :offset) {PAGE_WITH_HEADLINES}",
         {
             **args,
             "headline": _HEADLINE,
@@ -384,43 +368,6 @@ def _search_pg(
         for r, s, h, score in page
     ]
     return Page(hits=hits, total=total, indexed=indexed)
-
-
-#: The rows of a page (``page``: content_id, score) with their highlighted passages. Of a
-#: one-word query, ``ts_headline`` highlights the word's first occurrence (every cover is one
-#: word long, and the first wins): it reads the title and :data:`HEADLINE_WINDOW` characters
-#: of the body from a little before the first place the word's stem occurs (``strpos``, as
-#: written, capitalised or in capitals; less an English stem's final "i": "polici" of
-#: "policy"), or from the body's start when the title holds the word. Where that finds
-#: nothing, the window highlights nothing (the stem matched inside another word), or the
-#: query has several words (``:words`` empty: the best passage can be anywhere), it reads
-#: the first 20,000 characters as it always did. Same passage, a fraction of the parsing.
-_PAGE_WITH_HEADLINES = f"""
-, probe AS (
-    SELECT coalesce(array_agg(CASE WHEN length(w) > 3 THEN rtrim(w, 'i') ELSE w END), '{{}}')
-        AS stems
-    FROM unnest(tsvector_to_array(to_tsvector('english', :words))) w)
-SELECT d.record, d.summary,
-    CASE WHEN strpos(near.headline, :mark) > 0 THEN near.headline
-    ELSE ts_headline('english', coalesce(d.title, '') || ' ' ||
-        coalesce(nullif(b.text, ''), d.summary), query, :headline) END,
-    p.score
-FROM page p
-JOIN bluelabel_documents d ON d.content_id = p.content_id
-CROSS JOIN to_tsquery('english', :tsq) query
-CROSS JOIN probe
--- the body decompressed once (OFFSET 0: kept a subquery), not at every use below
-CROSS JOIN LATERAL (SELECT left(d.body, 20000) AS text OFFSET 0) b
-CROSS JOIN LATERAL (
-    SELECT CASE WHEN bool_or(strpos(coalesce(d.title, ''), form) > 0) THEN 1
-        ELSE min(nullif(strpos(b.text, form), 0)) END AS first
-    FROM unnest(probe.stems) stem, unnest(ARRAY[stem, initcap(stem), upper(stem)]) form) at
-CROSS JOIN LATERAL (
-    SELECT CASE WHEN at.first IS NULL THEN '' ELSE ts_headline('english',
-        coalesce(d.title, '') || ' ' || substr(b.text, greatest(1, at.first - 400),
-        {HEADLINE_WINDOW}), query, :headline) END AS headline) near
-ORDER BY p.score DESC, d.ingested_at DESC, d.content_id DESC
-"""
 
 
 def facets(catalog: Catalog, dag_ids: frozenset[str] | None = None) -> dict[str, dict[str, int]]:
