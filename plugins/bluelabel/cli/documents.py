@@ -179,6 +179,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("--workers", type=int, help="processes for a large PDF (at most the cores)")
     p.add_argument("--max-pages", type=int, help="refuse PDFs with more pages")
     p.add_argument(
+        "--jobs",
+        type=int,
+        help="for a folder: processes ingesting its files at once (default: the cores, at most 4)",
+    )
+    p.add_argument(
         "--allow-private-urls",
         action="store_true",
         help="permit URLs on private, loopback and link-local addresses",

@@ -24,10 +24,11 @@ from typing import Any
 
 from bluelabel.errors import StoreError
 from bluelabel.store.catalog import MAX_TEXT_CHARS
-from bluelabel.store.knowledge import KnowledgeStore, stale_staging
+from bluelabel.store.knowledge import KnowledgeStore
 from bluelabel.store.ledger import record_tries, row_of
 from bluelabel.store.paths import StorePath
 from bluelabel.store.records import DamagedEntry, DocumentRecord, RunRef
+from bluelabel.store.staging import stale_staging
 
 
 @dataclass

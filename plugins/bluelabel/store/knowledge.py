@@ -15,8 +15,10 @@ Readers query the store's catalog (:mod:`bluelabel.store.catalog`, SQL: PostgreS
 embedded SQLite file), never a listing: :meth:`KnowledgeStore.put` writes a document's catalog
 row right after its record, so a document is found once it is committed; a crash between the
 two leaves a record without a row, which ``bluelabel store check --repair`` (or ``store
-reindex``) adds. A damaged record (a truncated file, a record of the wrong shape) is skipped
-with a warning naming it, in :attr:`KnowledgeStore.problems`.
+reindex``) adds. In bulk (:meth:`KnowledgeStore.catalog_batch`, ``bluelabel ingest DIR``) the
+rows of many documents are committed together, each after its blobs are on disk. A damaged
+record (a truncated file, a record of the wrong shape) is skipped with a warning naming it,
+in :attr:`KnowledgeStore.problems`.
 """
 
 from __future__ import annotations
@@ -25,8 +27,6 @@ import contextlib
 import json
 import logging
 import os
-import socket
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
@@ -51,50 +51,12 @@ from bluelabel.store.records import (
     dumps,
 )
 from bluelabel.store.search import search
+from bluelabel.store.staging import HOST, STAGING_PREFIX, CatalogBatch, stale_staging
 
 log = logging.getLogger(__name__)
-STAGING_PREFIX = ".staging-"
 #: Listing a folder that does not exist: ``FileNotFoundError`` on a disk; on an object store
 #: (universal-pathlib, e.g. an S3 prefix with no objects yet) ``NotADirectoryError``.
 _MISSING_FOLDER = (FileNotFoundError, NotADirectoryError)
-#: Staging files of other hosts (a shared store) are swept once this old.
-FOREIGN_STAGING_SECONDS = 24 * 3600
-_HOST = "".join(c if c.isalnum() else "_" for c in socket.gethostname())[:40] or "host"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def stale_staging(directory: Path, *, now: float | None = None) -> list[Path]:
-    """Staging files whose ingest is gone: its process is dead (this host), or it is old."""
-    now = time.time() if now is None else now
-    stale = []
-    try:
-        entries = list(directory.iterdir())
-    except OSError:
-        return []
-    for path in entries:
-        if not path.name.startswith(STAGING_PREFIX):
-            continue
-        host, _, rest = path.name[len(STAGING_PREFIX) :].partition("-")
-        pid_text = rest.partition("-")[0]
-        try:
-            age = now - path.stat().st_mtime
-        except OSError:
-            continue
-        if host == _HOST and pid_text.isdigit():
-            if not _alive(int(pid_text)):
-                stale.append(path)
-        elif age > FOREIGN_STAGING_SECONDS:
-            stale.append(path)
-    return stale
 
 
 class KnowledgeStore:
@@ -113,6 +75,7 @@ class KnowledgeStore:
         self._swept = False
         self._catalog_url = catalog
         self._catalog: Catalog | None = None
+        self._batch: CatalogBatch | None = None
 
     @property
     def catalog(self) -> Catalog:
@@ -171,7 +134,7 @@ class KnowledgeStore:
                         log.info("removed staging file %s of an ingest that is gone", stale)
         else:
             directory = Path(os.environ.get("TMPDIR", "/tmp"))
-        path = directory / f"{STAGING_PREFIX}{_HOST}-{os.getpid()}-{uuid.uuid4().hex}.txt"
+        path = directory / f"{STAGING_PREFIX}{HOST}-{os.getpid()}-{uuid.uuid4().hex}.txt"
         try:
             yield path
         except OSError as exc:
@@ -201,11 +164,14 @@ class KnowledgeStore:
         If the document is already stored, nothing is rewritten and the stored record is
         returned: ingesting the same content twice stores it once.
         """
+        batch = self._batch
         try:
             existing = self.get(record.content_id)
             if existing is not None:
+                if batch is not None and existing.content_id in batch.ids:
+                    return existing  # its row is in this batch already
                 if not self.catalog.has(existing.content_id):  # a crash after the record
-                    self.catalog.add(
+                    self._add_row(
                         existing, self.read_text(existing.content_id, max_chars=MAX_TEXT_CHARS)
                     )
                 return existing
@@ -216,14 +182,52 @@ class KnowledgeStore:
                 self._move_in(text, target)
             else:
                 searchable = text[:MAX_TEXT_CHARS]
-                write_atomic(target, text.encode("utf-8"))
+                write_atomic(target, text.encode("utf-8"), sync=batch is None)
             # The record is the commit point; the catalog row follows in the same step (and
             # store check --repair adds it if this process dies in between).
-            write_atomic(self.record_path(record.content_id), dumps(record.to_dict()))
+            written = self.record_path(record.content_id)
+            write_atomic(written, dumps(record.to_dict()), sync=batch is None)
+            if batch is not None and isinstance(target, Path) and isinstance(written, Path):
+                batch.unsynced += [target, written]
         except OSError as exc:
             raise storage_error(self.location, exc) from None
-        self.catalog.add(record, searchable)
+        self._add_row(record, searchable)
         return record
+
+    def _add_row(self, record: DocumentRecord, searchable: str) -> None:
+        batch = self._batch
+        if batch is None:
+            self.catalog.add(record, searchable)
+            return
+        if batch.add(record, searchable):
+            self.flush_catalog()
+
+    @contextlib.contextmanager
+    def catalog_batch(self, size: int = 500) -> Iterator[None]:
+        """Inside the block, :meth:`put` writes each document's blobs at once and commits the
+        catalog rows ``size`` at a time (and what is left when the block ends, even by an
+        error), each batch after syncing its blobs to disk: a document is found from its
+        batch's commit on. A crash before that commit leaves records without rows, which
+        ``bluelabel store check --repair`` adds."""
+        if self._batch is not None:
+            yield  # already batching: the outer block commits
+            return
+        self._batch = CatalogBatch(size=max(1, size))
+        try:
+            yield
+        finally:
+            try:
+                self.flush_catalog()
+            finally:
+                self._batch = None
+
+    def flush_catalog(self) -> int:
+        """Commit the catalog rows waiting in the current batch (:meth:`CatalogBatch.commit`);
+        how many there were."""
+        batch = self._batch
+        if batch is None or not batch.rows:
+            return 0
+        return batch.commit(lambda: self.catalog, self.location)
 
     def note_ingest(self, content_id: str, run: RunRef) -> None:
         """Remember that an Airflow task try ingested (or found) this document."""

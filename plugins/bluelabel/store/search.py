@@ -9,7 +9,7 @@ match: ranking every document costs more than it tells); without, newest first.
 
 SQLite: FTS5 with bm25 (title 10, summary 4, body 1) and its ``snippet``. PostgreSQL: the
 ``search`` tsvector (weights A title and source, B summary, D body) through its GIN index,
-``ts_rank`` and ``ts_headline``.
+``ts_rank`` and ``ts_headline`` (the count and the page's SQL: :mod:`.search_pg`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 
 from bluelabel.store.catalog import Catalog
 from bluelabel.store.records import DocumentRecord
+from bluelabel.store.search_pg import PAGE_WITH_HEADLINES, capped_count, tsquery
 from bluelabel.store.search_text import (
     MARK_END,
     MARK_START,
@@ -37,6 +38,11 @@ RANKED_MATCHES = 2000
 #: PostgreSQL counts matches up to this many (a page's ``total`` says "at least" beyond it):
 #: counting a common word's million matches costs seconds and tells nothing more.
 TOTAL_CAP = RANKED_MATCHES
+#: PostgreSQL does not count at all when its planner expects this many matches: even a count
+#: capped at :data:`TOTAL_CAP` reads (and decompresses) every row it passes, tens of ms for
+#: two common words. The margin absorbs the planner's error on words that occur together
+#: less often than their frequencies predict.
+ESTIMATE_CAP = 5 * TOTAL_CAP
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _SNIPPET = f"snippet(bluelabel_documents_fts, -1, '{MARK_START}', '{MARK_END}', '…', 24)"
 _HEADLINE = (
@@ -206,13 +212,28 @@ def _indexed(run: _Run, dialect: str) -> int:
     return run.scalar("SELECT count(*) FROM bluelabel_documents")
 
 
-def _count(run: _Run, dialect: str, from_where: str, args: dict[str, Any]) -> int:
-    """How many rows match; on PostgreSQL at most ``TOTAL_CAP + 1``."""
-    if dialect == "postgresql":
-        return run.scalar(
-            f"SELECT count(*) FROM (SELECT 1 {from_where} LIMIT {TOTAL_CAP + 1}) capped", args
-        )
-    return run.scalar(f"SELECT count(*) {from_where}", args)
+def _count(
+    run: _Run,
+    dialect: str,
+    from_where: str,
+    args: dict[str, Any],
+    *,
+    words: bool = False,
+    estimate: bool = True,
+) -> int:
+    """How many rows match; on PostgreSQL at most ``TOTAL_CAP + 1``. ``words``: the rows of
+    a full-text match, which are not counted when the planner expects :data:`ESTIMATE_CAP`
+    or more (unless ``estimate=False``)."""
+    if dialect != "postgresql":
+        return run.scalar(f"SELECT count(*) {from_where}", args)
+    return capped_count(
+        run,
+        from_where,
+        args,
+        cap=TOTAL_CAP,
+        estimate_cap=ESTIMATE_CAP if words and estimate else None,
+        words=words,
+    )
 
 
 class _Run:
@@ -224,10 +245,18 @@ class _Run:
 
         return list(self.conn.execute(text(sql), args or {}).all())
 
-    def scalar(self, sql: str, args: dict[str, Any] | None = None) -> int:
+    def execute(self, sql: str) -> None:
         from sqlalchemy import text
 
-        return int(self.conn.execute(text(sql), args or {}).scalar_one())
+        self.conn.execute(text(sql))
+
+    def scalar(self, sql: str, args: dict[str, Any] | None = None) -> int:
+        return int(self.value(sql, args))
+
+    def value(self, sql: str, args: dict[str, Any] | None = None) -> Any:
+        from sqlalchemy import text
+
+        return self.conn.execute(text(sql), args or {}).scalar_one()
 
 
 def _search_sqlite(run: _Run, q: str, where: list[str], args: dict[str, Any], indexed: int) -> Page:
@@ -292,24 +321,25 @@ def _search_sqlite(run: _Run, q: str, where: list[str], args: dict[str, Any], in
     return Page(hits=hits, total=total, indexed=indexed)
 
 
-def _tsquery(q: str, *, prefix: bool) -> str:
-    tokens = [f"'{t}'" for t in _TOKEN.findall(q)]
-    if prefix:
-        tokens[-1] += ":*"
-    return " & ".join(tokens)
-
-
-def _search_pg(run: _Run, q: str, where: list[str], args: dict[str, Any], indexed: int) -> Page:
+def _search_pg(
+    run: _Run,
+    q: str,
+    where: list[str],
+    args: dict[str, Any],
+    indexed: int,
+    *,
+    estimate: bool = True,
+) -> Page:
     rest = "".join(f" AND {w}" for w in where)
     matching = (
         "FROM bluelabel_documents d, to_tsquery('english', :tsq) query "
         f"WHERE d.search @@ query{rest}"
     )
-    args["tsq"] = _tsquery(q, prefix=False)
-    total = _count(run, "postgresql", matching, args)
+    args["tsq"] = tsquery(_TOKEN.findall(q), prefix=False)
+    total = _count(run, "postgresql", matching, args, words=True, estimate=estimate)
     if total == 0:
-        args["tsq"] = _tsquery(q, prefix=True)
-        total = _count(run, "postgresql", matching, args)
+        args["tsq"] = tsquery(_TOKEN.findall(q), prefix=True)
+        total = _count(run, "postgresql", matching, args, words=True, estimate=estimate)
     ranked = total <= RANKED_MATCHES
     order = (
         "score DESC, d.ingested_at DESC, d.content_id DESC"
@@ -317,16 +347,22 @@ def _search_pg(run: _Run, q: str, where: list[str], args: dict[str, Any], indexe
         else "d.ingested_at DESC, d.content_id DESC"
     )
     rank = "ts_rank(d.search, query)" if ranked else "0.0"
+    words = _TOKEN.findall(q)
     page = run.all(
         f"WITH page AS (SELECT d.content_id, {rank} AS score {matching} ORDER BY {order} "
-        "LIMIT :limit OFFSET :offset) "
-        "SELECT d.record, d.summary, ts_headline('english', coalesce(d.title, '') || ' ' || "
-        "coalesce(nullif(left(d.body, 20000), ''), d.summary), query, :headline), p.score "
-        "FROM page p JOIN bluelabel_documents d ON d.content_id = p.content_id, "
-        "to_tsquery('english', :tsq) query ORDER BY p.score DESC, d.ingested_at DESC, "
-        "d.content_id DESC",
-        {**args, "headline": _HEADLINE},
+        f"LIMIT :limit OFFSET :offset) {PAGE_WITH_HEADLINES}",
+        {
+            **args,
+            "headline": _HEADLINE,
+            "words": words[0] if len(words) == 1 else "",
+            "mark": MARK_START,
+        },
     )
+    if estimate and not ranked and not args["offset"] and not page:
+        # The planner expected thousands and none match: count (and try the prefix) after
+        # all. Fewer than expected but some is not retried: the order must not depend on the
+        # page size (``bluelabel search`` and the API ask for different ones).
+        return _search_pg(run, q, where, args, indexed, estimate=False)
     hits = [
         Hit(DocumentRecord.from_dict(json.loads(r)), s, segments(h), float(score))
         for r, s, h, score in page

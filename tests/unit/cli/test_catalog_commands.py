@@ -97,3 +97,69 @@ def test_reindex_imports_the_run_files_of_an_older_store(tmp_path: Path) -> None
     until = datetime(2026, 11, 3, tzinfo=timezone.utc)
     [entry] = KnowledgeStore(store).tries(since=since, until=until)
     assert entry["run_id"] == "r1" and entry["outcome"] == "success"
+
+
+def test_a_large_folder_goes_in_chunks_to_several_processes(tmp_path: Path) -> None:
+    from bluelabel.cli.catalog import CHUNK_FILES
+
+    docs = tmp_path / "many"
+    docs.mkdir()
+    count = 2 * CHUNK_FILES + 50  # three chunks, for two processes
+    for n in range(count):
+        (docs / f"{n:04d}.txt").write_text(f"Note {n}: the orchard ledger, entry number{n}.")
+    (docs / "0100.md").write_text((docs / "0100.txt").read_text())  # same text, same chunk
+    (docs / f"{CHUNK_FILES + 10:04d}.pdf").write_bytes(b"%PDF-1.7 not really")  # chunk two
+    store = tmp_path / "store"
+    ingest = run("ingest", str(docs), "--store", str(store), "--jobs", "2")
+    assert ingest.returncode == 1, ingest.stderr
+    failures = [line for line in ingest.stderr.splitlines() if "ingest failed" in line]
+    assert len(failures) == 1 and f"{CHUNK_FILES + 10:04d}.pdf" in failures[0], ingest.stderr
+    assert ingest.stdout.strip() == (
+        f"ingested {count + 1} of {count + 2} file(s) below {docs} ({count} new, 1 failed)"
+    )
+    catalog = KnowledgeStore(store).catalog
+    assert catalog.count() == count
+    assert search(catalog, q=f"number{count - 1}").total == 1  # the last chunk is committed
+    check = run("store", "check", "--store", str(store))
+    assert check.stdout.splitlines()[-1] == "no problems found", check.stdout
+
+
+def test_jobs_must_be_one_or_more(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("a")
+    refused = run("ingest", str(docs), "--store", str(tmp_path / "store"), "--jobs", "0")
+    assert refused.returncode != 0 and "--jobs 0: give 1 or more processes" in refused.stderr
+
+
+def test_ctrl_c_ends_a_folder_ingest_with_every_stored_document_in_the_catalog(
+    tmp_path: Path,
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from tests.unit.cli.test_commands import BLUELABEL
+
+    docs = tmp_path / "many"
+    docs.mkdir()
+    for n in range(3000):
+        (docs / f"{n:04d}.txt").write_text(f"Note {n} of the harbour ledger. " * 40)
+    store = tmp_path / "store"
+    ingest = subprocess.Popen(
+        [BLUELABEL, "ingest", str(docs), "--store", str(store), "--jobs", "2", "--no-progress"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.monotonic() + 60
+    while not (store / "objects").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # mid-chunk
+    os.killpg(ingest.pid, signal.SIGINT)
+    ingest.communicate(timeout=120)
+    assert ingest.returncode in (130, 0)  # 0: it had finished already
+    check = run("store", "check", "--store", str(store))
+    assert check.stdout.splitlines()[-1] == "no problems found", check.stdout

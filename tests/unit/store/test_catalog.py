@@ -69,6 +69,89 @@ def test_twenty_processes_storing_one_file_leave_one_row(store: KnowledgeStore) 
     assert _rows(store) == (1, 1, 1)
 
 
+def test_twenty_batching_stores_storing_one_file_leave_one_row(store: KnowledgeStore) -> None:
+    barrier = threading.Barrier(20)
+
+    def put() -> None:
+        mine = KnowledgeStore(store.location, catalog=store.catalog.url)
+        with mine.catalog_batch(size=50):
+            barrier.wait()
+            mine.put(_record(), TEXT)
+            mine.put(_record(), TEXT)  # again in the same batch: still one row
+
+    threads = [threading.Thread(target=put) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert _rows(store) == (1, 1, 1)
+
+
+def _record_n(n: int) -> DocumentRecord:
+    return DocumentRecord(
+        content_id=f"{n:032x}",
+        content_type="text",
+        source=f"/inbox/batch-{n}.txt",
+        title=f"Batch {n}",
+        content_length=12,
+        ingested_at=datetime.now(timezone.utc).isoformat(),
+    )
+
+
+def test_a_batch_is_found_from_its_commit_on(store: KnowledgeStore) -> None:
+    with store.catalog_batch(size=3):
+        for n in range(4):
+            store.put(_record_n(n), f"batched text {n}")
+            assert store.record_path(f"{n:032x}").exists()  # the blobs are written at once
+            if n < 2:
+                assert store.catalog.count() == 0  # the rows wait for their batch
+        assert store.catalog.count() == 3  # the first three were committed together
+    assert store.catalog.count() == 4  # the rest when the block ended
+    assert search(store.catalog, q="batched").total == 4
+
+
+KILLED_BATCH = """
+import os, sys
+from datetime import datetime, timezone
+from bluelabel.store import DocumentRecord, KnowledgeStore
+store = KnowledgeStore(sys.argv[1], catalog=sys.argv[2] if len(sys.argv) > 2 else None)
+with store.catalog_batch(size=100):
+    for n in range(5):
+        store.put(DocumentRecord(content_id=f"{n:032x}", content_type="text",
+            source=f"/inbox/{n}.txt", title=None, content_length=6,
+            ingested_at=datetime.now(timezone.utc).isoformat()), f"killed {n}")
+    os._exit(0)  # dies before the batch's commit
+"""
+
+
+def test_a_batch_killed_before_its_commit_is_repaired(store: KnowledgeStore) -> None:
+    import subprocess
+    import sys
+
+    from bluelabel.store.check import check_store
+
+    url = store.catalog.url if store.catalog.dialect == "postgresql" else None
+    argv = [sys.executable, "-c", KILLED_BATCH, store.location, *([url] if url else [])]
+    subprocess.run(argv, check=True)
+    assert store.catalog.count() == 0
+    report = check_store(store, repair=True)
+    assert len(report.findings) == 5, report.lines()
+    assert store.catalog.count() == 5
+    assert search(store.catalog, q="killed").total == 5
+    assert check_store(store).ok
+
+
+def test_a_batch_that_cannot_be_committed_says_how_to_mend_it(tmp_path: Path) -> None:
+    store = KnowledgeStore(tmp_path / "store", catalog="postgresql+psycopg2://nobody@127.0.0.1:9/x")
+    with (
+        pytest.raises(StoreError, match=r"2 document\(s\) stored without their catalog rows"),
+        store.catalog_batch(size=10),
+    ):
+        store.put(_record_n(1), "one")
+        store.put(_record_n(2), "two")
+    assert store.get(f"{1:032x}") is not None  # the documents themselves are stored
+
+
 def test_the_schema_is_at_the_newest_migration(store: KnowledgeStore) -> None:
     from sqlalchemy import text
 

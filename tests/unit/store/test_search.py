@@ -210,3 +210,39 @@ def test_postgresql_counts_a_broad_query_up_to_the_cap(
     else:
         assert (page.total, page.more) == (4, False)
     assert Index(store).search().total == 4 and not Index(store).search().more
+
+
+def test_postgresql_does_not_count_what_its_planner_expects_by_the_thousand(
+    store: KnowledgeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bluelabel.store import search as search_module
+
+    add(store, "A harbour note about cranes, cranes and cranes. " * 3, title="Cranes", minutes=0)
+    add(store, "Another harbour note, newer and plainer. " * 3, title="Plain", minutes=1)
+    monkeypatch.setattr(search_module, "ESTIMATE_CAP", 1)  # every estimate is "too many"
+    page = Index(store).search(q="harbour", limit=1)
+    if store.catalog.dialect == "postgresql":
+        assert (page.total, page.more) == (search_module.TOTAL_CAP, True)
+        assert [h.record.title for h in page.hits] == ["Plain"]  # newest first
+    else:
+        assert (page.total, page.more) == (2, False)
+    # none match after all: counted, and the last word tried as a prefix
+    assert Index(store).search(q="harbo").total == 2
+    assert Index(store).search(q="nowhereword").total == 0
+
+
+def test_the_snippet_is_the_passage_of_the_match(store: KnowledgeStore) -> None:
+    filler = "Tides and moorings fill this line of text. " * 120  # past the headline window
+    add(store, filler + "The lighthouse keeper wrote this. " + filler, title="Far")
+    add(store, "To concatenate " + filler + "a cat sat on the quay. " + filler, title="Inside")
+    add(store, "Only moorings here. " * 40, title="Lighthouse log", minutes=1)
+    index = Index(store)
+
+    def marked(q: str, title: str) -> list[str]:
+        (hit,) = [h for h in index.search(q=q).hits if h.record.title == title]
+        return [text.lower() for text, match in hit.snippet if match]
+
+    assert marked("lighthouse", "Far") == ["lighthouse"]
+    assert marked("lighthouse", "Lighthouse log") == ["lighthouse"]  # the title's
+    assert marked("cat", "Inside") == ["cat"]  # not "concatenate", whose stem is elsewhere
+    assert marked("lighthouse keeper", "Far") == ["lighthouse", "keeper"]
