@@ -98,12 +98,13 @@ def test_the_local_store_commands_never_import_airflow(tmp_path: Path) -> None:
 
 def test_validate_and_config_cost_a_small_multiple_of_a_bare_interpreter() -> None:
     """The issue's target: within 2.5x of ``python -c "import yaml, jsonschema, pendulum"``
-    (importing Airflow made them ~13x in CPU, ~35x in wall time). Best of three runs each."""
+    (importing Airflow made them ~13x in CPU, ~35x in wall time). Best of five runs each: on a
+    loaded machine (the other xdist worker, other work) one of three could still miss."""
     env = dict(os.environ)
     bluelabel = str(Path(sys.executable).parent / "bluelabel")
-    bare = _best_cpu([sys.executable, "-c", "import yaml, jsonschema, pendulum"], env)
-    validate = _best_cpu([bluelabel, "validate", "-q", *WORKFLOWS], env)
-    config = _best_cpu([bluelabel, "config"], env)
+    bare = _best_cpu([sys.executable, "-c", "import yaml, jsonschema, pendulum"], env, runs=5)
+    validate = _best_cpu([bluelabel, "validate", "-q", *WORKFLOWS], env, runs=5)
+    config = _best_cpu([bluelabel, "config"], env, runs=5)
     assert validate < 1.0 and config < 1.0, (validate, config)  # well under a second
     assert config < 2.5 * bare, (config, bare)
     assert validate < 2.5 * bare, (validate, bare)
