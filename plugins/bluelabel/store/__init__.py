@@ -6,7 +6,7 @@ atomic writes and the store's errors. ``check``: ``bluelabel store check [--repa
 
 from __future__ import annotations
 
-from bluelabel.store.knowledge import KnowledgeStore
+from bluelabel.store.knowledge import KnowledgeStore, configured_store
 from bluelabel.store.paths import StorePath, storage_path, write_atomic, write_file
 from bluelabel.store.records import DamagedEntry, DocumentRecord
 
@@ -15,6 +15,7 @@ __all__ = [
     "DocumentRecord",
     "KnowledgeStore",
     "StorePath",
+    "configured_store",
     "storage_path",
     "write_atomic",
     "write_file",
