@@ -26,7 +26,6 @@ import json
 import logging
 import os
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -381,21 +380,3 @@ class KnowledgeStore:
             log.info("summary of %s not cached: %s", content_id, exc.strerror or exc)
             return False
         return True
-
-
-_configured: dict[str, KnowledgeStore] = {}
-_configured_lock = threading.Lock()
-
-
-def configured_store() -> KnowledgeStore:
-    """The configured store (``[bluelabel] store``), one per process and location: its catalog
-    (and the connection lookup behind its URL) is opened once and its pool shared by every
-    reader and writer in the process (the API server's routes, the metrics listener)."""
-    from bluelabel.config import get_settings
-
-    location = get_settings().store
-    with _configured_lock:
-        store = _configured.get(location)
-        if store is None:
-            store = _configured[location] = KnowledgeStore(location)
-    return store
