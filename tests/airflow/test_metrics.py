@@ -72,6 +72,7 @@ def test_every_task_gets_a_metrics_record() -> None:
             record["maxrss_peak_mb"] - record["maxrss_start_mb"], abs=0.02
         )
     assert plain["operator"] == "PythonOperator" and "agent" not in plain
+    assert plain["dag_display_name"] == "metrics_listener_test"  # the DAG's, as Airflow names it
     assert ingest["agent"] == "ingestion_agent"
     assert {"input_load_ms", "agent_init_ms", "agent_run_ms"} <= set(ingest)
     # ... and the metrics readers join Airflow's tries with them

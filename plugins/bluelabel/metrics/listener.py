@@ -139,15 +139,22 @@ def _finish(task_instance: Any, outcome: str, error: Any = None) -> None:
 _unwritable: set[str] = set()
 
 
+def _ledger_location(step: handoff.StepMeasurement | None) -> str:
+    """The store whose ledger keeps a try's record: a Bluelabel step's own, else the
+    configured one (``[bluelabel] store``)."""
+    return str(step.store) if step is not None and step.store else get_settings().store
+
+
 def _ledger_store(step: handoff.StepMeasurement | None) -> Any:
-    """Where a try's record goes: a Bluelabel step's own store (its catalog at the URL the
-    operator handed over, no connection looked up again), else the configured store, one per
-    process (:func:`bluelabel.store.configured_store`)."""
+    """That store: with the catalog URL a Bluelabel step handed over, else the configured
+    store, one per process (:func:`bluelabel.store.configured_store`): its catalog's
+    connection is looked up once, not per task."""
     from bluelabel.store import KnowledgeStore, configured_store
 
-    if step is not None and step.store:
-        return KnowledgeStore(str(step.store), catalog=step.catalog)
-    return configured_store()
+    location = _ledger_location(step)
+    if location == get_settings().store:
+        return configured_store()
+    return KnowledgeStore(location, catalog=step.catalog if step is not None else None)
 
 
 def _dag_display_name(task_instance: Any) -> str | None:
@@ -179,10 +186,10 @@ def _keep_in_ledger(
         "finished_at": finished.isoformat(),
         "started_at": (finished - timedelta(milliseconds=record["duration_ms"])).isoformat(),
     }
-    where = str(step.store) if step is not None and step.store else get_settings().store
     try:
         _ledger_store(step).record_try(entry)
     except Exception as exc:  # a metrics failure must never change the task's outcome
+        where = _ledger_location(step)
         if where in _unwritable:
             log.debug("bluelabel: no run ledger at %s: %s", where, exc)
             return
