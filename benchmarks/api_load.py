@@ -1,4 +1,5 @@
-"""The metrics API under load: 10,000 recorded task runs in PostgreSQL (127.0.0.1), a real
+"""The metrics API under load: 10,000 recorded task runs in PostgreSQL (127.0.0.1), their
+records in the configured store's run ledger (SQLite), a real
 `airflow api-server`, 50 concurrent clients in a second process; plus the report's build time.
 
 Usage: python benchmarks/api_load.py [--task-runs 10000] [--clients 50] [--requests 1000]
@@ -35,6 +36,8 @@ ENV = {
     "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
     "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
     "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(HOME / "passwords.json"),
+    # the listener's records are kept in this store's run ledger (SQLite beside it)
+    "AIRFLOW__BLUELABEL__STORE": str(HOME / "store"),
 }
 TASKS = ("ingest_a", "ingest_b", "digest", "publish", "notify")
 
@@ -97,7 +100,6 @@ def fill(task_runs: int) -> None:
     import pendulum
     from airflow.models.dagrun import DagRun
     from airflow.models.serialized_dag import SerializedDagModel
-    from airflow.models.task_state_store import TaskStateStoreModel
     from airflow.models.taskinstance import TaskInstance
     from airflow.providers.standard.operators.python import PythonOperator
     from airflow.sdk import DAG
@@ -106,7 +108,8 @@ def fill(task_runs: int) -> None:
     from airflow.utils.types import DagRunTriggeredByType, DagRunType
     from sqlalchemy import select, update
 
-    from bluelabel.metrics import METRICS_STATE_PREFIX
+    from bluelabel.store import configured_store
+    from bluelabel.store.ledger import record_tries
 
     logging.disable(logging.INFO)
     with DAG("load_workflow", schedule=None, start_date=pendulum.datetime(2025, 1, 1)) as dag:
@@ -140,7 +143,6 @@ def fill(task_runs: int) -> None:
                 TaskInstance.id,
                 TaskInstance.task_id,
                 TaskInstance.run_id,
-                DagRun.id,
                 DagRun.start_date,
             ).join(
                 DagRun,
@@ -148,7 +150,7 @@ def fill(task_runs: int) -> None:
             )
         ).all()
         records = []
-        for ti_id, task_id, run_id, dag_run_id, run_start in tis:
+        for ti_id, task_id, run_id, run_start in tis:
             offset = TASKS.index(task_id) * 2
             duration = random.uniform(0.05, 1.5)
             failed = random.random() < 0.02
@@ -164,31 +166,28 @@ def fill(task_runs: int) -> None:
             )
             if failed and random.random() < 0.5:
                 continue  # "killed": no listener record
+            began = run_start + timedelta(seconds=offset)
             records.append(
                 {
-                    "dag_run_id": dag_run_id,
-                    "task_id": task_id,
-                    "map_index": -1,
-                    "key": f"{METRICS_STATE_PREFIX}1",
                     "dag_id": "load_workflow",
                     "run_id": run_id,
-                    "value": json.dumps(
-                        {
-                            "outcome": "failed" if failed else "success",
-                            "duration_ms": duration * 1000,
-                            "cpu_ms": duration * 800,
-                            "maxrss_start_mb": 180.0,
-                            "maxrss_peak_mb": 180 + random.uniform(0, 60),
-                            "maxrss_delta_mb": random.uniform(0, 5),
-                            "agent_run_ms": duration * 900,
-                            "pages": random.randint(1, 300),
-                        }
-                    ),
-                    "updated_at": run_start,
+                    "task_id": task_id,
+                    "map_index": -1,
+                    "try_number": 1,
+                    "started_at": began.isoformat(),
+                    "finished_at": (began + timedelta(seconds=duration)).isoformat(),
+                    "outcome": "failed" if failed else "success",
+                    "duration_ms": duration * 1000,
+                    "cpu_ms": duration * 800,
+                    "maxrss_start_mb": 180.0,
+                    "maxrss_peak_mb": 180 + random.uniform(0, 60),
+                    "maxrss_delta_mb": random.uniform(0, 5),
+                    "agent_run_ms": duration * 900,
+                    "pages": random.randint(1, 300),
                 }
             )
-        session.execute(TaskStateStoreModel.__table__.insert(), records)
         session.commit()
+    record_tries(configured_store().catalog, records)
 
 
 def main() -> None:

@@ -2,9 +2,9 @@
 ``version_compat`` module): every check of Airflow's version lives here.
 
 Supported: Airflow 3.2 and later 3.x (``pyproject.toml``). Airflow 3.3 added the task state
-store, where step metrics and live progress are kept; on 3.2 workflows, operators, the
-knowledge store and the UI views run, but metrics and progress are off, and their views and
-API routes say so (:data:`TASK_STATE_STORE_MISSING`).
+store, where live progress is kept; on 3.2 everything else runs (step metrics too: they are
+kept in the knowledge store's catalog), but progress is off, and its view and API routes say
+so (:data:`TASK_STATE_STORE_MISSING`).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ def get_base_airflow_version_tuple() -> tuple[int, int, int]:
 
 AIRFLOW_V_3_3_PLUS = get_base_airflow_version_tuple() >= (3, 3, 0)
 
-#: Step metrics and live progress are kept in the task state store (Airflow 3.3+).
+#: Live progress is kept in the task state store (Airflow 3.3+).
 HAS_TASK_STATE_STORE = AIRFLOW_V_3_3_PLUS
 TASK_STATE_STORE_MISSING = (
-    f"Bluelabel's step metrics and live progress need Airflow 3.3 or later (its task state "
-    f"store); this deployment runs Airflow {AIRFLOW_VERSION}, so none are recorded"
+    f"Bluelabel's live progress needs Airflow 3.3 or later (its task state store); this "
+    f"deployment runs Airflow {AIRFLOW_VERSION}, so none is recorded"
 )
 
 __all__ = [

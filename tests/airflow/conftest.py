@@ -74,25 +74,6 @@ def xcoms(dag_run: object, task_id: str, key: str = "return_value") -> list[Any]
         return [XComModel.deserialize_value(row) for row in rows]
 
 
-def task_state_value(dag_run: object, task_id: str, key: str, map_index: int = -1) -> Any:
-    """A value a task kept in Airflow's task state store, read from the metadata DB."""
-    from airflow.models.task_state_store import TaskStateStoreModel
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
-
-    with create_session() as session:
-        value = session.scalar(
-            select(TaskStateStoreModel.value).where(
-                TaskStateStoreModel.dag_id == dag_run.dag_id,  # type: ignore[attr-defined]
-                TaskStateStoreModel.run_id == dag_run.run_id,  # type: ignore[attr-defined]
-                TaskStateStoreModel.task_id == task_id,
-                TaskStateStoreModel.map_index == map_index,
-                TaskStateStoreModel.key == key,
-            )
-        )
-    return None if value is None else json.loads(value)
-
-
 def task_states(dag_run: object) -> dict[str, str]:
     from airflow.models.taskinstance import TaskInstance
     from airflow.utils.session import create_session

@@ -1,21 +1,42 @@
-"""The metrics listener measures every task, Bluelabel's or not, and stores one record each."""
+"""The metrics listener measures every task, Bluelabel's or not, and keeps one record each in
+the run ledger of a knowledge store's catalog, where the metrics readers find it."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pendulum
 import pytest
 
-from bluelabel.metrics import METRICS_STATE_PREFIX
-from tests.airflow.conftest import task_state_value
 from tests.conftest import REPO, run_dag
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
+
+
+def ledger_record(run: Any, task_id: str, try_number: int = 1) -> dict[str, Any] | None:
+    """The listener's record of a try, from the configured store's run ledger."""
+    from bluelabel.store import configured_store
+    from bluelabel.store.ledger import records_of_runs
+
+    records = records_of_runs(configured_store().catalog, [(run.dag_id, run.run_id)])
+    return records.get((run.dag_id, run.run_id, task_id, -1, try_number))
+
+
+def tries_of(run: Any) -> dict[str, Any]:
+    """The run's tries as the metrics API and ``bluelabel report`` read them, by task id."""
+    from airflow.utils.session import create_session
+
+    from bluelabel.metrics.db import load_tries
+
+    with create_session() as session:
+        tries, _ = load_tries(session, dag_ids=[run.dag_id], run_id=run.run_id)
+    return {t.task_id: t for t in tries}
 
 
 def _dag():  # type: ignore[no-untyped-def]
@@ -39,9 +60,10 @@ def _dag():  # type: ignore[no-untyped-def]
 def test_every_task_gets_a_metrics_record() -> None:
     run = run_dag(_dag())
     assert str(run.state) == "success"
-    # One record per try, in the task state store (XCom is cleared when a task is retried).
-    plain = task_state_value(run, "plain", f"{METRICS_STATE_PREFIX}1")
-    ingest = task_state_value(run, "ingest", f"{METRICS_STATE_PREFIX}1")
+    # One record per try, in the configured store's run ledger, the plain task's too.
+    plain = ledger_record(run, "plain")
+    ingest = ledger_record(run, "ingest")
+    assert plain is not None and ingest is not None
     for record in (plain, ingest):
         assert record["outcome"] == "success" and record["try_number"] == 1
         assert record["duration_ms"] > 0 and record["cpu_ms"] >= 0
@@ -50,8 +72,28 @@ def test_every_task_gets_a_metrics_record() -> None:
             record["maxrss_peak_mb"] - record["maxrss_start_mb"], abs=0.02
         )
     assert plain["operator"] == "PythonOperator" and "agent" not in plain
+    assert plain["dag_display_name"] == "metrics_listener_test"  # the DAG's, as Airflow names it
     assert ingest["agent"] == "ingestion_agent"
     assert {"input_load_ms", "agent_init_ms", "agent_run_ms"} <= set(ingest)
+    # ... and the metrics readers join Airflow's tries with them
+    tries = tries_of(run)
+    assert set(tries) == {"plain", "ingest"}
+    assert tries["plain"].record == plain and tries["plain"].number("maxrss_peak_mb") > 0
+    assert (tries["ingest"].record or {}).get("agent") == "ingestion_agent"
+    # the task state store holds no metrics record any more (live progress only)
+    from airflow.models.task_state_store import TaskStateStoreModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import func, select
+
+    with create_session() as session:
+        kept = session.scalar(
+            select(func.count()).where(
+                TaskStateStoreModel.dag_id == run.dag_id,
+                TaskStateStoreModel.run_id == run.run_id,
+                TaskStateStoreModel.key.like("bluelabel.metrics.%"),
+            )
+        )
+    assert kept == 0
 
 
 def test_measuring_only_bluelabel_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,8 +101,52 @@ def test_measuring_only_bluelabel_tasks(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("AIRFLOW__BLUELABEL__MEASURE_ALL_TASKS", "False")
     run = run_dag(_dag())
     assert str(run.state) == "success"
-    assert task_state_value(run, "plain", f"{METRICS_STATE_PREFIX}1") is None
-    assert task_state_value(run, "ingest", f"{METRICS_STATE_PREFIX}1")["outcome"] == "success"
+    assert ledger_record(run, "plain") is None
+    record = ledger_record(run, "ingest")
+    assert record is not None and record["outcome"] == "success"
+
+
+def test_a_try_whose_record_cannot_be_kept_still_runs_and_shows(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A configured store whose catalog cannot be opened (here: its folder is a file) costs
+    the records, said once per process, never a task's outcome; the tries still show, a
+    failed one as killed (memory unknown), as a try whose record never arrived."""
+    from airflow.providers.standard.operators.python import PythonOperator
+    from airflow.sdk import DAG
+
+    from bluelabel.config import reset_settings
+
+    def fail() -> None:
+        raise RuntimeError("this task fails on purpose")
+
+    with DAG(
+        "metrics_unkept_test",
+        schedule=None,
+        start_date=pendulum.datetime(2025, 1, 1),
+        default_args={"retries": 0},
+    ) as dag:
+        PythonOperator(task_id="fine", python_callable=lambda: 1)
+        PythonOperator(task_id="fails", python_callable=fail)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the store's folder should be")
+    monkeypatch.setenv("AIRFLOW__BLUELABEL__STORE", str(blocked / "store"))
+    reset_settings()
+
+    with caplog.at_level(logging.WARNING, logger="bluelabel.metrics.listener"):
+        run = run_dag(dag)
+
+    monkeypatch.undo()
+    reset_settings()
+    from tests.airflow.conftest import task_states
+
+    assert task_states(run) == {"fine": "success", "fails": "failed"}
+    warnings = [r for r in caplog.records if "are not kept" in r.getMessage()]
+    assert len(warnings) == 1, [r.getMessage() for r in caplog.records]
+    assert ledger_record(run, "fine") is None and ledger_record(run, "fails") is None
+    tries = tries_of(run)
+    assert tries["fine"].outcome == "success" and tries["fine"].number("maxrss_peak_mb") is None
+    assert tries["fails"].outcome == "killed" and tries["fails"].number("maxrss_peak_mb") is None
 
 
 STATSD_SCRIPT = """

@@ -109,15 +109,18 @@ def workflow_table(ledger: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 READING_AGENTS = ("ingestion_agent", "email_agent")
 
 
-def without_own_run(
+def period_steps(
     ledger: Sequence[dict[str, Any]], run: tuple[str, str] | None
 ) -> list[dict[str, Any]]:
-    """The ledger without the "killed" tries of ``run``, the digest's own DAG run
-    (``(dag_id, run_id)``): that run is still going, whatever its tries' deadlines say."""
+    """The Bluelabel steps' tries of the ledger (those that ran an agent: the ledger also
+    keeps the records of other Airflow tasks, ``[bluelabel] measure_all_tasks``), without the
+    "killed" tries of ``run``, the digest's own DAG run (``(dag_id, run_id)``): that run is
+    still going, whatever its tries' deadlines say."""
     return [
         e
         for e in ledger
-        if e.get("outcome") != "killed" or (e.get("dag_id"), e.get("run_id")) != run
+        if e.get("agent")
+        and (e.get("outcome") != "killed" or (e.get("dag_id"), e.get("run_id")) != run)
     ]
 
 
@@ -270,7 +273,7 @@ class PeriodicDigestAgent:
         summaries = summarize_records(records[: opts.limit], store, opts)
         items = summaries.items
         own = (context.run.dag_id, context.run.run_id) if context.run else None
-        ledger = without_own_run(store.tries(since=since, until=until), own)
+        ledger = period_steps(store.tries(since=since, until=until), own)
         workflows = workflow_table(ledger)
         ok, total = agent_success(tries_from_ledger(ledger), ("ingestion_agent",))
         warnings += summaries.warnings + [p for p in store.problems if p not in summaries.warnings]

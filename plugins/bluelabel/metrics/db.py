@@ -2,20 +2,29 @@
 
 Every try: the current one from ``task_instance``, earlier ones from
 ``task_instance_history`` (Airflow copies a try there before the next one starts), each joined
-with the listener's record of that try, which it keeps in the task state store under
-``bluelabel.metrics.<try>`` (XCom would not do: Airflow clears a task's XComs when it is
-retried). A try that failed without a record was killed (OOM, SIGKILL, a lost worker).
+with the listener's record of that try from the run ledger of the configured store's catalog
+(:func:`bluelabel.store.ledger.records_of_runs`). A try that failed without a record was
+killed (OOM, SIGKILL, a lost worker), or its record could not be written.
+
+The limit: a Bluelabel step that used another store than the configured one (a workflow's
+``store:``) keeps its record in that store's catalog, so its tries are listed here without
+figures (with ``catalog_conn_id`` every store is a schema of the same database, but which
+stores exist is not known here). The periodic digest of that store still reads them.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bluelabel.metrics import METRICS_STATE_PREFIX
 from bluelabel.runstats import RunInfo, TaskTry
+
+if TYPE_CHECKING:
+    from bluelabel.store.catalog import Catalog
+
+log = logging.getLogger(__name__)
 
 
 def _state(value: Any) -> str:
@@ -30,10 +39,11 @@ def load_tries(
     until: datetime | None = None,
     run_id: str | None = None,
     limit: int = 200_000,
+    catalog: Catalog | None = None,
 ) -> tuple[list[TaskTry], list[RunInfo]]:
-    """Every try of the runs that started in ``[since, until]`` (or the one ``run_id``)."""
+    """Every try of the runs that started in ``[since, until]`` (or the one ``run_id``), with
+    its record from ``catalog``'s run ledger (default: the configured store's)."""
     from airflow.models.dagrun import DagRun
-    from airflow.models.task_state_store import TaskStateStoreModel
     from airflow.models.taskinstance import TaskInstance
     from airflow.models.taskinstancehistory import TaskInstanceHistory
     from sqlalchemy import and_, func, select
@@ -67,31 +77,7 @@ def load_tries(
         return [], runs
     ids = [row[0] for row in run_rows]
 
-    records: dict[tuple[int, str, int, int], dict[str, Any]] = {}
-    state_rows = session.execute(
-        select(
-            TaskStateStoreModel.dag_run_id,
-            TaskStateStoreModel.task_id,
-            TaskStateStoreModel.map_index,
-            TaskStateStoreModel.key,
-            TaskStateStoreModel.value,
-        ).where(
-            TaskStateStoreModel.dag_run_id.in_(ids),
-            TaskStateStoreModel.key.like(f"{METRICS_STATE_PREFIX}%"),
-        )
-    )
-    for dag_run_id, task_id, map_index, key, value in state_rows:
-        suffix = key[len(METRICS_STATE_PREFIX) :]
-        if not suffix.isdigit():
-            continue
-        try:
-            data = json.loads(value) if isinstance(value, (str, bytes)) else value
-        except ValueError:
-            continue
-        if isinstance(data, dict):
-            records[(dag_run_id, task_id, map_index, int(suffix))] = data
-
-    run_of = {(d, r): i for i, d, r, *_ in run_rows}
+    records = _records(catalog, [(d, r) for _, d, r, *_ in run_rows])
     tries: list[TaskTry] = []
     for model in (TaskInstance, TaskInstanceHistory):
         query = select(
@@ -108,7 +94,6 @@ def load_tries(
         for dag_id, rid, task_id, map_index, try_number, state, start, end in session.execute(
             query
         ):
-            dag_run_id = run_of[(dag_id, rid)]
             tries.append(
                 TaskTry(
                     dag_id=dag_id,
@@ -119,9 +104,25 @@ def load_tries(
                     state=_state(state),
                     start=start,
                     end=end,
-                    record=records.get((dag_run_id, task_id, map_index, try_number or 0)),
+                    record=records.get((dag_id, rid, task_id, map_index, try_number or 0)),
                 )
             )
     # A try both in history and current (a clear after history was written): keep one.
     unique = {(t.dag_id, t.run_id, t.task_id, t.map_index, t.try_number): t for t in tries}
     return list(unique.values()), runs
+
+
+def _records(
+    catalog: Catalog | None, runs: list[tuple[str, str]]
+) -> dict[tuple[str, str, str, int, int], dict[str, Any]]:
+    """The ledger's records of these runs' tries; none (each try without figures, said in the
+    log) when the catalog cannot be read: Airflow's tries are still worth showing."""
+    from bluelabel.errors import StoreError
+    from bluelabel.store import configured_store
+    from bluelabel.store.ledger import records_of_runs
+
+    try:
+        return records_of_runs(catalog or configured_store().catalog, runs)
+    except StoreError as exc:
+        log.warning("bluelabel: metrics without their records: %s", exc)
+        return {}

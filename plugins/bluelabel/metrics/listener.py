@@ -2,18 +2,17 @@
 
 Airflow 3 calls task-instance listeners in the task process, which is forked from a parent
 with its own memory: ``ru_maxrss`` at the start is that inherited baseline, so both the
-absolute peak and the growth over the task are recorded. The record of each try goes to the
-task state store under ``bluelabel.metrics.<try>`` (the worker cannot reach the metadata DB;
-the state store reaches it through the Execution API, and unlike XCom it keeps earlier tries
-when a task is retried) and to Airflow's metrics (StatsD / OpenTelemetry). A Bluelabel step
-adds its own breakdown through :mod:`bluelabel.metrics.handoff`.
+absolute peak and the growth over the task are recorded. The record of each try has one home,
+the run ledger of a knowledge store's catalog (:mod:`bluelabel.store.ledger`; the worker
+cannot reach the metadata DB, the catalog it can, and it keeps every try of a retried task):
+a Bluelabel step's goes to the store the step used, replacing the ``running`` row its operator
+wrote (a skipped step closes it as ``skipped``); any other task's to the configured store
+(``[bluelabel] store``). The figures are also exported to Airflow's metrics (StatsD /
+OpenTelemetry). A Bluelabel step adds its own breakdown through :mod:`bluelabel.metrics.handoff`.
 
 CPU time counts the task process and the child processes it reaped during the try: PDF, HTML
 and e-mail extraction runs in supervised worker processes (:mod:`bluelabel.agents.sandbox`),
 so the task process's own CPU time is a small part of an ingest's.
-
-A Bluelabel step's record also replaces the ``running`` row its operator wrote in the knowledge
-store's run ledger (:mod:`bluelabel.store.ledger`); a skipped step closes it as ``skipped``.
 """
 
 from __future__ import annotations
@@ -27,8 +26,7 @@ from typing import Any, NamedTuple
 from airflow.listeners import hookimpl
 
 from bluelabel.config import get_settings
-from bluelabel.metrics import METRICS_STATE_PREFIX, handoff
-from bluelabel.version_compat import HAS_TASK_STATE_STORE, TASK_STATE_STORE_MISSING
+from bluelabel.metrics import handoff
 
 log = logging.getLogger(__name__)
 
@@ -133,33 +131,55 @@ def _finish(task_instance: Any, outcome: str, error: Any = None) -> None:
     if start is None:
         return
     record = build_record(task_instance, outcome, start, step, error)
-    if not HAS_TASK_STATE_STORE:
-        log.info("bluelabel: %s", TASK_STATE_STORE_MISSING)
-    else:
-        try:
-            store = task_instance.get_template_context()["task_state_store"]
-            store.set(f"{METRICS_STATE_PREFIX}{key[-1]}", record)
-        except Exception:  # a metrics failure must never change the task's outcome
-            log.exception("bluelabel: could not store the metrics of %s", task_instance.task_id)
     _emit(task_instance, record)
-    if step is not None and step.store:
-        _keep_in_ledger(task_instance, record, step)
+    _keep_in_ledger(task_instance, record, step)
+
+
+#: The stores whose ledger could not be written in this process: said once each, not per task.
+_unwritable: set[str] = set()
+
+
+def _ledger_location(step: handoff.StepMeasurement | None) -> str:
+    """The store whose ledger keeps a try's record: a Bluelabel step's own, else the
+    configured one (``[bluelabel] store``)."""
+    return str(step.store) if step is not None and step.store else get_settings().store
+
+
+def _ledger_store(step: handoff.StepMeasurement | None) -> Any:
+    """That store: with the catalog URL a Bluelabel step handed over, else the configured
+    store, one per process (:func:`bluelabel.store.configured_store`): its catalog's
+    connection is looked up once, not per task."""
+    from bluelabel.store import KnowledgeStore, configured_store
+
+    location = _ledger_location(step)
+    if location == get_settings().store:
+        return configured_store()
+    return KnowledgeStore(location, catalog=step.catalog if step is not None else None)
+
+
+def _dag_display_name(task_instance: Any) -> str | None:
+    task = getattr(task_instance, "task", None)
+    if task is None or not task.has_dag():
+        return None
+    return str(task.dag.dag_display_name)
 
 
 def _keep_in_ledger(
-    task_instance: Any, record: dict[str, Any], step: handoff.StepMeasurement
+    task_instance: Any, record: dict[str, Any], step: handoff.StepMeasurement | None
 ) -> None:
-    """Bluelabel steps also leave their record in the knowledge store's run ledger (replacing
-    the ``running`` row the operator wrote), where a later task (the periodic digest) can
-    read it: workers cannot query the metadata DB."""
-    from bluelabel.store import KnowledgeStore
-
+    """The try's record goes to the run ledger (replacing a Bluelabel step's ``running`` row),
+    the one place every reader finds it: the metrics API and ``bluelabel report`` (joined
+    with Airflow's tries) and the periodic digest (a worker cannot query the metadata DB).
+    A ledger that cannot be written (a remote store without ``catalog_conn_id``, a catalog
+    down) is said once per process and store; the task's outcome never changes."""
     finished = datetime.now(timezone.utc)
     map_index = getattr(task_instance, "map_index", -1)
     entry = {
         **record,
         "dag_id": task_instance.dag_id,
-        "dag_display_name": step.dag_display_name,
+        "dag_display_name": (
+            step.dag_display_name if step is not None else _dag_display_name(task_instance)
+        ),
         "task_id": task_instance.task_id,
         "run_id": task_instance.run_id,
         "map_index": -1 if map_index is None else map_index,
@@ -167,9 +187,20 @@ def _keep_in_ledger(
         "started_at": (finished - timedelta(milliseconds=record["duration_ms"])).isoformat(),
     }
     try:
-        KnowledgeStore(str(step.store), catalog=step.catalog).record_try(entry)
-    except Exception:
-        log.exception("bluelabel: could not keep the run record of %s", task_instance.task_id)
+        _ledger_store(step).record_try(entry)
+    except Exception as exc:  # a metrics failure must never change the task's outcome
+        where = _ledger_location(step)
+        if where in _unwritable:
+            log.debug("bluelabel: no run ledger at %s: %s", where, exc)
+            return
+        _unwritable.add(where)
+        log.warning(
+            "bluelabel: the metrics of %s (and of later tasks in this process using the "
+            "store %s) are not kept: cannot write its run ledger: %s",
+            task_instance.task_id,
+            where,
+            exc,
+        )
 
 
 def _emit(task_instance: Any, record: dict[str, Any]) -> None:

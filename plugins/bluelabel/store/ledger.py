@@ -1,12 +1,15 @@
-"""The run ledger: one catalog row per Bluelabel task try (``bluelabel_tries``), which a later
-task (the periodic digest) reads for a period in one query: an Airflow 3 worker cannot query
-the metadata DB, but it can reach the store's catalog.
+"""The run ledger: one catalog row per measured task try (``bluelabel_tries``), the one home
+of the metrics listener's measurement records (:mod:`bluelabel.metrics.listener`). A later task
+(the periodic digest) reads a period of it in one query (an Airflow 3 worker cannot query the
+metadata DB, but it can reach the store's catalog); the metrics API and ``bluelabel report``
+join Airflow's tries with their records (:func:`records_of_runs`).
 
-A try's row is written twice: the operator writes it as ``running`` before its agent starts
-(:func:`start_try`), and the metrics listener replaces it with the try's measurement record
-when the try ends (:func:`record_tries`). A try killed on the way (out of memory, SIGKILL, a
-lost worker) never reports, so its row stays ``running``: :func:`tries_between` says when
-such a row counts as killed.
+A Bluelabel step's row is written twice: the operator writes it as ``running`` before its
+agent starts (:func:`start_try`), and the metrics listener replaces it with the try's
+measurement record when the try ends (:func:`record_tries`). A try killed on the way (out of
+memory, SIGKILL, a lost worker) never reports, so its row stays ``running``:
+:func:`tries_between` says when such a row counts as killed. Other tasks' rows (``[bluelabel]
+measure_all_tasks``) are written once, by the listener, in the configured store's catalog.
 
 Stores written before the catalog kept one JSON file per try in ``runs/YYYYMMDD/``;
 ``bluelabel store reindex`` imports them (:func:`record_tries` with ``replace=False``) and
@@ -182,6 +185,42 @@ def tries_between(
             entry.update(outcome="killed", finished_at=None, retried=bool(row[-1]))
             entry["reason"] = entry.get("reason") or KILLED_REASON
         found.append(entry)
+    return found
+
+
+#: Run ids per query of :func:`records_of_runs` (well under SQLite's bound parameters).
+_RUNS_PER_QUERY = 500
+
+
+def records_of_runs(
+    catalog: Catalog, runs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str, str, int, int], dict[str, Any]]:
+    """The records of the tries that reported, of the DAG runs ``(dag_id, run_id)``, keyed by
+    :data:`KEY`. A ``running`` row (a try still running, or killed) has no record yet."""
+    from sqlalchemy import bindparam
+    from sqlalchemy import text as sql
+
+    wanted = set(runs)
+    run_ids = sorted({run_id for _, run_id in wanted})
+    query = sql(
+        f"SELECT {', '.join(KEY)}, record FROM bluelabel_tries "
+        "WHERE run_id IN :run_ids AND outcome != 'running'"
+    ).bindparams(bindparam("run_ids", expanding=True))
+    found: dict[tuple[str, str, str, int, int], dict[str, Any]] = {}
+    with catalog.reading() as conn:
+        for at in range(0, len(run_ids), _RUNS_PER_QUERY):
+            chunk = run_ids[at : at + _RUNS_PER_QUERY]
+            for dag_id, run_id, task_id, map_index, try_number, record in conn.execute(
+                query, {"run_ids": chunk}
+            ):
+                if (dag_id, run_id) not in wanted:
+                    continue
+                try:
+                    data = json.loads(record or "{}")
+                except ValueError:
+                    continue
+                if isinstance(data, dict):
+                    found[(dag_id, run_id, task_id, int(map_index), int(try_number))] = data
     return found
 
 

@@ -246,8 +246,8 @@ def readable_dag_ids(user: Any, *, fresh: bool = False) -> frozenset[str]:
 
 
 def _task_state_store_available() -> None:
-    """Metrics and progress are read from the task state store (Airflow 3.3+); on an older
-    Airflow their routes answer 501 with the reason, which the UI views show."""
+    """Live progress is read from the task state store (Airflow 3.3+); on an older Airflow
+    its routes answer 501 with the reason, which the UI view shows."""
     if not HAS_TASK_STATE_STORE:
         raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED, TASK_STATE_STORE_MISSING)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import threading
 from datetime import datetime
 from typing import Any
 
@@ -19,9 +18,8 @@ import anyio
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
-from bluelabel.config import get_settings
 from bluelabel.errors import StoreError
-from bluelabel.store import DocumentRecord, KnowledgeStore
+from bluelabel.store import DocumentRecord, KnowledgeStore, configured_store
 from bluelabel.store.search import facets, search
 from bluelabel.timeparse import TimeParseError, parse_time
 from bluelabel.web.deps import CachedUserDep, WebsiteAccess, readable_dag_ids, reads_every_dag
@@ -29,18 +27,10 @@ from bluelabel.web.deps import CachedUserDep, WebsiteAccess, readable_dag_ids, r
 log = logging.getLogger(__name__)
 router = APIRouter(dependencies=[WebsiteAccess])
 
-_stores: dict[str, KnowledgeStore] = {}
-_stores_lock = threading.Lock()
-
 
 def knowledge_store() -> KnowledgeStore:
     """The configured store, one per process (its catalog's connection pool is shared)."""
-    location = get_settings().store
-    with _stores_lock:
-        store = _stores.get(location)
-        if store is None:
-            store = _stores[location] = KnowledgeStore(location)
-    return store
+    return configured_store()
 
 
 def visible_dags(user: Any) -> frozenset[str] | None:

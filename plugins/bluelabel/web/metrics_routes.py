@@ -1,7 +1,8 @@
 """``/api/metrics`` (aggregates per workflow and step, cached for load), ``/api/runs/.../metrics``
 (one run's steps) and ``/report`` (the performance audit).
 
-The figures come from the metrics module; this module only caches and serves them.
+The figures come from the metrics module; this module only caches and serves them. They need
+no task state store: they are served on Airflow 3.2 too.
 """
 
 from __future__ import annotations
@@ -23,14 +24,13 @@ from bluelabel.web.aggregate_cache import AggregateCache, Entry
 from bluelabel.web.deps import (
     CachedUserDep,
     DagAccessEntity,
-    NeedsTaskStateStore,
     SessionDep,
     readable_dag_ids,
     requires_access_dag,
 )
 
 log = logging.getLogger(__name__)
-router = APIRouter(dependencies=[NeedsTaskStateStore])
+router = APIRouter()
 
 
 def _scan(dag_ids: frozenset[str], start: Any, end: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import pytest
 
 from bluelabel.store import KnowledgeStore
 from bluelabel.store.check import import_ledger_files
-from bluelabel.store.ledger import KILLED_REASON, REPORT_SLACK, UNBOUNDED_TRY
+from bluelabel.store.ledger import KILLED_REASON, REPORT_SLACK, UNBOUNDED_TRY, records_of_runs
 from bluelabel.store.records import RunRef
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
@@ -172,3 +172,29 @@ def test_the_table_and_its_indexes(store: KnowledgeStore) -> None:
 def test_a_record_without_its_try_is_refused(store: KnowledgeStore) -> None:
     with pytest.raises(ValueError, match="run_id"):
         store.record_try({"dag_id": "batch", "task_id": "t", "started_at": T0.isoformat()})
+
+
+def test_the_records_of_runs_are_the_tries_that_reported(store: KnowledgeStore) -> None:
+    """What the metrics readers join with Airflow's tries: the reported records of the runs
+    asked for, by try; a ``running`` row (still running, or killed) has none yet."""
+    done = RunRef("batch", "r1", "ingest", 4, 1)
+    retried = RunRef("batch", "r1", "ingest", 4, 2)
+    running = RunRef("batch", "r1", "digest", -1, 1)
+    other_dag = RunRef("other", "r1", "plain", -1, 1)
+    other_run = RunRef("batch", "r2", "ingest", -1, 1)
+    start(store, done, T0, None)
+    store.record_try(report(done, "failed", T0, 3, maxrss_peak_mb=120.5))
+    store.record_try(report(retried, "success", T0 + DAY, 2))
+    start(store, running, T0, None)
+    store.record_try(report(other_dag, "success", T0, 1))
+    store.record_try(report(other_run, "success", T0, 1))
+
+    found = records_of_runs(store.catalog, [("batch", "r1")])
+
+    assert set(found) == {("batch", "r1", "ingest", 4, 1), ("batch", "r1", "ingest", 4, 2)}
+    first = found[("batch", "r1", "ingest", 4, 1)]
+    assert first["outcome"] == "failed" and first["maxrss_peak_mb"] == 120.5
+    assert records_of_runs(store.catalog, []) == {}
+    # many runs are asked for in several queries, each run's records still found
+    many = [("batch", f"x{i}") for i in range(1200)] + [("other", "r1")]
+    assert set(records_of_runs(store.catalog, many)) == {("other", "r1", "plain", -1, 1)}
