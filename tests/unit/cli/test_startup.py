@@ -96,6 +96,7 @@ def test_the_local_store_commands_never_import_airflow(tmp_path: Path) -> None:
         assert result["airflow"] == [], f"bluelabel {' '.join(args)} imported {result['airflow']}"
 
 
+@pytest.mark.slow  # 15 CLI runs, over 10 s: make test only
 def test_validate_and_config_cost_a_small_multiple_of_a_bare_interpreter() -> None:
     """The issue's target: within 2.5x of ``python -c "import yaml, jsonschema, pendulum"``
     (importing Airflow made them ~13x in CPU, ~35x in wall time). Best of five runs each: on a
