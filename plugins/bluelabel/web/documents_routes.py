@@ -118,8 +118,11 @@ def _time(value: str | None, name: str) -> datetime | None:
 
 #: Searches run in worker threads, this many at once, the rest waiting in arrival order: with
 #: one thread per request, twenty concurrent searches share the GIL and all finish late;
-#: first come, first served keeps the slowest answers near the typical one.
-SEARCH_SLOTS = anyio.CapacityLimiter(max(1, min(4, os.cpu_count() or 1)))
+#: first come, first served keeps the slowest answers near the typical one. Two per core: a
+#: search waits on PostgreSQL for most of its time, and one per core left the cores idle
+#: (benchmarks/search_api.py at 1,000,000 documents, 20 clients on 2 cores: 85-89 searches/s
+#: with 2, 103-109 with 4).
+SEARCH_SLOTS = anyio.CapacityLimiter(max(2, min(8, 2 * (os.cpu_count() or 1))))
 
 
 @router.get("/api/documents")
