@@ -8,6 +8,7 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_PDFS = REPO.parent / "shared" / "bench" / "original-pdfs"
@@ -127,3 +128,22 @@ def api_token(base: str, username: str, password: str) -> str:
     )
     token: str = json.loads(urllib.request.urlopen(request).read())["access_token"]
     return token
+
+
+def tree_sum(pid: int, measure: Any) -> float:
+    """``measure(process)`` summed over ``pid`` and every descendant (those that exit on the
+    way count for nothing): a server's CPU seconds or RSS, its workers included."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        try:
+            total += measure(process)
+        except psutil.NoSuchProcess:
+            continue
+    return total

@@ -4,7 +4,8 @@ Usage: python benchmarks/metrics_overhead.py
 (a) The measurement itself -- the running/finished hooks' timers and rusage reads, and
     building the record -- timed over 100,000 simulated task instances in-process.
 (b) What persisting adds end to end: a warm dag.test() of a 10-task no-op DAG with the
-    listener registered vs unregistered (one XCom write and the StatsD calls per task).
+    listener registered vs unregistered (one run-ledger write, to the configured store's
+    catalog, and the StatsD calls per task).
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def main() -> None:
     print(
         f"(b) dag.test of 10 no-op tasks, per task: {with_listener:.1f} ms with the listener, "
         f"{without:.1f} ms without: {with_listener - without:+.1f} ms per task "
-        "(the task state store write through the Execution API, and StatsD calls)"
+        "(the run-ledger write to the configured store's catalog, and StatsD calls)"
     )
 
 

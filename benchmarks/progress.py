@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import SHARED_PDFS, free_port, wait_for_api
+from _common import SHARED_PDFS, free_port, tree_sum, wait_for_api
 
 DB = "bluelabel_ui_progress"
 CATALOG_DB = "bluelabel_ui_progress_catalog"
@@ -132,21 +132,7 @@ def request(
 
 
 def tree_cpu(pid: int) -> float:
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    total = 0.0
-    for p in procs:
-        try:
-            times = p.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            continue
-    return total
+    return tree_sum(pid, lambda p: p.cpu_times().user + p.cpu_times().system)
 
 
 async def bench(base: str, token: str, clients: int, runs: int, server_pid: int) -> None:

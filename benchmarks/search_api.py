@@ -30,7 +30,7 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import REPO, api_token, free_port, wait_for_api
+from _common import REPO, api_token, free_port, tree_sum, wait_for_api
 from catalog_scale import RARE, WORDS
 
 sys.path.insert(0, str(REPO / "plugins"))
@@ -77,20 +77,7 @@ def psql(db: str, sql: str) -> str:
 
 
 def tree_rss_mb(pid: int) -> float:
-    import psutil
-
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    total = 0
-    for p in procs:
-        try:
-            total += p.memory_info().rss
-        except psutil.NoSuchProcess:
-            continue
-    return total / 1024 / 1024
+    return tree_sum(pid, lambda p: p.memory_info().rss) / 1024 / 1024
 
 
 def queries(count: int) -> list[str]:
