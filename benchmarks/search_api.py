@@ -1,7 +1,8 @@
 """Search through one api-server worker (issue 22): ``GET /bluelabel/api/documents?q=`` on a
 real ``airflow api-server`` whose knowledge store's catalog is a PostgreSQL database already
 loaded by ``catalog_scale.py`` (e.g. 1,000,000 documents), with 1 and N concurrent clients,
-and the api-server's RSS sampled every 0.5 s while it serves.
+and the api-server's RSS sampled every 0.5 s while it serves; the CPU each search cost the
+api-server and PostgreSQL.
 
 Usage:
     python benchmarks/search_api.py [--db bluelabel_catalog_bench1m] [--clients 20]
@@ -80,6 +81,25 @@ def tree_rss_mb(pid: int) -> float:
     return tree_sum(pid, lambda p: p.memory_info().rss) / 1024 / 1024
 
 
+def cpu_seconds(process: object) -> float:
+    times = process.cpu_times()  # type: ignore[attr-defined]
+    return float(times.user + times.system)
+
+
+def postgres_cpu() -> float:
+    """CPU seconds of every PostgreSQL server process (the search's backends among them)."""
+    import psutil
+
+    total = 0.0
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] in ("postgres", "postmaster"):
+            try:
+                total += cpu_seconds(process)
+            except psutil.NoSuchProcess:
+                continue
+    return total
+
+
 def queries(count: int) -> list[str]:
     rng = random.Random(7)
     found = [" ".join(rng.sample(WORDS[10:60], 2)) for _ in range(count // 2)]
@@ -142,6 +162,7 @@ def main() -> None:
         for n in range(args.rounds):
             for clients in (1, args.clients):
                 mine = paths if clients > 1 else paths[: max(100, args.requests // 4)]
+                cpu_before = (tree_sum(server.pid, cpu_seconds), postgres_cpu())
                 done = subprocess.run(
                     [
                         sys.executable,
@@ -159,10 +180,14 @@ def main() -> None:
                     print(f"round {n + 1}, {clients} client(s): failed: {done.stderr[-300:]}")
                     continue
                 r = json.loads(done.stdout)
+                api_cpu = tree_sum(server.pid, cpu_seconds) - cpu_before[0]
+                pg_cpu = postgres_cpu() - cpu_before[1]
                 print(
                     f"round {n + 1}, {clients:2d} client(s), {r['n']} searches, 1 worker: "
                     f"p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, max {r['max']:.0f} ms, "
-                    f"{r['rps']:.0f} searches/s; api-server RSS {samples[-1][1]:.0f} MB"
+                    f"{r['rps']:.0f} searches/s; CPU per search: api-server "
+                    f"{api_cpu / r['n'] * 1000:.1f} ms, PostgreSQL {pg_cpu / r['n'] * 1000:.1f} ms "
+                    f"(the warm-up's 5 included); api-server RSS {samples[-1][1]:.0f} MB"
                 )
         stop.set()
         rss = [mb for _, mb in samples]

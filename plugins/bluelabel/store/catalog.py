@@ -90,53 +90,73 @@ class Catalog:
 
     def add_many(self, items: Iterable[tuple[DocumentRecord, str, str | None]]) -> int:
         """Upsert documents in one transaction; how many were new."""
+        rows = [self._row(record, body, summary) for record, body, summary in items]
+        if not rows:
+            return 0
+        with self.writing() as conn:
+            if self.dialect == "postgresql":
+                return sum(self._add_pg(conn, chunk) for chunk in _by_size(rows))
+            return sum(self._add_sqlite(conn, row) for row in rows)
+
+    def _row(self, record: DocumentRecord, body: str, summary: str | None) -> dict[str, Any]:
+        return {
+            "content_id": record.content_id,
+            "title": record.title,
+            "content_type": record.content_type,
+            "source": record.source,
+            "tags": json.dumps(record.tags, ensure_ascii=False),
+            "ingested_at": sortable_utc(record.ingested_at),
+            "pages": record.page_count,
+            "length": record.content_length,
+            "summary": summary if summary is not None else opening(body),
+            "record": record.to_json(),
+            "body": (
+                body[:PG_TEXT_CHARS].replace("\x00", "")
+                if self.dialect == "postgresql"
+                else body[:MAX_TEXT_CHARS]
+            ),
+            "tag_list": sorted({str(tag)[:200] for tag in record.tags}),
+        }
+
+    @staticmethod
+    def _add_pg(conn: Any, rows: list[dict[str, Any]]) -> int:
+        """One statement for the rows: each new one's tsvector computed (only theirs: rows
+        already there are passed over first), its tags added; how many were new."""
         from sqlalchemy import text as sql
 
-        added = 0
-        with self.writing() as conn:
-            for record, body, summary in items:
-                row = {
-                    "content_id": record.content_id,
-                    "title": record.title,
-                    "content_type": record.content_type,
-                    "source": record.source,
-                    "tags": json.dumps(record.tags, ensure_ascii=False),
-                    "ingested_at": sortable_utc(record.ingested_at),
-                    "pages": record.page_count,
-                    "length": record.content_length,
-                    "summary": summary if summary is not None else opening(body),
-                    "record": json.dumps(record.to_dict(), ensure_ascii=False),
-                }
-                if self.dialect == "postgresql":
-                    row["body"] = body[:PG_TEXT_CHARS].replace("\x00", "")
-                    inserted = conn.execute(sql(_PG_INSERT), row).first()
-                else:
-                    inserted = conn.execute(sql(_SQLITE_INSERT), row).first()
-                    if inserted is not None:
-                        conn.execute(
-                            sql(
-                                "INSERT INTO bluelabel_documents_fts (rowid, title, summary, "
-                                "text) VALUES (:doc, :title, :summary, :body)"
-                            ),
-                            {
-                                "doc": inserted[0],
-                                "title": f"{record.title or ''} {record.source}",
-                                "summary": row["summary"],
-                                "body": body[:MAX_TEXT_CHARS],
-                            },
-                        )
-                if inserted is None:
-                    continue
-                added += 1
-                for tag in sorted(set(record.tags)):
-                    conn.execute(
-                        sql(
-                            "INSERT INTO bluelabel_tags (tag, content_id) VALUES (:t, :c) "
-                            "ON CONFLICT DO NOTHING"
-                        ),
-                        {"t": str(tag)[:200], "c": record.content_id},
-                    )
-        return added
+        args: dict[str, Any] = {name: [row[name] for row in rows] for name in _PG_COLUMNS}
+        args["tag"] = [tag for row in rows for tag in row["tag_list"]]
+        args["tag_of"] = [row["content_id"] for row in rows for _ in row["tag_list"]]
+        return int(conn.execute(sql(_PG_INSERT_MANY), args).scalar_one())
+
+    @staticmethod
+    def _add_sqlite(conn: Any, row: dict[str, Any]) -> int:
+        from sqlalchemy import text as sql
+
+        inserted = conn.execute(sql(_SQLITE_INSERT), row).first()
+        if inserted is None:
+            return 0
+        conn.execute(
+            sql(
+                "INSERT INTO bluelabel_documents_fts (rowid, title, summary, text) "
+                "VALUES (:doc, :title, :summary, :body)"
+            ),
+            {
+                "doc": inserted[0],
+                "title": f"{row['title'] or ''} {row['source']}",
+                "summary": row["summary"],
+                "body": row["body"],
+            },
+        )
+        for tag in row["tag_list"]:
+            conn.execute(
+                sql(
+                    "INSERT INTO bluelabel_tags (tag, content_id) VALUES (:t, :c) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                {"t": tag, "c": row["content_id"]},
+            )
+        return 1
 
     def note_ingest(self, content_id: str, run: RunRef, at: str | None = None) -> None:
         self.note_ingests([(content_id, run, at)])
@@ -160,6 +180,12 @@ class Catalog:
         if not rows:
             return
         with self.writing() as conn:
+            if self.dialect == "postgresql":  # one statement, not a round trip per row
+                columns = ("c", "d", "r", "t", "m", "n", "at")
+                conn.execute(
+                    sql(_PG_PROVENANCE_MANY), {key: [row[key] for row in rows] for key in columns}
+                )
+                return
             conn.execute(
                 sql(
                     "INSERT INTO bluelabel_provenance (content_id, dag_id, run_id, task_id, "
@@ -391,10 +417,57 @@ _PG_VECTOR = (
     "setweight(to_tsvector('english', summary), 'B') || "
     "setweight(to_tsvector('english', coalesce(body, '')), 'D')"
 )
-_PG_INSERT = (
-    f"INSERT INTO bluelabel_documents ({_COLUMNS}, body, search) VALUES ({_VALUES}, :body, "
-    "setweight(to_tsvector('english', coalesce(:title, '') || ' ' || :source), 'A') || "
-    "setweight(to_tsvector('english', :summary), 'B') || "
-    "setweight(to_tsvector('english', :body), 'D')) "
-    "ON CONFLICT (content_id) DO NOTHING RETURNING content_id"
+_PG_COLUMNS = [*_FIELDS, "body"]
+#: The rows of :meth:`Catalog.add_many` as arrays (one statement, however many rows), each new
+#: one with its tsvector, and the tags of the new ones.
+_PG_INSERT_MANY = f"""
+WITH given AS (
+    SELECT * FROM unnest(
+        CAST(:content_id AS text[]), CAST(:title AS text[]), CAST(:content_type AS text[]),
+        CAST(:source AS text[]), CAST(:tags AS text[]), CAST(:ingested_at AS text[]),
+        CAST(:pages AS integer[]), CAST(:length AS bigint[]), CAST(:summary AS text[]),
+        CAST(:record AS text[]), CAST(:body AS text[]))
+    AS g({", ".join(_PG_COLUMNS)})
+), new AS (
+    INSERT INTO bluelabel_documents ({", ".join(_PG_COLUMNS)}, search)
+    SELECT {", ".join(f"g.{name}" for name in _PG_COLUMNS)},
+        setweight(to_tsvector('english', coalesce(g.title, '') || ' ' || g.source), 'A') ||
+        setweight(to_tsvector('english', g.summary), 'B') ||
+        setweight(to_tsvector('english', g.body), 'D')
+    FROM given g
+    WHERE NOT EXISTS (SELECT 1 FROM bluelabel_documents e WHERE e.content_id = g.content_id)
+    ON CONFLICT (content_id) DO NOTHING
+    RETURNING content_id
+), tagged AS (
+    INSERT INTO bluelabel_tags (tag, content_id)
+    SELECT t.tag, t.content_id
+    FROM unnest(CAST(:tag AS text[]), CAST(:tag_of AS text[])) AS t(tag, content_id)
+    JOIN new ON new.content_id = t.content_id
+    ON CONFLICT DO NOTHING
 )
+SELECT count(*) FROM new
+"""
+_PG_PROVENANCE_MANY = """
+INSERT INTO bluelabel_provenance (content_id, dag_id, run_id, task_id, map_index, try_number,
+    ingested_at)
+SELECT * FROM unnest(CAST(:c AS text[]), CAST(:d AS text[]), CAST(:r AS text[]),
+    CAST(:t AS text[]), CAST(:m AS integer[]), CAST(:n AS integer[]), CAST(:at AS text[]))
+ON CONFLICT DO NOTHING
+"""
+#: A statement of :meth:`Catalog.add_many` carries at most this many characters of text (a
+#: batch of long documents is split: each statement is held whole in memory, twice).
+PG_STATEMENT_CHARS = 8_000_000
+
+
+def _by_size(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    size = 0
+    for row in rows:
+        weight = len(row["body"]) + len(row["record"]) + len(row["summary"])
+        if chunk and size + weight > PG_STATEMENT_CHARS:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(row)
+        size += weight
+    if chunk:
+        yield chunk

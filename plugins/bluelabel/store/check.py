@@ -16,6 +16,9 @@ imports the run records of a store written before the run ledger was a catalog t
 from __future__ import annotations
 
 import json
+import os
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -244,22 +247,29 @@ def import_ledger_files(store: KnowledgeStore, *, batch: int = 500) -> int:
     return added + record_tries(store.catalog, pending, replace=False)
 
 
-def reindex(store: KnowledgeStore, *, batch: int = 500) -> tuple[int, int, int]:
-    """Rebuild the catalog from the blobs, ``batch`` documents per transaction (bounded
-    memory: nothing is gathered but one batch). (documents seen, rows added, rows removed).
-    The run records of ``runs/`` are imported by :func:`import_ledger_files`."""
-    catalog = store.catalog
-    seen = added = removed = 0
+#: A batch of :func:`reindex` is cut at this many characters of text too (a few huge
+#: documents must not make a batch of hundreds of megabytes).
+REINDEX_BATCH_CHARS = 8_000_000
+
+
+def _names(folder: StorePath) -> set[str]:
+    try:
+        return {path.name for path in folder.iterdir()}
+    except (FileNotFoundError, NotADirectoryError):
+        return set()
+
+
+def _batches(
+    store: KnowledgeStore, size: int
+) -> Iterator[tuple[int, list[tuple[DocumentRecord, str, str | None]], list[Any]]]:
+    """The store's documents read for the catalog, ``size`` at a time (or fewer, past
+    :data:`REINDEX_BATCH_CHARS`): (records seen, documents with their text, provenance)."""
+    seen = chars = 0
     pending: list[tuple[DocumentRecord, str, str | None]] = []
     notes: list[tuple[str, RunRef, str | None]] = []
-
-    def flush() -> None:
-        nonlocal added
-        added += catalog.add_many(pending)
-        catalog.note_ingests(notes)
-        pending.clear()
-        notes.clear()
-
+    # Which documents have provenance notes: one listing per id prefix, not one per document
+    # (records come folder by folder; in another order this is only slower).
+    noted_prefix, noted = "", set[str]()
     for record in _records(store):
         seen += 1
         try:
@@ -268,11 +278,76 @@ def reindex(store: KnowledgeStore, *, batch: int = 500) -> tuple[int, int, int]:
             store._problem(store.record_path(record.content_id), str(exc))
             continue
         pending.append((record, text, None))
-        for note in store.provenance_notes(record.content_id):
-            notes.append((record.content_id, _run(note), note.get("at")))
-        if len(pending) >= batch:
-            flush()
-    flush()
+        chars += len(text)
+        if record.content_id[:2] != noted_prefix:
+            noted_prefix = record.content_id[:2]
+            noted = _names(store.root / "provenance" / noted_prefix)
+        if record.content_id in noted:
+            for note in store.provenance_notes(record.content_id):
+                notes.append((record.content_id, _run(note), note.get("at")))
+        if len(pending) >= size or chars >= REINDEX_BATCH_CHARS:
+            yield seen, pending, notes
+            seen = chars = 0
+            pending, notes = [], []
+    if seen:
+        yield seen, pending, notes
+
+
+def reindex(
+    store: KnowledgeStore, *, batch: int = 500, writers: int | None = None
+) -> tuple[int, int, int]:
+    """Rebuild the catalog from the blobs, ``batch`` documents per transaction (bounded
+    memory: a few batches read ahead, no more). (documents seen, rows added, rows removed).
+
+    This thread reads the blobs while ``writers`` threads commit the batches read before,
+    each on its own connection: on PostgreSQL (default: one per core, up to 4) the database
+    computes several batches' full-text vectors at once; SQLite has one writer at a time.
+    The run records of ``runs/`` are imported by :func:`import_ledger_files`."""
+    catalog = store.catalog
+    if catalog.dialect != "postgresql":
+        writers = 1
+    elif writers is None:
+        writers = min(os.cpu_count() or 1, 4)
+    work: queue.Queue[tuple[list[Any], list[Any]] | None] = queue.Queue(maxsize=writers)
+    failed: list[BaseException] = []
+    added = 0
+    counting = threading.Lock()
+
+    def write() -> None:
+        nonlocal added
+        while (item := work.get()) is not None:
+            if failed:
+                continue  # drain: the reader stops at its next batch
+            try:
+                new = catalog.add_many(item[0])
+                catalog.note_ingests(item[1])
+            except BaseException as exc:  # raised again by the reading thread
+                failed.append(exc)
+                continue
+            with counting:
+                added += new
+
+    threads = [threading.Thread(target=write, name=f"reindex-{n}") for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    seen = 0
+    try:
+        for count, documents, notes in _batches(store, max(1, batch)):
+            if failed:
+                break
+            seen += count
+            work.put((documents, notes))
+    except BaseException:
+        failed.append(StoreError("reindex interrupted"))  # the writers drop what is queued
+        raise
+    finally:
+        for _ in threads:
+            work.put(None)
+        for thread in threads:
+            thread.join()
+    if failed:
+        raise failed[0]
+    removed = 0
     for content_id in catalog.ids():
         if not store.record_path(content_id).exists():
             catalog.remove(content_id)

@@ -12,6 +12,7 @@ import pytest
 from bluelabel.config import reset_settings
 from bluelabel.errors import StoreError
 from bluelabel.store import DocumentRecord, KnowledgeStore
+from bluelabel.store.records import RunRef
 from bluelabel.store.catalog_db import HEAD, catalog_url, connection_url, store_schema
 from bluelabel.store.search import search
 
@@ -98,6 +99,97 @@ def _record_n(n: int) -> DocumentRecord:
     )
 
 
+def test_many_rows_at_once_add_the_new_ones_with_their_tags(
+    store: KnowledgeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch (on PostgreSQL one statement per few MB of text) adds the rows not there yet,
+    says how many, and tags only those; a batch longer than a statement is split."""
+    import bluelabel.store.catalog as catalog_module
+
+    monkeypatch.setattr(catalog_module, "PG_STATEMENT_CHARS", 5_000)
+    catalog = store.catalog
+
+    def item(n: int, tags: list[str]) -> tuple[DocumentRecord, str, None]:
+        record = DocumentRecord(
+            content_id=f"{n:032x}",
+            content_type="text",
+            source=f"/inbox/batch-{n}.txt",
+            title=f"Batch {n}",
+            content_length=2000,
+            ingested_at=datetime(2026, 1, 1, n, tzinfo=timezone.utc).isoformat(),
+            tags=tags,
+        )
+        return record, f"Batched words number{n} " * 80 + "nul\x00byte", None
+
+    assert catalog.add_many([item(1, ["a"])]) == 1
+    # 1 is there already (its tags stay as they were), 2 and 3 are new, 3 twice in the batch
+    added = catalog.add_many([item(1, ["b"]), item(2, ["a", "b", "a"]), item(3, []), item(3, [])])
+    assert added == 2
+    assert catalog.count() == 3
+    assert search(catalog, tags=["a"]).total == 2
+    assert search(catalog, tags=["b"]).total == 1
+    assert [h.record.content_id for h in search(catalog, q="number2").hits] == [f"{2:032x}"]
+    assert catalog.add_many([]) == 0
+    catalog.note_ingests(
+        [(f"{n:032x}", RunRef("dag_a", "run_1", "ingest"), None) for n in (1, 2, 2)]
+    )
+    assert [p["dag_id"] for p in catalog.provenance(f"{2:032x}")] == ["dag_a"]
+    assert catalog.dags_of([f"{n:032x}" for n in (1, 2, 3)]) == ({"dag_a"}, True)
+
+
+def test_reindex_rebuilds_the_rows_from_the_blobs_while_writers_commit(
+    store: KnowledgeStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reading thread and the committing ones (several on PostgreSQL) rebuild every row,
+    its tags and provenance; a document without its text is named, not indexed; a write that
+    fails stops the reindex with its error instead of hanging it."""
+    from sqlalchemy import text as sql
+
+    from bluelabel.store.check import reindex
+
+    ids = []
+    for n in range(23):
+        record = DocumentRecord(
+            content_id=f"{n:02d}" + "a" * 30,
+            content_type="text",
+            source=f"/inbox/{n}.txt",
+            title=f"Note {n}",
+            content_length=40,
+            ingested_at=datetime(2026, 1, 1, tzinfo=timezone.utc).isoformat(),
+            tags=["even"] if n % 2 == 0 else [],
+        )
+        store.put(record, f"Orchard ledger entry word{n}, kept for the reindex.")
+        if n % 3 == 0:
+            store.note_ingest(record.content_id, RunRef("dag_b", f"run_{n}", "ingest"))
+        ids.append(record.content_id)
+    store.text_path(ids[5]).unlink()  # a record without its text
+    catalog = store.catalog
+    with catalog.writing() as conn:
+        conn.execute(sql("DELETE FROM bluelabel_provenance"))
+    for content_id in ids:
+        catalog.remove(content_id)
+    assert catalog.count() == 0
+
+    assert reindex(store, batch=4, writers=3) == (23, 22, 0)
+    assert catalog.count() == 22
+    assert search(catalog, tags=["even"]).total == 12  # 0, 2, ..., 22
+    assert [h.record.content_id for h in search(catalog, q="word7").hits] == [ids[7]]
+    assert catalog.dags_of([ids[3], ids[6]]) == ({"dag_b"}, False)
+    assert any(ids[5] in problem for problem in store.problems)
+    assert reindex(store, batch=4, writers=3) == (23, 0, 0)  # again: nothing new
+
+    calls = []
+
+    def failing(items: object) -> int:
+        calls.append(1)
+        raise StoreError("cannot reach the knowledge store's catalog: test")
+
+    monkeypatch.setattr(catalog, "add_many", failing)
+    with pytest.raises(StoreError, match="cannot reach"):
+        reindex(store, batch=2, writers=2)
+    assert len(calls) <= 4  # the reading stopped: not one call per batch of the 23
+
+
 def test_a_batch_is_found_from_its_commit_on(store: KnowledgeStore) -> None:
     with store.catalog_batch(size=3):
         for n in range(4):
@@ -114,6 +206,7 @@ KILLED_BATCH = """
 import os, sys
 from datetime import datetime, timezone
 from bluelabel.store import DocumentRecord, KnowledgeStore
+from bluelabel.store.records import RunRef
 store = KnowledgeStore(sys.argv[1], catalog=sys.argv[2] if len(sys.argv) > 2 else None)
 with store.catalog_batch(size=100):
     for n in range(5):
