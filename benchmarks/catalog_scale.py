@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugins"))
 
 from bluelabel.store.catalog import Catalog
 from bluelabel.store.search import search
+from bluelabel.store.search_text import opening
 
 _VOCABULARY = (
     "airflow schedule task worker queue digest report summary document archive glacier "
@@ -81,7 +82,7 @@ def document(n: int, rng: random.Random) -> tuple[str, ...]:
         "%Y-%m-%dT%H:%M:%S.%fZ"
     )
     content_id = f"{n:032x}"
-    summary = body[:300]
+    summary = opening(body)  # as an ingest makes it (cut at a sentence or a word)
     record = {
         "content_id": content_id,
         "content_type": kind,

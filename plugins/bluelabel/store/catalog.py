@@ -412,9 +412,10 @@ _SQLITE_INSERT = (
     "(SELECT coalesce(max(doc), 0) + 1 FROM bluelabel_documents)) "
     "ON CONFLICT (content_id) DO NOTHING RETURNING doc"
 )
+#: The tsvector of a row whose summary becomes ``:s`` (an UPDATE's ``summary`` is the old one).
 _PG_VECTOR = (
     "setweight(to_tsvector('english', coalesce(title, '') || ' ' || source), 'A') || "
-    "setweight(to_tsvector('english', summary), 'B') || "
+    "setweight(to_tsvector('english', :s), 'B') || "
     "setweight(to_tsvector('english', coalesce(body, '')), 'D')"
 )
 _PG_COLUMNS = [*_FIELDS, "body"]

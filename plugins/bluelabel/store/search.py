@@ -336,9 +336,11 @@ def _search_pg(
         f"WHERE d.search @@ query{rest}"
     )
     args["tsq"] = tsquery(_TOKEN.findall(q), prefix=False)
+    args["tsq_any"] = tsquery(_TOKEN.findall(q), prefix=False, any_word=True)
     total = _count(run, "postgresql", matching, args, words=True, estimate=estimate)
     if total == 0:
         args["tsq"] = tsquery(_TOKEN.findall(q), prefix=True)
+        args["tsq_any"] = tsquery(_TOKEN.findall(q), prefix=True, any_word=True)
         total = _count(run, "postgresql", matching, args, words=True, estimate=estimate)
     ranked = total <= RANKED_MATCHES
     order = (
@@ -354,7 +356,7 @@ def _search_pg(
         {
             **args,
             "headline": _HEADLINE,
-            "words": words[0] if len(words) == 1 else "",
+            "words": " ".join(words),
             "mark": MARK_START,
         },
     )

@@ -12,8 +12,8 @@ import pytest
 from bluelabel.config import reset_settings
 from bluelabel.errors import StoreError
 from bluelabel.store import DocumentRecord, KnowledgeStore
-from bluelabel.store.records import RunRef
 from bluelabel.store.catalog_db import HEAD, catalog_url, connection_url, store_schema
+from bluelabel.store.records import RunRef
 from bluelabel.store.search import search
 
 TEXT = "Twenty ingests of one file race to store it; the catalog keeps one row. " * 20

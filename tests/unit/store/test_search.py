@@ -246,3 +246,11 @@ def test_the_snippet_is_the_passage_of_the_match(store: KnowledgeStore) -> None:
     assert marked("lighthouse", "Lighthouse log") == ["lighthouse"]  # the title's
     assert marked("cat", "Inside") == ["cat"]  # not "concatenate", whose stem is elsewhere
     assert marked("lighthouse keeper", "Far") == ["lighthouse", "keeper"]
+    # several words: the passage near the first place one occurs, with those it holds
+    add(store, "A keeper of records. " + filler + "The tide keeper saw the ferry. ", title="Later")
+    assert marked("keeper records", "Later") == ["keeper", "records"]
+    assert "keeper" in marked("ferry keeper", "Later")  # PostgreSQL: only it (FTS5: both)
+    # in the summary only (not the body): the summary's passage
+    summarised = add(store, "Plain words about moorings. " * 10, title="Summarised")
+    store.catalog.set_summary(summarised, "The lighthouse, in short.")
+    assert marked("lighthouse", "Summarised") == ["lighthouse"]
