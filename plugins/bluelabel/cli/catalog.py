@@ -222,7 +222,7 @@ def cmd_store_reindex(args: argparse.Namespace) -> int:
     from bluelabel.store.check import import_ledger_files, reindex
 
     store = _store(args)
-    seen, added, removed = reindex(store, batch=args.batch)
+    seen, added, removed = reindex(store, batch=args.batch, jobs=_jobs(args.jobs))
     tries = import_ledger_files(store, batch=args.batch)
     for problem in store.problems:
         print(problem, file=sys.stderr)
@@ -256,4 +256,9 @@ def add_store_parsers(store_sub: argparse._SubParsersAction[argparse.ArgumentPar
     )
     c.add_argument("--store", help="knowledge store folder or URL (default: [bluelabel] store)")
     c.add_argument("--batch", type=int, default=500, help="documents per transaction")
+    c.add_argument(
+        "--jobs",
+        type=int,
+        help="processes reading the blobs into a PostgreSQL catalog (default: the cores, up to 4)",
+    )
     c.set_defaults(func=cmd_store_reindex)

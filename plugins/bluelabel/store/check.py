@@ -192,10 +192,15 @@ def _run(note: dict[str, Any]) -> RunRef:
     )
 
 
-def _records(store: KnowledgeStore) -> Iterator[DocumentRecord]:
-    """Every valid record of the store, as the listing goes (nothing gathered first)."""
+def _records(store: KnowledgeStore, folders: list[str] | None = None) -> Iterator[DocumentRecord]:
+    """Every valid record of the store (``folders``: of those folders of ``objects/``), as the
+    listing goes (nothing gathered first)."""
+    objects = store.root.joinpath("objects")
     try:
-        paths = store.root.joinpath("objects").rglob("*.json")
+        if folders is None:
+            paths: Iterator[StorePath] = objects.rglob("*.json")
+        else:
+            paths = (path for name in folders for path in (objects / name).glob("*.json"))
         for path in paths:
             try:
                 record = DocumentRecord.from_json(path.read_text(encoding="utf-8"))
@@ -260,7 +265,7 @@ def _names(folder: StorePath) -> set[str]:
 
 
 def _batches(
-    store: KnowledgeStore, size: int
+    store: KnowledgeStore, size: int, folders: list[str] | None
 ) -> Iterator[tuple[int, list[tuple[DocumentRecord, str, str | None]], list[Any]]]:
     """The store's documents read for the catalog, ``size`` at a time (or fewer, past
     :data:`REINDEX_BATCH_CHARS`): (records seen, documents with their text, provenance)."""
@@ -270,7 +275,7 @@ def _batches(
     # Which documents have provenance notes: one listing per id prefix, not one per document
     # (records come folder by folder; in another order this is only slower).
     noted_prefix, noted = "", set[str]()
-    for record in _records(store):
+    for record in _records(store, folders):
         seen += 1
         try:
             text = store.read_text(record.content_id, max_chars=MAX_TEXT_CHARS)
@@ -294,20 +299,85 @@ def _batches(
 
 
 def reindex(
-    store: KnowledgeStore, *, batch: int = 500, writers: int | None = None
+    store: KnowledgeStore, *, batch: int = 500, jobs: int = 1, writers: int | None = None
 ) -> tuple[int, int, int]:
     """Rebuild the catalog from the blobs, ``batch`` documents per transaction (bounded
     memory: a few batches read ahead, no more). (documents seen, rows added, rows removed).
 
-    This thread reads the blobs while ``writers`` threads commit the batches read before,
-    each on its own connection: on PostgreSQL (default: one per core, up to 4) the database
-    computes several batches' full-text vectors at once; SQLite has one writer at a time.
-    The run records of ``runs/`` are imported by :func:`import_ledger_files`."""
+    A PostgreSQL catalog of a local store is rebuilt by ``jobs`` forked processes, each
+    reading its share of the ``objects/`` folders (reading the blobs costs as much as the
+    database's work); in each, one thread reads while ``writers`` threads commit (default: one
+    per core up to 4 in a single process, else one). SQLite has one writer at a time: one
+    process, one writer. The run records of ``runs/`` are imported by
+    :func:`import_ledger_files`."""
+    catalog = store.catalog  # opened (and migrated) here, once
+    folders = _folders(store)
+    if catalog.dialect == "postgresql" and store.is_local and jobs > 1 and len(folders) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        shares = [folders[n::jobs] for n in range(jobs)]
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_leave_interrupts_to_the_parent,
+        ) as pool:
+            parts = list(
+                pool.map(
+                    _reindex_share,
+                    [store.location] * jobs,
+                    [catalog.url] * jobs,
+                    shares,
+                    [batch] * jobs,
+                    [writers or 1] * jobs,
+                )
+            )
+        seen = sum(part[0] for part in parts)
+        added = sum(part[1] for part in parts)
+        for part in parts:
+            store.problems.extend(p for p in part[2] if p not in store.problems)
+    else:
+        if writers is None:
+            writers = min(os.cpu_count() or 1, 4) if catalog.dialect == "postgresql" else 1
+        seen, added = _reindex_folders(store, None, batch, writers)
+    removed = 0
+    for content_id in catalog.ids():
+        if not store.record_path(content_id).exists():
+            catalog.remove(content_id)
+            removed += 1
+    return seen, added, removed
+
+
+def _folders(store: KnowledgeStore) -> list[str]:
+    try:
+        return sorted(p.name for p in (store.root / "objects").iterdir() if p.is_dir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the reindex, and each worker
+    # ends the batch it is committing instead of dying in it.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _reindex_share(
+    location: str, url: str, folders: list[str], batch: int, writers: int
+) -> tuple[int, int, list[str]]:
+    """A worker process's share of :func:`reindex`: (seen, added, problems)."""
+    store = KnowledgeStore(location, catalog=url)
+    seen, added = _reindex_folders(store, folders, batch, writers)
+    return seen, added, store.problems
+
+
+def _reindex_folders(
+    store: KnowledgeStore, folders: list[str] | None, batch: int, writers: int
+) -> tuple[int, int]:
+    """The documents of ``folders`` of ``objects/`` (None: all) into the catalog: this thread
+    reads, ``writers`` threads commit. (seen, added)."""
     catalog = store.catalog
-    if catalog.dialect != "postgresql":
-        writers = 1
-    elif writers is None:
-        writers = min(os.cpu_count() or 1, 4)
     work: queue.Queue[tuple[list[Any], list[Any]] | None] = queue.Queue(maxsize=writers)
     failed: list[BaseException] = []
     added = 0
@@ -332,7 +402,7 @@ def reindex(
         thread.start()
     seen = 0
     try:
-        for count, documents, notes in _batches(store, max(1, batch)):
+        for count, documents, notes in _batches(store, max(1, batch), folders):
             if failed:
                 break
             seen += count
@@ -347,9 +417,4 @@ def reindex(
             thread.join()
     if failed:
         raise failed[0]
-    removed = 0
-    for content_id in catalog.ids():
-        if not store.record_path(content_id).exists():
-            catalog.remove(content_id)
-            removed += 1
-    return seen, added, removed
+    return seen, added

@@ -177,6 +177,12 @@ def test_reindex_rebuilds_the_rows_from_the_blobs_while_writers_commit(
     assert catalog.dags_of([ids[3], ids[6]]) == ({"dag_b"}, False)
     assert any(ids[5] in problem for problem in store.problems)
     assert reindex(store, batch=4, writers=3) == (23, 0, 0)  # again: nothing new
+    for content_id in ids[:10]:
+        catalog.remove(content_id)
+    store.problems.clear()
+    assert reindex(store, batch=3, jobs=3) == (23, 9, 0)  # 5 has no text; PostgreSQL: 3 processes
+    assert catalog.count() == 22 and search(catalog, tags=["even"]).total == 12
+    assert any(ids[5] in problem for problem in store.problems)  # from the process that met it
 
     calls = []
 
