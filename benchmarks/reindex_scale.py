@@ -6,7 +6,7 @@ an SQLite catalog beside the store).
 
 Usage:
     python benchmarks/reindex_scale.py [--documents 1000000] [--store DIR] [--keep]
-        [--catalog postgresql|sqlite] [--db bluelabel_reindex_bench] [--runs 1]
+        [--catalog postgresql|sqlite] [--db bluelabel_reindex_bench] [--runs 1] [-- --jobs N]
 
 ``--store DIR --keep``: write the store once into DIR and reuse it (writing a million
 documents' files takes minutes); it is written again when its count differs. The texts are
@@ -14,7 +14,9 @@ documents' files takes minutes); it is written again when its count differs. The
 document one of them plus a word of its own (what the catalog does per document depends on
 the text's length and words, not on its being unique). Each run starts from an empty
 catalog (the migration path). Figures: the command's wall time, documents per second, and
-its peak RSS (``/usr/bin/time``'s maximum resident set size).
+its peak memory: the proportional set size summed over its processes (forked workers
+share their parent's pages; RSS would count those again), sampled every 0.5 s.
+``-- --jobs N``: arguments passed on to the command.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import tree_sum
 from catalog_scale import SOURCES, TAGS, TYPES, WORDS, sentence
 
 BLUELABEL = Path(sys.executable).with_name("bluelabel")
@@ -102,6 +106,13 @@ def write_store(root: Path, count: int) -> None:
     (root / "bench-count").write_text(str(count))
 
 
+def watch_memory(command: subprocess.Popen[str], peak: list[float]) -> None:
+    """The summed PSS of ``command``'s process tree, every 0.5 s, its peak into ``peak[0]``."""
+    while command.poll() is None:
+        peak[0] = max(peak[0], tree_sum(command.pid, lambda p: p.memory_full_info().pss))
+        time.sleep(0.5)
+
+
 def psql(db: str, sql: str) -> None:
     subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-qc", sql],
@@ -118,6 +129,7 @@ def main() -> None:
     parser.add_argument("--catalog", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--db", default="bluelabel_reindex_bench")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("extra", nargs="*", help="more arguments of the command (after --)")
     args = parser.parse_args()
     root = args.store or Path(tempfile.mkdtemp(prefix="bench-reindex-")) / "store"
     counted = root / "bench-count"
@@ -142,29 +154,26 @@ def main() -> None:
                 for name in ("catalog.sqlite3", "catalog.sqlite3-wal", "catalog.sqlite3-shm"):
                     (root / name).unlink(missing_ok=True)
             t = time.monotonic()
-            done = subprocess.run(
-                [
-                    "/usr/bin/time",
-                    "-f",
-                    "%M",
-                    str(BLUELABEL),
-                    "store",
-                    "reindex",
-                    "--store",
-                    str(root),
-                ],
+            command = subprocess.Popen(
+                [str(BLUELABEL), "store", "reindex", "--store", str(root), *args.extra],
                 env=env,
-                capture_output=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 text=True,
             )
+            peak = [0.0]
+            sampler = threading.Thread(target=watch_memory, args=(command, peak), daemon=True)
+            sampler.start()
+            out, err = command.communicate()
             seconds = time.monotonic() - t
-            if done.returncode:
-                raise SystemExit(f"reindex failed (exit {done.returncode}):\n{done.stderr[-2000:]}")
-            peak_mb = int(done.stderr.strip().splitlines()[-1]) / 1024
+            sampler.join()
+            if command.returncode:
+                raise SystemExit(f"reindex failed (exit {command.returncode}):\n{err[-2000:]}")
             print(
                 f"run {n + 1}: {args.documents:,} documents reindexed into {args.catalog} in "
-                f"{seconds:.1f} s ({args.documents / seconds:,.0f}/s), peak RSS {peak_mb:.0f} MB"
-                f"\n  {done.stdout.strip().splitlines()[-1]}",
+                f"{seconds:.1f} s ({args.documents / seconds:,.0f}/s), peak memory (the "
+                f"process tree's PSS, sampled every 0.5 s) {peak[0] / 2**20:.0f} MB"
+                f"\n  {out.strip().splitlines()[-1]}",
                 flush=True,
             )
     finally:

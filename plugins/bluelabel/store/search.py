@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -181,7 +182,7 @@ def _search(
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     with catalog.reading() as conn:
         run = _Run(conn)
-        indexed = _indexed(run, catalog.dialect) if count else 0
+        indexed = _indexed(run, catalog.dialect, catalog.url) if count else 0
         if not _TOKEN.search(q or ""):
             rows = run.all(
                 f"SELECT d.record, d.summary FROM bluelabel_documents d{clause} "
@@ -201,12 +202,21 @@ def _search(
         return _search_sqlite(run, q or "", where, args, indexed)
 
 
-def _indexed(run: _Run, dialect: str) -> int:
+#: A PostgreSQL catalog's estimated size is read again after this many seconds (it is an
+#: estimate past 100,000 documents: reading it at every search cost a round trip).
+INDEXED_TTL = 10.0
+_estimates: dict[str, tuple[float, int]] = {}
+
+
+def _indexed(run: _Run, dialect: str, url: str) -> int:
     if dialect == "postgresql":
-        estimate = run.scalar(
-            "SELECT greatest(reltuples, 0)::bigint FROM pg_class "
-            "WHERE oid = 'bluelabel_documents'::regclass"
-        )
+        at, estimate = _estimates.get(url, (float("-inf"), 0))
+        if time.monotonic() - at > INDEXED_TTL:
+            estimate = run.scalar(
+                "SELECT greatest(reltuples, 0)::bigint FROM pg_class "
+                "WHERE oid = 'bluelabel_documents'::regclass"
+            )
+            _estimates[url] = (time.monotonic(), estimate)
         if estimate > 100_000:
             return estimate
     return run.scalar("SELECT count(*) FROM bluelabel_documents")
