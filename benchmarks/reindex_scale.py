@@ -6,7 +6,8 @@ an SQLite catalog beside the store).
 
 Usage:
     python benchmarks/reindex_scale.py [--documents 1000000] [--store DIR] [--keep]
-        [--catalog postgresql|sqlite] [--db bluelabel_reindex_bench] [--runs 1] [-- --jobs N]
+        [--catalog postgresql|sqlite] [--db bluelabel_reindex_bench] [--runs 1] [--cold]
+        [-- --jobs N]
 
 ``--store DIR --keep``: write the store once into DIR and reuse it (writing a million
 documents' files takes minutes); it is written again when its count differs. The texts are
@@ -16,7 +17,9 @@ the text's length and words, not on its being unique). Each run starts from an e
 catalog (the migration path). Figures: the command's wall time, documents per second, and
 its peak memory: the proportional set size summed over its processes (forked workers
 share their parent's pages; RSS would count those again), sampled every 0.5 s.
-``-- --jobs N``: arguments passed on to the command.
+``--cold``: the page cache is emptied before each run (as root), so the blobs are read from
+disk, as those of a store not read lately are. ``-- --jobs N``: arguments passed on to the
+command.
 """
 
 from __future__ import annotations
@@ -129,6 +132,9 @@ def main() -> None:
     parser.add_argument("--catalog", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--db", default="bluelabel_reindex_bench")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument(
+        "--cold", action="store_true", help="empty the page cache before each run (root)"
+    )
     parser.add_argument("extra", nargs="*", help="more arguments of the command (after --)")
     args = parser.parse_args()
     root = args.store or Path(tempfile.mkdtemp(prefix="bench-reindex-")) / "store"
@@ -153,6 +159,9 @@ def main() -> None:
             else:
                 for name in ("catalog.sqlite3", "catalog.sqlite3-wal", "catalog.sqlite3-shm"):
                     (root / name).unlink(missing_ok=True)
+            if args.cold:  # the blobs read from disk, as a store not read lately is
+                os.sync()
+                Path("/proc/sys/vm/drop_caches").write_text("3\n")
             t = time.monotonic()
             command = subprocess.Popen(
                 [str(BLUELABEL), "store", "reindex", "--store", str(root), *args.extra],
