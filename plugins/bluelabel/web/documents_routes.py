@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel
 
 from bluelabel.errors import StoreError
@@ -125,7 +125,7 @@ def _time(value: str | None, name: str) -> datetime | None:
 SEARCH_SLOTS = anyio.CapacityLimiter(max(2, min(8, 2 * (os.cpu_count() or 1))))
 
 
-@router.get("/api/documents")
+@router.get("/api/documents", response_model=DocumentList)
 async def list_documents(
     user: CachedUserDep,
     q: str | None = Query(None, max_length=500, description="words; all must match"),
@@ -136,8 +136,11 @@ async def list_documents(
     until: str | None = Query(None),
     limit: int = Query(25, ge=1, le=100),
     offset: int = Query(0, ge=0, le=1_000_000),
-) -> DocumentList:
-    """Documents matching the words and filters: by relevance with words, else newest first."""
+) -> Response:
+    """Documents matching the words and filters: by relevance with words, else newest first.
+
+    The page is serialised once, by pydantic's own JSON encoder, in the search's thread: not
+    validated again and encoded by FastAPI in the event loop (a millisecond a page)."""
     dag_ids = await anyio.to_thread.run_sync(visible_dags, user)
     query = functools.partial(
         _documents,
@@ -154,7 +157,7 @@ async def list_documents(
     return await anyio.to_thread.run_sync(query, limiter=SEARCH_SLOTS)
 
 
-def _documents(*, limit: int, offset: int, **criteria: Any) -> DocumentList:
+def _documents(*, limit: int, offset: int, **criteria: Any) -> Response:
     try:
         page = search(knowledge_store().catalog, limit=limit, offset=offset, **criteria)
     except StoreError as exc:
@@ -175,7 +178,7 @@ def _documents(*, limit: int, offset: int, **criteria: Any) -> DocumentList:
         )
         for h in page.hits
     ]
-    return DocumentList(
+    answer = DocumentList(
         items=items,
         total=page.total,
         more=page.more,
@@ -183,6 +186,7 @@ def _documents(*, limit: int, offset: int, **criteria: Any) -> DocumentList:
         limit=limit,
         indexed=page.indexed,
     )
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 @router.get("/api/documents/facets")
