@@ -364,36 +364,6 @@ class Catalog:
         keys = ("dag_id", "run_id", "task_id", "map_index", "try_number", "at")
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
-    # ------------------------------------------------------------- the full-text index
-    def has_search_index(self) -> bool:
-        """Whether PostgreSQL's GIN index of the tsvectors is there (SQLite: always)."""
-        if self.dialect != "postgresql":
-            return True
-        from sqlalchemy import text as sql
-
-        with self.reading() as conn:
-            found = conn.execute(
-                sql("SELECT to_regclass(current_schema() || '.' || :name) IS NOT NULL"),
-                {"name": SEARCH_INDEX},
-            ).scalar_one()
-        return bool(found)
-
-    def drop_search_index(self) -> None:
-        """Drop the GIN index (a bulk load into an empty catalog builds it once at the end:
-        :meth:`build_search_index`, far cheaper than maintaining it row by row)."""
-        if self.dialect == "postgresql":
-            with self.writing() as conn:
-                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {SEARCH_INDEX}")
-
-    def build_search_index(self) -> None:
-        """Build the GIN index if it is not there (nothing to do otherwise)."""
-        if self.dialect == "postgresql":
-            with self.writing() as conn:
-                conn.exec_driver_sql(
-                    f"CREATE INDEX IF NOT EXISTS {SEARCH_INDEX} ON bluelabel_documents "
-                    "USING gin (search)"
-                )
-
     def count(self) -> int:
         from sqlalchemy import text as sql
 
@@ -423,8 +393,6 @@ class Catalog:
             after = found[-1]
 
 
-#: PostgreSQL's GIN index of the tsvectors (migration 0001).
-SEARCH_INDEX = "bluelabel_documents_search"
 _FIELDS = [
     "content_id",
     "title",

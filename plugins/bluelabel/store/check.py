@@ -139,16 +139,6 @@ def check_store(store: KnowledgeStore, *, repair: bool = False) -> StoreReport:
                 "added" if repair else "",
             )
         )
-    if not catalog.has_search_index():
-        if repair:
-            catalog.build_search_index()
-        report.findings.append(
-            Finding(
-                "catalog",
-                "the full-text index is missing (a reindex stopped before building it)",
-                "built" if repair else "",
-            )
-        )
     legacy = root / "index"
     if legacy.exists():
         if repair:
@@ -318,31 +308,9 @@ def reindex(
     reading its share of the ``objects/`` folders (reading the blobs costs as much as the
     database's work); in each, one thread reads while ``writers`` threads commit (default: one
     per core up to 4 in a single process, else one). SQLite has one writer at a time: one
-    process, one writer. Into an empty PostgreSQL catalog, the full-text index is built at
-    the end. The run records of ``runs/`` are imported by :func:`import_ledger_files`."""
+    process, one writer. The run records of ``runs/`` are imported by
+    :func:`import_ledger_files`."""
     catalog = store.catalog  # opened (and migrated) here, once
-    # Into an empty PostgreSQL catalog (a store's first catalog), the full-text index is built
-    # once at the end instead of row by row; it is rebuilt however the reindex ends (a killed
-    # one leaves it to store check --repair, or to the next reindex).
-    deferred = catalog.dialect == "postgresql" and catalog.count() == 0
-    if deferred:
-        catalog.drop_search_index()
-    try:
-        seen, added = _reindex_all(store, batch, jobs, writers)
-    finally:
-        catalog.build_search_index()
-    removed = 0
-    for content_id in catalog.ids():
-        if not store.record_path(content_id).exists():
-            catalog.remove(content_id)
-            removed += 1
-    return seen, added, removed
-
-
-def _reindex_all(
-    store: KnowledgeStore, batch: int, jobs: int, writers: int | None
-) -> tuple[int, int]:
-    catalog = store.catalog
     folders = _folders(store)
     if catalog.dialect == "postgresql" and store.is_local and jobs > 1 and len(folders) > 1:
         import multiprocessing
@@ -372,7 +340,12 @@ def _reindex_all(
         if writers is None:
             writers = min(os.cpu_count() or 1, 4) if catalog.dialect == "postgresql" else 1
         seen, added = _reindex_folders(store, None, batch, writers)
-    return seen, added
+    removed = 0
+    for content_id in catalog.ids():
+        if not store.record_path(content_id).exists():
+            catalog.remove(content_id)
+            removed += 1
+    return seen, added, removed
 
 
 def _folders(store: KnowledgeStore) -> list[str]:
