@@ -305,9 +305,10 @@ def reindex(
     memory: a few batches read ahead, no more). (documents seen, rows added, rows removed).
 
     A PostgreSQL catalog of a local store is rebuilt by ``jobs`` forked processes, each
-    reading its share of the ``objects/`` folders (reading the blobs costs as much as the
-    database's work); in each, one thread reads while ``writers`` threads commit (default: one
-    per core up to 4 in a single process, else one). SQLite has one writer at a time: one
+    reading its share of the ``objects/`` folders (reading and preparing the blobs is about
+    a third of the work, the database's ``tsvector`` the rest); in each, one thread reads
+    while ``writers`` threads commit (default: one per core up to 4 in a single process,
+    else one). SQLite has one writer at a time: one
     process, one writer. The run records of ``runs/`` are imported by
     :func:`import_ledger_files`."""
     catalog = store.catalog  # opened (and migrated) here, once
@@ -317,10 +318,10 @@ def reindex(
         from concurrent.futures import ProcessPoolExecutor
 
         shares = [folders[n::jobs] for n in range(jobs)]
+        # Ctrl-C stops the workers too: a batch being committed is rolled back, and running
+        # the reindex again finishes what it began (it adds only the rows not there).
         with ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_leave_interrupts_to_the_parent,
+            max_workers=jobs, mp_context=multiprocessing.get_context("fork")
         ) as pool:
             parts = list(
                 pool.map(
@@ -353,14 +354,6 @@ def _folders(store: KnowledgeStore) -> list[str]:
         return sorted(p.name for p in (store.root / "objects").iterdir() if p.is_dir())
     except (FileNotFoundError, NotADirectoryError):
         return []
-
-
-def _leave_interrupts_to_the_parent() -> None:
-    # Ctrl-C reaches the whole process group: the parent stops the reindex, and each worker
-    # ends the batch it is committing instead of dying in it.
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _reindex_share(

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-#: ``ts_headline`` parses all the text it is given: of a one-word query it gets this many
-#: characters around the word's first occurrence, not the first 20,000 (see the page query).
+#: ``ts_headline`` parses all the text it is given: it gets this many characters around the
+#: first place one of the words occurs, not the first 20,000 (see the page query) ...
 HEADLINE_WINDOW = 600
 #: ... starting this many characters before it (a passage is 24 words, about 150 characters).
 HEADLINE_LEAD = 200
