@@ -92,7 +92,7 @@ def test_an_empty_store_on_s3_lists_nothing(
     store on S3 has no catalog of its own: without a connection, one line says what to set."""
     from bluelabel.errors import StoreError
     from bluelabel.store import KnowledgeStore
-    from bluelabel.store.check import ledger_files
+    from bluelabel.store.reindex import ledger_files
 
     monkeypatch.setenv(f"AIRFLOW_CONN_{S3_CONN_ID.upper()}", json.dumps(s3_connection(s3_endpoint)))
     location = f"s3://{S3_CONN_ID}@{S3_BUCKET}/empty-store"

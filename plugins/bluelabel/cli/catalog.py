@@ -219,7 +219,7 @@ def ingest_folder(args: argparse.Namespace, folder: Path) -> int:
 
 
 def cmd_store_reindex(args: argparse.Namespace) -> int:
-    from bluelabel.store.check import import_ledger_files, reindex
+    from bluelabel.store.reindex import import_ledger_files, reindex
 
     store = _store(args)
     seen, added, removed = reindex(store, batch=args.batch, jobs=_jobs(args.jobs))

@@ -30,6 +30,8 @@ from typing import Any
 
 from bluelabel.errors import StoreError
 from bluelabel.store.catalog_db import SQLITE_NAME, catalog_url, engine_for
+from bluelabel.store.catalog_pg import FIELDS as _FIELDS
+from bluelabel.store.catalog_pg import PROVENANCE_MANY, add_rows, by_size
 from bluelabel.store.records import DocumentRecord, RunRef
 from bluelabel.store.search_text import opening, sortable_utc
 
@@ -95,7 +97,7 @@ class Catalog:
             return 0
         with self.writing() as conn:
             if self.dialect == "postgresql":
-                return sum(self._add_pg(conn, chunk) for chunk in _by_size(rows))
+                return sum(add_rows(conn, chunk) for chunk in by_size(rows))
             return sum(self._add_sqlite(conn, row) for row in rows)
 
     def _row(self, record: DocumentRecord, body: str, summary: str | None) -> dict[str, Any]:
@@ -117,17 +119,6 @@ class Catalog:
             ),
             "tag_list": sorted({str(tag)[:200] for tag in record.tags}),
         }
-
-    @staticmethod
-    def _add_pg(conn: Any, rows: list[dict[str, Any]]) -> int:
-        """One statement for the rows: each new one's tsvector computed (only theirs: rows
-        already there are passed over first), its tags added; how many were new."""
-        from sqlalchemy import text as sql
-
-        args: dict[str, Any] = {name: [row[name] for row in rows] for name in _PG_COLUMNS}
-        args["tag"] = [tag for row in rows for tag in row["tag_list"]]
-        args["tag_of"] = [row["content_id"] for row in rows for _ in row["tag_list"]]
-        return int(conn.execute(sql(_PG_INSERT_MANY), args).scalar_one())
 
     @staticmethod
     def _add_sqlite(conn: Any, row: dict[str, Any]) -> int:
@@ -183,7 +174,7 @@ class Catalog:
             if self.dialect == "postgresql":  # one statement, not a round trip per row
                 columns = ("c", "d", "r", "t", "m", "n", "at")
                 conn.execute(
-                    sql(_PG_PROVENANCE_MANY), {key: [row[key] for row in rows] for key in columns}
+                    sql(PROVENANCE_MANY), {key: [row[key] for row in rows] for key in columns}
                 )
                 return
             conn.execute(
@@ -393,18 +384,6 @@ class Catalog:
             after = found[-1]
 
 
-_FIELDS = [
-    "content_id",
-    "title",
-    "content_type",
-    "source",
-    "tags",
-    "ingested_at",
-    "pages",
-    "length",
-    "summary",
-    "record",
-]
 _COLUMNS = ", ".join(_FIELDS)
 _VALUES = ", ".join(f":{name}" for name in _FIELDS)
 _SQLITE_INSERT = (
@@ -418,57 +397,3 @@ _PG_VECTOR = (
     "setweight(to_tsvector('english', :s), 'B') || "
     "setweight(to_tsvector('english', coalesce(body, '')), 'D')"
 )
-_PG_COLUMNS = [*_FIELDS, "body"]
-#: The rows of :meth:`Catalog.add_many` as arrays (one statement, however many rows), each new
-#: one with its tsvector, and the tags of the new ones.
-_PG_INSERT_MANY = f"""
-WITH given AS (
-    SELECT * FROM unnest(
-        CAST(:content_id AS text[]), CAST(:title AS text[]), CAST(:content_type AS text[]),
-        CAST(:source AS text[]), CAST(:tags AS text[]), CAST(:ingested_at AS text[]),
-        CAST(:pages AS integer[]), CAST(:length AS bigint[]), CAST(:summary AS text[]),
-        CAST(:record AS text[]), CAST(:body AS text[]))
-    AS g({", ".join(_PG_COLUMNS)})
-), new AS (
-    INSERT INTO bluelabel_documents ({", ".join(_PG_COLUMNS)}, search)
-    SELECT {", ".join(f"g.{name}" for name in _PG_COLUMNS)},
-        setweight(to_tsvector('english', coalesce(g.title, '') || ' ' || g.source), 'A') ||
-        setweight(to_tsvector('english', g.summary), 'B') ||
-        setweight(to_tsvector('english', g.body), 'D')
-    FROM given g
-    WHERE NOT EXISTS (SELECT 1 FROM bluelabel_documents e WHERE e.content_id = g.content_id)
-    ON CONFLICT (content_id) DO NOTHING
-    RETURNING content_id
-), tagged AS (
-    INSERT INTO bluelabel_tags (tag, content_id)
-    SELECT t.tag, t.content_id
-    FROM unnest(CAST(:tag AS text[]), CAST(:tag_of AS text[])) AS t(tag, content_id)
-    JOIN new ON new.content_id = t.content_id
-    ON CONFLICT DO NOTHING
-)
-SELECT count(*) FROM new
-"""
-_PG_PROVENANCE_MANY = """
-INSERT INTO bluelabel_provenance (content_id, dag_id, run_id, task_id, map_index, try_number,
-    ingested_at)
-SELECT * FROM unnest(CAST(:c AS text[]), CAST(:d AS text[]), CAST(:r AS text[]),
-    CAST(:t AS text[]), CAST(:m AS integer[]), CAST(:n AS integer[]), CAST(:at AS text[]))
-ON CONFLICT DO NOTHING
-"""
-#: A statement of :meth:`Catalog.add_many` carries at most this many characters of text (a
-#: batch of long documents is split: each statement is held whole in memory, twice).
-PG_STATEMENT_CHARS = 8_000_000
-
-
-def _by_size(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    chunk: list[dict[str, Any]] = []
-    size = 0
-    for row in rows:
-        weight = len(row["body"]) + len(row["record"]) + len(row["summary"])
-        if chunk and size + weight > PG_STATEMENT_CHARS:
-            yield chunk
-            chunk, size = [], 0
-        chunk.append(row)
-        size += weight
-    if chunk:
-        yield chunk

@@ -20,6 +20,17 @@ class RunRef:
     map_index: int = -1
     try_number: int = 1
 
+    @classmethod
+    def of_note(cls, note: dict[str, Any]) -> RunRef:
+        """The try a provenance note (``provenance/<id>/*.json``) names."""
+        return cls(
+            dag_id=str(note.get("dag_id")),
+            run_id=str(note.get("run_id")),
+            task_id=str(note.get("task_id")),
+            map_index=int(note.get("map_index", -1)),
+            try_number=int(note.get("try_number", 1)),
+        )
+
 
 class DamagedEntry(ValueError):
     """A stored JSON file that is not a valid record (truncated, wrong shape)."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -24,7 +23,12 @@ from typing import Any
 
 from bluelabel.store.catalog import Catalog
 from bluelabel.store.records import DocumentRecord
-from bluelabel.store.search_pg import PAGE_WITH_HEADLINES, capped_count, tsquery
+from bluelabel.store.search_pg import (
+    PAGE_WITH_HEADLINES,
+    capped_count,
+    estimated_rows,
+    tsquery,
+)
 from bluelabel.store.search_text import (
     MARK_END,
     MARK_START,
@@ -202,23 +206,9 @@ def _search(
         return _search_sqlite(run, q or "", where, args, indexed)
 
 
-#: A PostgreSQL catalog's estimated size is read again after this many seconds (it is an
-#: estimate past 100,000 documents: reading it at every search cost a round trip).
-INDEXED_TTL = 10.0
-_estimates: dict[str, tuple[float, int]] = {}
-
-
 def _indexed(run: _Run, dialect: str, url: str) -> int:
-    if dialect == "postgresql":
-        at, estimate = _estimates.get(url, (float("-inf"), 0))
-        if time.monotonic() - at > INDEXED_TTL:
-            estimate = run.scalar(
-                "SELECT greatest(reltuples, 0)::bigint FROM pg_class "
-                "WHERE oid = 'bluelabel_documents'::regclass"
-            )
-            _estimates[url] = (time.monotonic(), estimate)
-        if estimate > 100_000:
-            return estimate
+    if dialect == "postgresql" and (estimate := estimated_rows(run, url)) > 100_000:
+        return estimate
     return run.scalar("SELECT count(*) FROM bluelabel_documents")
 
 

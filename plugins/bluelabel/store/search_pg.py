@@ -7,6 +7,7 @@ kilobytes per document), and ``ts_headline`` parses every character it is given.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -23,6 +24,24 @@ class Statements(Protocol):
     def execute(self, sql: str) -> None: ...
     def scalar(self, sql: str, args: dict[str, Any] | None = None) -> int: ...
     def value(self, sql: str, args: dict[str, Any] | None = None) -> Any: ...
+
+
+#: A catalog's estimated size is read again after this many seconds (reading it at every
+#: search cost a round trip).
+INDEXED_TTL = 10.0
+_estimates: dict[str, tuple[float, int]] = {}
+
+
+def estimated_rows(run: Statements, url: str) -> int:
+    """The planner's estimate of the catalog's documents (of the catalog at ``url``)."""
+    at, estimate = _estimates.get(url, (float("-inf"), 0))
+    if time.monotonic() - at > INDEXED_TTL:
+        estimate = run.scalar(
+            "SELECT greatest(reltuples, 0)::bigint FROM pg_class "
+            "WHERE oid = 'bluelabel_documents'::regclass"
+        )
+        _estimates[url] = (time.monotonic(), estimate)
+    return estimate
 
 
 def tsquery(words: Sequence[str], *, prefix: bool, any_word: bool = False) -> str:

@@ -106,6 +106,7 @@ def test_validate_and_config_cost_a_small_multiple_of_a_bare_interpreter() -> No
     bare = _best_cpu([sys.executable, "-c", "import yaml, jsonschema, pendulum"], env, runs=5)
     validate = _best_cpu([bluelabel, "validate", "-q", *WORKFLOWS], env, runs=5)
     config = _best_cpu([bluelabel, "config"], env, runs=5)
-    assert validate < 1.0 and config < 1.0, (validate, config)  # well under a second
+    # Relative, not in seconds: this machine's speed drifts by 2x from one session to the next
+    # (validate took 1.2 s of CPU on a slow one, under a loaded xdist worker).
     assert config < 2.5 * bare, (config, bare)
     assert validate < 2.5 * bare, (validate, bare)

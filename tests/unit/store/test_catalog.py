@@ -104,7 +104,7 @@ def test_many_rows_at_once_add_the_new_ones_with_their_tags(
 ) -> None:
     """A batch (on PostgreSQL one statement per few MB of text) adds the rows not there yet,
     says how many, and tags only those; a batch longer than a statement is split."""
-    import bluelabel.store.catalog as catalog_module
+    import bluelabel.store.catalog_pg as catalog_module
 
     monkeypatch.setattr(catalog_module, "PG_STATEMENT_CHARS", 5_000)
     catalog = store.catalog
@@ -145,7 +145,7 @@ def test_reindex_rebuilds_the_rows_from_the_blobs_while_writers_commit(
     fails stops the reindex with its error instead of hanging it."""
     from sqlalchemy import text as sql
 
-    from bluelabel.store.check import reindex
+    from bluelabel.store.reindex import reindex
 
     ids = []
     for n in range(23):
@@ -212,7 +212,6 @@ KILLED_BATCH = """
 import os, sys
 from datetime import datetime, timezone
 from bluelabel.store import DocumentRecord, KnowledgeStore
-from bluelabel.store.records import RunRef
 store = KnowledgeStore(sys.argv[1], catalog=sys.argv[2] if len(sys.argv) > 2 else None)
 with store.catalog_batch(size=100):
     for n in range(5):

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from bluelabel.store import KnowledgeStore
-from bluelabel.store.check import import_ledger_files
 from bluelabel.store.ledger import KILLED_REASON, REPORT_SLACK, UNBOUNDED_TRY, records_of_runs
 from bluelabel.store.records import RunRef
+from bluelabel.store.reindex import import_ledger_files
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
 DAY = timedelta(days=1)

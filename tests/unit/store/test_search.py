@@ -126,7 +126,7 @@ def test_source_filter_is_a_literal_case_insensitive_substring(
 
 
 def test_a_document_is_found_once_stored_and_reindex_rebuilds(store: KnowledgeStore) -> None:
-    from bluelabel.store.check import reindex
+    from bluelabel.store.reindex import reindex
 
     index = Index(store)
     assert index.search().total == 0  # an empty store
