@@ -66,14 +66,19 @@ def sentence(rng: random.Random) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def document(n: int, rng: random.Random) -> tuple[str, ...]:
+def body(rng: random.Random) -> str:
+    """600 to 6,000 characters of sentences."""
     target = int(rng.uniform(600, 6000))
     parts: list[str] = []
     size = 0
     while size < target:
         parts.append(sentence(rng))
         size += len(parts[-1]) + 1
-    body = " ".join(parts)
+    return " ".join(parts)
+
+
+def document(n: int, rng: random.Random) -> tuple[str, ...]:
+    body_ = body(rng)
     title = " ".join(rng.sample(WORDS, 3)).title()
     kind = rng.choice(TYPES)
     source = f"{rng.choice(SOURCES)}/{n:08d}.{kind}"
@@ -82,13 +87,13 @@ def document(n: int, rng: random.Random) -> tuple[str, ...]:
         "%Y-%m-%dT%H:%M:%S.%fZ"
     )
     content_id = f"{n:032x}"
-    summary = opening(body)  # as an ingest makes it (cut at a sentence or a word)
+    summary = opening(body_)  # as an ingest makes it (cut at a sentence or a word)
     record = {
         "content_id": content_id,
         "content_type": kind,
         "source": source,
         "title": title,
-        "content_length": len(body),
+        "content_length": len(body_),
         "ingested_at": at,
         "tags": tags,
         "page_count": rng.randint(1, 40) if kind == "pdf" else None,
@@ -101,10 +106,10 @@ def document(n: int, rng: random.Random) -> tuple[str, ...]:
         json.dumps(tags),
         at,
         "\\N" if record["page_count"] is None else str(record["page_count"]),
-        str(len(body)),
+        str(len(body_)),
         summary,
         json.dumps(record),
-        body,
+        body_,
     )
 
 

@@ -40,21 +40,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import tree_sum
-from catalog_scale import SOURCES, TAGS, TYPES, WORDS, sentence
+from catalog_scale import SOURCES, TAGS, TYPES, WORDS, body
 
 BLUELABEL = Path(sys.executable).with_name("bluelabel")
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 BODIES = 4000
-
-
-def body(rng: random.Random) -> str:
-    target = int(rng.uniform(600, 6000))
-    parts: list[str] = []
-    size = 0
-    while size < target:
-        parts.append(sentence(rng))
-        size += len(parts[-1]) + 1
-    return " ".join(parts)
 
 
 def write_store(root: Path, count: int) -> None:
