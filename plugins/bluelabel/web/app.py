@@ -18,7 +18,6 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bluelabel import __version__, airflow_ports
 from bluelabel.timeparse import TimeParseError
@@ -30,6 +29,7 @@ from bluelabel.web import (
     run_tasks_routes,
 )
 from bluelabel.web.deps import WebsiteAccess
+from bluelabel.web.middleware import FreezeStartupHeap, RefuseNulBytes
 from bluelabel.web.react_apps import STATIC_DIR, ui_path
 
 airflow_ports.install()
@@ -53,26 +53,8 @@ def openapi_document() -> dict[str, Any]:
     return app.openapi()
 
 
-class RefuseNulBytes:
-    """A NUL byte in the path or the query is refused with a 400 before any route sees it: file
-    names and database strings cannot hold one (PostgreSQL refuses it; ``open`` raises)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and (
-            "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")
-        ):
-            response = JSONResponse(
-                {"detail": "the request's path or query holds a NUL byte (%00)"}, status_code=400
-            )
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
 app.add_middleware(RefuseNulBytes)
+app.add_middleware(FreezeStartupHeap)
 
 mimetypes.add_type("image/svg+xml", ".svg")
 # check_dir: a package without its static folder fails at start-up, not with empty views.
