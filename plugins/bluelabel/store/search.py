@@ -245,11 +245,6 @@ class _Run:
 
         return list(self.conn.execute(text(sql), args or {}).all())
 
-    def execute(self, sql: str) -> None:
-        from sqlalchemy import text
-
-        self.conn.execute(text(sql))
-
     def scalar(self, sql: str, args: dict[str, Any] | None = None) -> int:
         return int(self.value(sql, args))
 
