@@ -196,6 +196,34 @@ def test_reindex_rebuilds_the_rows_from_the_blobs_while_writers_commit(
     assert len(calls) <= 4  # the reading stopped: not one call per batch of the 23
 
 
+def test_reindex_names_a_damaged_record_and_adds_every_other(store: KnowledgeStore) -> None:
+    """More documents than the readers read ahead, one record truncated: it is named (its
+    file), the others are all added, in batches cut where they fall."""
+    from bluelabel.store.reindex import READ_AHEAD, reindex
+
+    ids = []
+    for n in range(READ_AHEAD + 9):
+        record = DocumentRecord(
+            content_id=f"{n:03d}" + "b" * 29,
+            content_type="text",
+            source=f"/inbox/{n}.txt",
+            title=f"Memo {n}",
+            content_length=30,
+            ingested_at=datetime(2026, 2, 1, tzinfo=timezone.utc).isoformat(),
+        )
+        store.put(record, f"Harbour memo number{n} for the readers.")
+        ids.append(record.content_id)
+    for content_id in ids:
+        store.catalog.remove(content_id)
+    damaged = store.record_path(ids[3])
+    damaged.write_text('{"content_id": "trunc', encoding="utf-8")
+
+    assert reindex(store, batch=7, writers=2) == (len(ids), len(ids) - 1, 0)
+    assert store.catalog.count() == len(ids) - 1
+    assert [p for p in store.problems if str(damaged) in p]
+    assert [h.record.content_id for h in search(store.catalog, q="number40").hits] == [ids[40]]
+
+
 def test_a_batch_is_found_from_its_commit_on(store: KnowledgeStore) -> None:
     with store.catalog_batch(size=3):
         for n in range(4):
