@@ -65,8 +65,11 @@ def capped_count(
     when the planner expects ``estimate_cap`` or more (None: always counted). ``words``: the
     rows are those of a full-text match."""
     capped = f"SELECT count(*) FROM (SELECT 1 {from_where} LIMIT {cap + 1}) capped"
-    if not words:  # rows of an index or a plain column: 2,001 of them cost little
-        return run.scalar(capped, args)
+    if not words:
+        # Rows of an index or a plain column: 2,001 of them cost little, in this process. The
+        # planner would start parallel workers for a tag's 30,000 rows: 20-80 ms, against
+        # 5-9 ms without them (1,000,000 documents, a busy server).
+        return run.scalar(f"SET LOCAL max_parallel_workers_per_gather = 0; {capped}", args)
     if estimate_cap is not None:
         plan = run.value(f"EXPLAIN (FORMAT JSON) SELECT 1 {from_where}", args)
         if plan[0]["Plan"]["Plan Rows"] >= estimate_cap:
