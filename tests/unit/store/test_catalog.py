@@ -137,6 +137,19 @@ def test_many_rows_at_once_add_the_new_ones_with_their_tags(
     assert catalog.dags_of([f"{n:032x}" for n in (1, 2, 3)]) == ({"dag_a"}, True)
 
 
+def _note(content_id: str, title: str, tags: list[str] | None = None) -> DocumentRecord:
+    """A short text document's record (its source named after its title)."""
+    return DocumentRecord(
+        content_id=content_id,
+        content_type="text",
+        source=f"/inbox/{title}.txt",
+        title=title,
+        content_length=40,
+        ingested_at=datetime(2026, 1, 1, tzinfo=timezone.utc).isoformat(),
+        tags=tags or [],
+    )
+
+
 def test_reindex_rebuilds_the_rows_from_the_blobs_while_writers_commit(
     store: KnowledgeStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -149,15 +162,7 @@ def test_reindex_rebuilds_the_rows_from_the_blobs_while_writers_commit(
 
     ids = []
     for n in range(23):
-        record = DocumentRecord(
-            content_id=f"{n:02d}" + "a" * 30,
-            content_type="text",
-            source=f"/inbox/{n}.txt",
-            title=f"Note {n}",
-            content_length=40,
-            ingested_at=datetime(2026, 1, 1, tzinfo=timezone.utc).isoformat(),
-            tags=["even"] if n % 2 == 0 else [],
-        )
+        record = _note(f"{n:02d}" + "a" * 30, f"Note {n}", ["even"] if n % 2 == 0 else [])
         store.put(record, f"Orchard ledger entry word{n}, kept for the reindex.")
         if n % 3 == 0:
             store.note_ingest(record.content_id, RunRef("dag_b", f"run_{n}", "ingest"))
@@ -203,14 +208,7 @@ def test_reindex_names_a_damaged_record_and_adds_every_other(store: KnowledgeSto
 
     ids = []
     for n in range(READ_AHEAD + 9):
-        record = DocumentRecord(
-            content_id=f"{n:03d}" + "b" * 29,
-            content_type="text",
-            source=f"/inbox/{n}.txt",
-            title=f"Memo {n}",
-            content_length=30,
-            ingested_at=datetime(2026, 2, 1, tzinfo=timezone.utc).isoformat(),
-        )
+        record = _note(f"{n:03d}" + "b" * 29, f"Memo {n}")
         store.put(record, f"Harbour memo number{n} for the readers.")
         ids.append(record.content_id)
     for content_id in ids:
