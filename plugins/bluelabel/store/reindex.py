@@ -13,6 +13,7 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from bluelabel.errors import StoreError
@@ -42,12 +43,19 @@ def _read(
 ) -> tuple[DocumentRecord, str, list[dict[str, Any]]] | None:
     """A document's record, text and (``noted``: it has some) provenance notes; None when
     ``path`` is no document's record or a part is damaged (noted in ``store.problems``)."""
+    if isinstance(path, Path) and not path.is_file():  # a FIFO would block the read for good
+        store._problem(path, "not a regular file")
+        return None
     try:
         record = DocumentRecord.from_json(path.read_text(encoding="utf-8"))
     except (DamagedEntry, UnicodeDecodeError, OSError) as exc:
         store._problem(path, str(exc))
         return None
     if record.content_id != path.name[:-5]:
+        return None
+    text_path = store.text_path(record.content_id)
+    if isinstance(text_path, Path) and text_path.exists() and not text_path.is_file():
+        store._problem(text_path, "not a regular file")
         return None
     try:
         text = store.read_text(record.content_id, max_chars=MAX_TEXT_CHARS)

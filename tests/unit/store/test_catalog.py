@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -202,8 +203,9 @@ def test_reindex_rebuilds_the_rows_from_the_blobs_while_writers_commit(
 
 
 def test_reindex_names_a_damaged_record_and_adds_every_other(store: KnowledgeStore) -> None:
-    """More documents than the readers read ahead, one record truncated: it is named (its
-    file), the others are all added, in batches cut where they fall."""
+    """More documents than the readers read ahead, one record truncated, FIFOs for a record
+    and a text: each is named (its file), the others are all added, in batches cut where
+    they fall."""
     from bluelabel.store.reindex import READ_AHEAD, reindex
 
     ids = []
@@ -215,10 +217,16 @@ def test_reindex_names_a_damaged_record_and_adds_every_other(store: KnowledgeSto
         store.catalog.remove(content_id)
     damaged = store.record_path(ids[3])
     damaged.write_text('{"content_id": "trunc', encoding="utf-8")
+    # FIFOs would block a reader for good: a record's, a text's
+    fifo = store.record_path("00" + "f" * 30)
+    os.mkfifo(fifo)
+    store.text_path(ids[8]).unlink()
+    os.mkfifo(store.text_path(ids[8]))
 
-    assert reindex(store, batch=7, writers=2) == (len(ids), len(ids) - 1, 0)
-    assert store.catalog.count() == len(ids) - 1
-    assert [p for p in store.problems if str(damaged) in p]
+    assert reindex(store, batch=7, writers=2) == (len(ids) + 1, len(ids) - 2, 0)
+    assert store.catalog.count() == len(ids) - 2
+    for path in (damaged, fifo, store.text_path(ids[8])):
+        assert [p for p in store.problems if str(path) in p]
     assert [h.record.content_id for h in search(store.catalog, q="number40").hits] == [ids[40]]
 
 
